@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import { Hub } from '../core/hub.js';
+import type { Engine } from '../engines/engine.js';
+import { Listener } from '../transport/listener.js';
+import type { Config } from './config-schema.js';
+import type { DialectContext } from './context.js';
+import { DIALECTS } from './dialects.js';
+import { createEngine } from './engine-factory.js';
+import { namespaceSettings } from './namespaces.js';
+
+export interface RunningServer {
+  port: number;
+  host: string;
+  /** http://host:port with a loopback host when bound to every interface. */
+  url: string;
+  hub: Hub;
+  /** Graceful shutdown (SPEC §9): stop accepting, close clients with 1012, flush, stop the engine. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Use this engine instead of the configured one (the conformance and cluster tests do). */
+  engine?: Engine;
+}
+
+/** The composition root: config → engine → hub → dialects → listener. */
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const engine = options.engine ?? (await createEngine(config, logger));
+  const hub = new Hub(engine, namespaceSettings(config), logger);
+  await hub.start();
+  const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
+  const dialects = DIALECTS.map((make) => make(ctx));
+  const listener = new Listener(dialects, {
+    maxFrameBytes: config.limits.max_frame_bytes,
+    heartbeatMs: config.limits.heartbeat_ms,
+    logger,
+    noRouteAccepted: (path) =>
+      path === '/ws'
+        ? { status: 401, body: { error: 'one of the query parameters "site" or "username" (or "name") is required' } }
+        : { status: 400, body: { error: `bad request to ${path}` } },
+  });
+  const addr = await listener.listen(config.listen.port, config.listen.host);
+  const shownHost = addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
+  logger.info({ url, engine: engine.kind, node_id: engine.nodeId }, 'switchboard listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= shutdown();
+    return closing;
+  };
+  const shutdown = async () => {
+    listener.stopAccepting();
+    for (const d of dialects) await d.close?.().catch((err) => logger.error({ err, dialect: d.name }, 'close failed'));
+    // 1012 "service restart": well-behaved clients reconnect, possibly to another node.
+    for (const conn of [...hub.localConnections()]) conn.sink.close(1012, 'server restarting');
+    await waitForSockets(listener, config.limits.shutdown_timeout_ms);
+    for (const ws of listener.wss.clients) ws.terminate();
+    await listener.closeHttp();
+    await engine.close();
+    logger.info('switchboard stopped');
+  };
+  return { port: addr.port, host: addr.host, url, hub, close };
+}
+
+async function waitForSockets(listener: Listener, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (listener.wss.clients.size > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Errors the hub raises. Each has a stable `code`; dialects map codes to their own wire shapes
+ * (site error strings, mesh numeric codes, rocket error ids), listed in docs/errors.md.
+ */
+export const HubErrorCode = {
+  unknownNamespace: 'unknown_namespace',
+  alreadySubscribed: 'already_subscribed',
+  notSubscribed: 'not_subscribed',
+  duplicateConsumer: 'duplicate_consumer',
+  connectionClosed: 'connection_closed',
+  unknownClient: 'unknown_client',
+  invalidCall: 'invalid_call',
+  engineUnavailable: 'engine_unavailable',
+} as const;
+export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
+
+export class HubError extends Error {
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}

@@ -1,0 +1,348 @@
+import type { Logger } from 'pino';
+import {
+  ALL_CHANNELS,
+  type ControlMessage,
+  type ControlReply,
+  type Engine,
+  type HistoryQuery,
+  type HistoryResult,
+  type PublishResult,
+} from '../engines/engine.js';
+import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
+import { HubError, HubErrorCode } from './errors.js';
+import type { NamespaceSettings } from './namespace.js';
+import { handleLocalCall } from './remote-call.js';
+import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
+import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
+
+export interface SubscribeOptions {
+  /** Seed 000 semantics: 0 (default) live only, -1 newest buffered then live, N > 0 buffered after N. */
+  after?: number;
+  /** Called once the subscription is registered, before any backlog is written (send "ok" here). */
+  onReady?: () => void;
+}
+
+export interface HubCounters {
+  publications: number;
+  deliveries: number;
+  failedDeliveries: number;
+}
+
+/**
+ * The node-local heart of Switchboard: connections, their subscriptions, fan-out of publications
+ * to sockets, queues and routing by client id. It never mentions a dialect or an engine kind.
+ */
+export class Hub {
+  readonly connections = new Map<string, Connection>();
+  readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0 };
+  private readonly ids: SnowflakeGenerator;
+  /** namespace → channel → local subscribers. */
+  private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
+  /** namespace → connections watching every channel. */
+  private readonly allSubs = new Map<string, Set<Connection>>();
+  /** Serialises watch/unwatch per channel so the engine sees them in order. */
+  private readonly watchChains = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly engine: Engine,
+    private readonly namespaces: Map<string, NamespaceSettings>,
+    private readonly log?: Logger,
+  ) {
+    this.ids = new SnowflakeGenerator(engine.nodeId);
+  }
+
+  get nodeId(): number {
+    return this.engine.nodeId;
+  }
+
+  /** Wire the hub to its engine. Call once, before serving. */
+  async start(): Promise<void> {
+    await this.engine.start({
+      onPublication: (ns, p) => this.fanOut(ns, p),
+      onControl: (m) => this.handleControl(m),
+    });
+  }
+
+  namespace(name: string): NamespaceSettings | undefined {
+    return this.namespaces.get(name);
+  }
+
+  private requireNamespace(name: string): NamespaceSettings {
+    const ns = this.namespaces.get(name);
+    if (!ns) throw new HubError(HubErrorCode.unknownNamespace, `unknown namespace "${name}"`);
+    return ns;
+  }
+
+  // ---- connections -------------------------------------------------------------------------
+
+  register(init: ConnectionInit): Connection {
+    this.requireNamespace(init.namespace);
+    const conn = new Connection(this.ids.next(), init);
+    this.connections.set(conn.id, conn);
+    return conn;
+  }
+
+  /** Forget a connection: its subscriptions, namespace watch and queue consumption. */
+  async unregister(conn: Connection): Promise<void> {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.connections.delete(conn.id);
+    const work: Promise<unknown>[] = [];
+    for (const channel of [...conn.subscriptions.keys()]) work.push(this.unsubscribe(conn, channel));
+    if (conn.watchingAll) work.push(this.unwatchAll(conn));
+    work.push(this.queueStop(conn));
+    await Promise.allSettled(work);
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------
+
+  /**
+   * Subscribe with resume semantics. Live publications that race the backlog read are held and
+   * merged by ord, so the connection sees each ord once, in order, with no gap.
+   */
+  async subscribe(conn: Connection, channel: string, options: SubscribeOptions = {}): Promise<void> {
+    if (conn.closed) throw new HubError(HubErrorCode.connectionClosed, 'connection is closed');
+    if (conn.subscriptions.has(channel)) {
+      throw new HubError(HubErrorCode.alreadySubscribed, `already subscribed to channel "${channel}"`);
+    }
+    const state: SubscriptionState = { lastOrd: 0, pending: [] };
+    conn.subscriptions.set(channel, state);
+    let subs = this.channelSubs.get(conn.namespace);
+    if (!subs) this.channelSubs.set(conn.namespace, (subs = new Map()));
+    let set = subs.get(channel);
+    const first = !set;
+    if (!set) subs.set(channel, (set = new Set()));
+    set.add(conn);
+    try {
+      if (first) await this.chainWatch(conn.namespace, channel, true);
+      else await this.watchChains.get(`${conn.namespace}\0${channel}`);
+      const after = options.after ?? 0;
+      const query: HistoryQuery = after > 0 ? { after } : { last: after === -1 ? 1 : 0 };
+      const history = await this.engine.history(conn.namespace, channel, query);
+      if (conn.subscriptions.get(channel) !== state) return; // unsubscribed meanwhile
+      options.onReady?.();
+      this.replay(conn, state, history);
+    } catch (err) {
+      if (conn.subscriptions.get(channel) === state) await this.unsubscribe(conn, channel);
+      throw err;
+    }
+  }
+
+  private replay(conn: Connection, state: SubscriptionState, history: HistoryResult): void {
+    for (const p of history.publications) this.deliverInOrder(conn, state, p);
+    if (history.top > state.lastOrd) state.lastOrd = history.top;
+    const pending = state.pending ?? [];
+    state.pending = null;
+    for (const p of pending) this.deliverInOrder(conn, state, p);
+  }
+
+  private deliverInOrder(conn: Connection, state: SubscriptionState, p: Publication): boolean {
+    if (p.ord <= state.lastOrd) return true;
+    state.lastOrd = p.ord;
+    return this.write(conn, p);
+  }
+
+  async unsubscribe(conn: Connection, channel: string): Promise<boolean> {
+    if (!conn.subscriptions.delete(channel)) return false;
+    const subs = this.channelSubs.get(conn.namespace);
+    const set = subs?.get(channel);
+    if (set) {
+      set.delete(conn);
+      if (set.size === 0) {
+        subs!.delete(channel);
+        await this.chainWatch(conn.namespace, channel, false);
+      }
+    }
+    return true;
+  }
+
+  /** Receive every publication of the connection's namespace (chat clients). */
+  async watchAll(conn: Connection): Promise<void> {
+    if (conn.watchingAll) return;
+    conn.watchingAll = true;
+    let set = this.allSubs.get(conn.namespace);
+    const first = !set;
+    if (!set) this.allSubs.set(conn.namespace, (set = new Set()));
+    set.add(conn);
+    if (first) await this.chainWatch(conn.namespace, ALL_CHANNELS, true);
+  }
+
+  private async unwatchAll(conn: Connection): Promise<void> {
+    conn.watchingAll = false;
+    const set = this.allSubs.get(conn.namespace);
+    if (!set) return;
+    set.delete(conn);
+    if (set.size === 0) {
+      this.allSubs.delete(conn.namespace);
+      await this.chainWatch(conn.namespace, ALL_CHANNELS, false);
+    }
+  }
+
+  private chainWatch(ns: string, channel: string, on: boolean): Promise<void> {
+    const key = `${ns}\0${channel}`;
+    const prev = this.watchChains.get(key) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(() => (on ? this.engine.watch(ns, channel) : this.engine.unwatch(ns, channel)));
+    this.watchChains.set(key, next);
+    const cleanup = () => {
+      if (this.watchChains.get(key) === next) this.watchChains.delete(key);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  // ---- publications ------------------------------------------------------------------------
+
+  async publish(
+    namespace: string,
+    channel: string,
+    input: PublishInput,
+    options: { count?: boolean } = {},
+  ): Promise<PublishResult> {
+    const ns = this.requireNamespace(namespace);
+    return this.engine.publish(namespace, channel, input, { historySize: ns.historySize, count: options.count });
+  }
+
+  history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {
+    this.requireNamespace(namespace);
+    return this.engine.history(namespace, channel, query);
+  }
+
+  channels(namespace: string): Promise<ChannelInfo[]> {
+    this.requireNamespace(namespace);
+    return this.engine.channels(namespace);
+  }
+
+  /** The fan-out hot path: called by the engine once per publication, in ord order per channel. */
+  private fanOut(namespace: string, p: Publication): DeliveryCount {
+    this.counters.publications++;
+    let s = 0;
+    let f = 0;
+    const set = this.channelSubs.get(namespace)?.get(p.channel);
+    if (set !== undefined) {
+      for (const conn of set) {
+        if (conn.watchingAll) continue; // receives it below, once
+        const state = conn.subscriptions.get(p.channel);
+        if (state === undefined) continue;
+        if (state.pending !== null) {
+          state.pending.push(p);
+          s++;
+          continue;
+        }
+        if (p.ord <= state.lastOrd) continue;
+        state.lastOrd = p.ord;
+        if (this.write(conn, p)) s++;
+        else f++;
+      }
+    }
+    const all = this.allSubs.get(namespace);
+    if (all !== undefined) {
+      for (const conn of all) {
+        if (this.write(conn, p)) s++;
+        else f++;
+      }
+    }
+    return { s, f };
+  }
+
+  private write(conn: Connection, p: Publication): boolean {
+    let ok = false;
+    try {
+      ok = conn.sink.deliver(p);
+    } catch (err) {
+      // A sink must not throw; if one does, that connection fails, never the fan-out.
+      this.log?.error({ err, client: conn.id }, 'sink threw during delivery');
+    }
+    if (ok) this.counters.deliveries++;
+    else this.counters.failedDeliveries++;
+    return ok;
+  }
+
+  // ---- routing by client id ----------------------------------------------------------------
+
+  /** Write raw data to a connection on whatever node holds it (mesh.send). */
+  sendTo(client: string, data: string | Buffer, binary: boolean): Promise<ControlReply> {
+    const wire = binary ? (typeof data === 'string' ? data : data.toString('base64')) : data.toString();
+    return this.route(client, { type: 'send', client, data: wire, binary });
+  }
+
+  /** Call a function on a connection anywhere (mesh conn.call). */
+  call(client: string, fn: string, args: JsonValue[]): Promise<ControlReply> {
+    return this.route(client, { type: 'call', client, fn, args });
+  }
+
+  disconnect(client: string, code = 1000, reason = 'disconnected by server'): Promise<ControlReply> {
+    return this.route(client, { type: 'disconnect', client, code, reason });
+  }
+
+  private async route(client: string, message: ControlMessage): Promise<ControlReply> {
+    const node = nodeOfClientId(client);
+    if (node === undefined) return { ok: false, error: `"${client}" is not a client id`, code: HubErrorCode.unknownClient };
+    if (node === this.nodeId) return this.handleControl(message);
+    return this.engine.control(node, message);
+  }
+
+  private async handleControl(message: ControlMessage): Promise<ControlReply> {
+    const conn = this.connections.get(message.client);
+    if (!conn || conn.closed) {
+      return { ok: false, error: `client ${message.client} not found`, code: HubErrorCode.unknownClient };
+    }
+    switch (message.type) {
+      case 'send': {
+        const data = message.binary ? Buffer.from(message.data, 'base64') : message.data;
+        return conn.sink.sendRaw(data, message.binary)
+          ? { ok: true }
+          : { ok: false, error: `client ${message.client} could not be written to` };
+      }
+      case 'disconnect':
+        conn.sink.close(message.code, message.reason);
+        return { ok: true };
+      case 'call':
+        return handleLocalCall(this, conn, message.fn, message.args);
+    }
+  }
+
+  // ---- queues ------------------------------------------------------------------------------
+
+  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
+    const ns = this.requireNamespace(namespace);
+    return this.engine.queuePush(namespace, topic, item, { topicSize: ns.topicSize, maxTopics: ns.maxTopics });
+  }
+
+  /**
+   * Make the connection a consumer of the topics. `deliver` writes one item to it and returns
+   * false if it could not. Refused as a whole if it already consumes one of them (mesh 202).
+   */
+  async queueConsume(conn: Connection, topics: string[], deliver: (item: QueueItem) => boolean): Promise<void> {
+    for (const t of topics) {
+      if (conn.consuming.has(t)) throw new HubError(HubErrorCode.duplicateConsumer, `already consuming topic "${t}"`);
+    }
+    const consumer = { id: conn.id, deliver: (item: QueueItem) => !conn.closed && deliver(item) };
+    for (const t of new Set(topics)) {
+      const detach = await this.engine.queueConsume(conn.namespace, t, consumer);
+      if (conn.closed) {
+        await detach();
+        return;
+      }
+      conn.consuming.set(t, detach);
+    }
+  }
+
+  /** Stop consuming every topic (mesh queue.unpop); items not yet written stay in their topic. */
+  async queueStop(conn: Connection): Promise<void> {
+    const detaches = [...conn.consuming.values()];
+    conn.consuming.clear();
+    await Promise.all(detaches.map((d) => d()));
+  }
+
+  queueHasConsumer(namespace: string, topic: string): Promise<boolean> {
+    this.requireNamespace(namespace);
+    return this.engine.queueHasConsumer(namespace, topic);
+  }
+
+  /** Every local connection, e.g. to close them all on shutdown. */
+  localConnections(): IterableIterator<Connection> {
+    return this.connections.values();
+  }
+}

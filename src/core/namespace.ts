@@ -1,0 +1,15 @@
+/** What the core needs to know about a namespace (tenant). Dialect settings live with dialects. */
+export interface NamespaceSettings {
+  name: string;
+  /** History buffer size of every channel in the namespace. */
+  historySize: number;
+  /** Queue bounds (SPEC §1). */
+  topicSize: number;
+  maxTopics: number;
+}
+
+export const DEFAULT_NAMESPACE_SETTINGS = {
+  historySize: 100,
+  topicSize: 2000,
+  maxTopics: 100,
+} as const;

@@ -1,0 +1,101 @@
+import type { QueueItem } from '../../core/types.js';
+import type { QueueConsumer, QueueLimits, TopicStats } from '../engine.js';
+
+interface Topic {
+  items: QueueItem[];
+  consumers: QueueConsumer[];
+  cursor: number;
+  dropped: number;
+}
+
+/** The queue topics of one node (memory engine): FIFO per topic, round-robin over consumers. */
+export class MemoryQueues {
+  private readonly namespaces = new Map<string, Map<string, Topic>>();
+
+  push(ns: string, name: string, item: QueueItem, limits: QueueLimits): { dropped: number } {
+    const topics = this.topics(ns);
+    let topic = topics.get(name);
+    let dropped = 0;
+    if (!topic) {
+      if (topics.size >= limits.maxTopics) dropped += this.evictIdleTopic(topics);
+      if (topics.size >= limits.maxTopics) return { dropped: dropped + 1 }; // every topic is in use
+      topic = { items: [], consumers: [], cursor: 0, dropped: 0 };
+      topics.set(name, topic);
+    }
+    // Items already waiting go first: FIFO holds even when consumers were busy.
+    if (topic.items.length === 0 && this.offer(topic, item)) return { dropped };
+    topic.items.push(item);
+    if (topic.items.length > limits.topicSize) {
+      topic.items.shift();
+      topic.dropped++;
+      dropped++;
+    }
+    this.drain(topic);
+    return { dropped };
+  }
+
+  consume(ns: string, name: string, consumer: QueueConsumer): () => Promise<void> {
+    const topics = this.topics(ns);
+    let topic = topics.get(name);
+    if (!topic) {
+      topic = { items: [], consumers: [], cursor: 0, dropped: 0 };
+      topics.set(name, topic);
+    }
+    topic.consumers.push(consumer);
+    this.drain(topic);
+    const t = topic;
+    return async () => {
+      const i = t.consumers.indexOf(consumer);
+      if (i >= 0) t.consumers.splice(i, 1);
+    };
+  }
+
+  hasConsumer(ns: string, name: string): boolean {
+    return (this.namespaces.get(ns)?.get(name)?.consumers.length ?? 0) > 0;
+  }
+
+  stats(ns: string): TopicStats[] {
+    return [...(this.namespaces.get(ns) ?? new Map<string, Topic>()).entries()].map(([topic, t]) => ({
+      topic,
+      depth: t.items.length,
+      consumers: t.consumers.length,
+      dropped: t.dropped,
+    }));
+  }
+
+  private topics(ns: string): Map<string, Topic> {
+    let topics = this.namespaces.get(ns);
+    if (!topics) this.namespaces.set(ns, (topics = new Map()));
+    return topics;
+  }
+
+  /** Round-robin: each consumer in turn, starting after the one served last. */
+  private offer(topic: Topic, item: QueueItem): boolean {
+    const n = topic.consumers.length;
+    for (let k = 0; k < n; k++) {
+      const i = (topic.cursor + k) % n;
+      const consumer = topic.consumers[i]!;
+      if (consumer.deliver(item)) {
+        topic.cursor = (i + 1) % n;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private drain(topic: Topic): void {
+    while (topic.items.length > 0 && this.offer(topic, topic.items[0]!)) topic.items.shift();
+  }
+
+  /** Make room for a new topic: drop the unconsumed topic whose waiting items are oldest. */
+  private evictIdleTopic(topics: Map<string, Topic>): number {
+    for (const [name, t] of topics) {
+      // Map order is creation order: the first idle topic is the oldest one.
+      if (t.consumers.length === 0) {
+        topics.delete(name);
+        return t.items.length;
+      }
+    }
+    return 0;
+  }
+}

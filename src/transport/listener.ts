@@ -1,0 +1,183 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { sendJson } from './http-util.js';
+import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
+
+export interface ListenerOptions {
+  maxFrameBytes: number;
+  heartbeatMs: number;
+  logger: Logger;
+  /** Answer for a path that several upgrade routes share when none accepts the query. */
+  noRouteAccepted?: (path: string) => { status: number; body: Record<string, unknown> };
+}
+
+type Alive = WebSocket & { isAlive?: boolean };
+
+/**
+ * One HTTP listener for every dialect: plain routes, WebSocket upgrades routed by path and query,
+ * and one heartbeat for all sockets (ping every `heartbeatMs`; a socket that did not answer the
+ * previous ping is dropped).
+ */
+export class Listener {
+  readonly server: Server;
+  readonly wss: WebSocketServer;
+  private readonly http: HttpRoute[] = [];
+  private readonly upgrades = new Map<string, UpgradeRoute[]>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private accepting = true;
+
+  constructor(
+    dialects: Dialect[],
+    private readonly options: ListenerOptions,
+  ) {
+    for (const d of dialects) {
+      this.http.push(...d.http);
+      for (const u of d.upgrades) {
+        const list = this.upgrades.get(u.path) ?? [];
+        list.push(u);
+        this.upgrades.set(u.path, list);
+      }
+    }
+    // perMessageDeflate stays off: it costs CPU and memory per connection on the fan-out path.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+    this.server = createServer((req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Duplex, head));
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  listen(port: number, host: string): Promise<{ port: number; host: string }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? { port: addr.port, host: addr.address } : { port, host });
+      });
+    });
+  }
+
+  /** Stop taking new connections and requests; existing ones are left to the caller. */
+  stopAccepting(): void {
+    this.accepting = false;
+    clearInterval(this.heartbeat);
+    this.server.close();
+  }
+
+  /** Wait for in-flight HTTP requests, then drop idle keep-alive sockets. */
+  async closeHttp(): Promise<void> {
+    this.server.closeIdleConnections();
+    await new Promise<void>((resolve) => {
+      if (!this.server.listening) resolve();
+      else this.server.close(() => resolve());
+    });
+  }
+
+  private beat(): void {
+    for (const ws of this.wss.clients as Set<Alive>) {
+      if (ws.isAlive === false) {
+        ws.terminate();
+        continue;
+      }
+      ws.isAlive = false;
+      ws.ping();
+    }
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (!this.accepting) {
+        sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
+        return;
+      }
+      let pathMatched = false;
+      for (const route of this.http) {
+        const params = matchPath(route.path, url.pathname);
+        if (!params) continue;
+        pathMatched = true;
+        if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+        await route.handle(req, res, url, params);
+        return;
+      }
+      if (pathMatched) sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });
+      else sendJson(res, 404, { error: `no route for ${url.pathname}` });
+    } catch (err) {
+      this.options.logger.error({ err, path: url.pathname }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });
+      const candidates = this.upgrades.get(url.pathname);
+      if (!candidates) return refuse(socket, 404, { error: `no WebSocket endpoint at ${url.pathname}` });
+      const accepted = candidates.filter((r) => !r.accepts || r.accepts(url));
+      if (accepted.length !== 1) {
+        const answer =
+          accepted.length === 0
+            ? (this.options.noRouteAccepted?.(url.pathname) ?? { status: 400, body: { error: 'bad request' } })
+            : { status: 400, body: { error: `ambiguous request to ${url.pathname}: give only one dialect's parameter` } };
+        return refuse(socket, answer.status, answer.body);
+      }
+      const route = accepted[0]!;
+      const decision = route.authorize ? await route.authorize(req, url) : { ok: true as const, state: undefined };
+      if (!decision.ok) return refuse(socket, decision.status, decision.body);
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const alive = ws as Alive;
+        alive.isAlive = true;
+        ws.on('pong', () => {
+          alive.isAlive = true;
+        });
+        try {
+          route.onConnection(ws, req, url, decision.state);
+        } catch (err) {
+          this.options.logger.error({ err, path: url.pathname }, 'connection handler failed');
+          ws.close(1011, 'internal error');
+        }
+      });
+    } catch (err) {
+      this.options.logger.error({ err, path: url.pathname }, 'upgrade failed');
+      refuse(socket, 500, { error: 'internal error' });
+    }
+  }
+}
+
+function matchPath(pattern: string | RegExp, path: string): string[] | undefined {
+  if (typeof pattern === 'string') return pattern === path ? [] : undefined;
+  const m = pattern.exec(path);
+  return m ? m.slice(1) : undefined;
+}
+
+function refuse(socket: Duplex, status: number, body: Record<string, unknown>): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  const reason = STATUS_TEXT[status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
