@@ -13,7 +13,11 @@ export function namespaceSettings(config: Config): Map<string, NamespaceSettings
   }
   const chat = config.chat.namespace;
   if (!out.has(chat)) {
-    out.set(chat, { name: chat, ...DEFAULT_NAMESPACE_SETTINGS, historySize: config.chat.max_messages_in_room });
+    out.set(chat, {
+      name: chat,
+      ...DEFAULT_NAMESPACE_SETTINGS,
+      historySize: config.chat.max_messages_in_room,
+    });
   }
   return out;
 }

@@ -18,7 +18,10 @@ export function opsDialect(ctx: DialectContext): Dialect {
         path: '/readyz',
         handle: (_req, res) => {
           const ready = ctx.ready();
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', engine: ctx.hub.engine.kind });
+          sendJson(res, ready ? 200 : 503, {
+            status: ready ? 'ready' : 'not ready',
+            engine: ctx.hub.engine.kind,
+          });
         },
       },
     ],

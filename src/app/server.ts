@@ -38,7 +38,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     noRouteAccepted: (path) =>
       path === '/ws'
-        ? { status: 401, body: { error: 'one of the query parameters "site" or "username" (or "name") is required' } }
+        ? {
+            status: 401,
+            body: { error: 'one of the query parameters "site" or "username" (or "name") is required' },
+          }
         : { status: 400, body: { error: `bad request to ${path}` } },
   });
   const addr = await listener.listen(config.listen.port, config.listen.host);
@@ -53,7 +56,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
   const shutdown = async () => {
     listener.stopAccepting();
-    for (const d of dialects) await d.close?.().catch((err) => logger.error({ err, dialect: d.name }, 'close failed'));
+    for (const d of dialects)
+      await d.close?.().catch((err) => logger.error({ err, dialect: d.name }, 'close failed'));
     // 1012 "service restart": well-behaved clients reconnect, possibly to another node.
     for (const conn of [...hub.localConnections()]) conn.sink.close(1012, 'server restarting');
     await waitForSockets(listener, config.limits.shutdown_timeout_ms);

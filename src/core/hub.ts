@@ -108,10 +108,16 @@ export class Hub {
     const state: SubscriptionState = { lastOrd: 0, pending: [] };
     conn.subscriptions.set(channel, state);
     let subs = this.channelSubs.get(conn.namespace);
-    if (!subs) this.channelSubs.set(conn.namespace, (subs = new Map()));
+    if (!subs) {
+      subs = new Map();
+      this.channelSubs.set(conn.namespace, subs);
+    }
     let set = subs.get(channel);
     const first = !set;
-    if (!set) subs.set(channel, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      subs.set(channel, set);
+    }
     set.add(conn);
     try {
       if (first) await this.chainWatch(conn.namespace, channel, true);
@@ -162,7 +168,10 @@ export class Hub {
     conn.watchingAll = true;
     let set = this.allSubs.get(conn.namespace);
     const first = !set;
-    if (!set) this.allSubs.set(conn.namespace, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.allSubs.set(conn.namespace, set);
+    }
     set.add(conn);
     if (first) await this.chainWatch(conn.namespace, ALL_CHANNELS, true);
   }
@@ -201,7 +210,10 @@ export class Hub {
     options: { count?: boolean } = {},
   ): Promise<PublishResult> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.publish(namespace, channel, input, { historySize: ns.historySize, count: options.count });
+    return this.engine.publish(namespace, channel, input, {
+      historySize: ns.historySize,
+      count: options.count,
+    });
   }
 
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {
@@ -278,7 +290,8 @@ export class Hub {
 
   private async route(client: string, message: ControlMessage): Promise<ControlReply> {
     const node = nodeOfClientId(client);
-    if (node === undefined) return { ok: false, error: `"${client}" is not a client id`, code: HubErrorCode.unknownClient };
+    if (node === undefined)
+      return { ok: false, error: `"${client}" is not a client id`, code: HubErrorCode.unknownClient };
     if (node === this.nodeId) return this.handleControl(message);
     return this.engine.control(node, message);
   }
@@ -307,16 +320,24 @@ export class Hub {
 
   async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.queuePush(namespace, topic, item, { topicSize: ns.topicSize, maxTopics: ns.maxTopics });
+    return this.engine.queuePush(namespace, topic, item, {
+      topicSize: ns.topicSize,
+      maxTopics: ns.maxTopics,
+    });
   }
 
   /**
    * Make the connection a consumer of the topics. `deliver` writes one item to it and returns
    * false if it could not. Refused as a whole if it already consumes one of them (mesh 202).
    */
-  async queueConsume(conn: Connection, topics: string[], deliver: (item: QueueItem) => boolean): Promise<void> {
+  async queueConsume(
+    conn: Connection,
+    topics: string[],
+    deliver: (item: QueueItem) => boolean,
+  ): Promise<void> {
     for (const t of topics) {
-      if (conn.consuming.has(t)) throw new HubError(HubErrorCode.duplicateConsumer, `already consuming topic "${t}"`);
+      if (conn.consuming.has(t))
+        throw new HubError(HubErrorCode.duplicateConsumer, `already consuming topic "${t}"`);
     }
     const consumer = { id: conn.id, deliver: (item: QueueItem) => !conn.closed && deliver(item) };
     for (const t of new Set(topics)) {

@@ -19,7 +19,12 @@ function channelArgs(args: JsonValue[]): string[] | undefined {
  * The functions a backend may call on any connection (mesh `conn.call`). Runs on the node that
  * holds the connection. Unknown functions and malformed arguments answer `invalid_call`.
  */
-export async function handleLocalCall(hub: Hub, conn: Connection, fn: string, args: JsonValue[]): Promise<ControlReply> {
+export async function handleLocalCall(
+  hub: Hub,
+  conn: Connection,
+  fn: string,
+  args: JsonValue[],
+): Promise<ControlReply> {
   switch (fn) {
     case 'set_context_value': {
       const [key, value] = args;

@@ -34,7 +34,11 @@ export class SnowflakeGenerator {
       this.seq = 0n;
     }
     this.lastMs = ms;
-    return (((ms - SNOWFLAKE_EPOCH) << (NODE_BITS + SEQ_BITS)) | (this.node << SEQ_BITS) | this.seq).toString();
+    return (
+      ((ms - SNOWFLAKE_EPOCH) << (NODE_BITS + SEQ_BITS)) |
+      (this.node << SEQ_BITS) |
+      this.seq
+    ).toString();
   }
 }
 

@@ -30,7 +30,14 @@
  * All methods may be called before `start` resolves only if stated; none may throw for a missing
  * channel or topic (they are created on first use).
  */
-import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from '../core/types.js';
+import type {
+  ChannelInfo,
+  DeliveryCount,
+  JsonValue,
+  Publication,
+  PublishInput,
+  QueueItem,
+} from '../core/types.js';
 
 /** Per-channel settings the hub passes on every publish (they come from the namespace config). */
 export interface ChannelOptions {
@@ -123,7 +130,12 @@ export interface Engine {
   /** False while shared state is unreachable (readiness probe). */
   ready(): boolean;
 
-  publish(namespace: string, channel: string, input: PublishInput, options: PublishOptions): Promise<PublishResult>;
+  publish(
+    namespace: string,
+    channel: string,
+    input: PublishInput,
+    options: PublishOptions,
+  ): Promise<PublishResult>;
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult>;
   /** Channels of a namespace that have published at least once and are still known. */
   channels(namespace: string): Promise<ChannelInfo[]>;
@@ -139,7 +151,12 @@ export interface Engine {
   /** Send a control message to the node `nodeId` (may be this node). */
   control(nodeId: number, message: ControlMessage): Promise<ControlReply>;
 
-  queuePush(namespace: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }>;
+  queuePush(
+    namespace: string,
+    topic: string,
+    item: QueueItem,
+    limits: QueueLimits,
+  ): Promise<{ dropped: number }>;
   /** Attach a consumer to a topic; resolves with a detach function. */
   queueConsume(namespace: string, topic: string, consumer: QueueConsumer): Promise<() => Promise<void>>;
   /** Is any consumer attached to the topic anywhere in the cluster? (rocket ASSIGNATION_FAILED) */

@@ -41,7 +41,11 @@ export class Listener {
       }
     }
     // perMessageDeflate stays off: it costs CPU and memory per connection on the fan-out path.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxFrameBytes,
+      perMessageDeflate: false,
+    });
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Duplex, head));
     this.server.on('clientError', (_err, socket) => {
@@ -126,12 +130,20 @@ export class Listener {
       if (accepted.length !== 1) {
         const answer =
           accepted.length === 0
-            ? (this.options.noRouteAccepted?.(url.pathname) ?? { status: 400, body: { error: 'bad request' } })
-            : { status: 400, body: { error: `ambiguous request to ${url.pathname}: give only one dialect's parameter` } };
+            ? (this.options.noRouteAccepted?.(url.pathname) ?? {
+                status: 400,
+                body: { error: 'bad request' },
+              })
+            : {
+                status: 400,
+                body: { error: `ambiguous request to ${url.pathname}: give only one dialect's parameter` },
+              };
         return refuse(socket, answer.status, answer.body);
       }
       const route = accepted[0]!;
-      const decision = route.authorize ? await route.authorize(req, url) : { ok: true as const, state: undefined };
+      const decision = route.authorize
+        ? await route.authorize(req, url)
+        : { ok: true as const, state: undefined };
       if (!decision.ok) return refuse(socket, decision.status, decision.body);
       if (socket.destroyed) return;
       this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -28,6 +28,7 @@ export interface UpgradeRoute<T = unknown> {
 export interface Dialect {
   readonly name: string;
   readonly http: HttpRoute[];
+  // biome-ignore lint/suspicious/noExplicitAny: each route carries its own authorize→connection state type
   readonly upgrades: UpgradeRoute<any>[];
   /** Release timers and background work (bots, consumers) on shutdown. */
   close?(): Promise<void>;

@@ -6,7 +6,12 @@ export interface HttpAnswer<T = any> {
   text: string;
 }
 
-export async function http<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer<T>> {
+export async function http<T = any>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer<T>> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -23,6 +28,7 @@ export async function http<T = any>(method: string, url: string, body?: unknown,
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-export const get = <T = any>(url: string, headers?: Record<string, string>) => http<T>('GET', url, undefined, headers);
+export const get = <T = any>(url: string, headers?: Record<string, string>) =>
+  http<T>('GET', url, undefined, headers);
 export const post = <T = any>(url: string, body: unknown, headers?: Record<string, string>) =>
   http<T>('POST', url, body, headers);

@@ -42,7 +42,9 @@ export class RawClient {
         res.on('data', (c: Buffer) => {
           body += c.toString();
         });
-        res.on('end', () => reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers['content-type'])));
+        res.on('end', () =>
+          reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers['content-type'])),
+        );
       });
     });
   }

@@ -55,7 +55,12 @@ export class MemoryEngine implements Engine {
     return true;
   }
 
-  async publish(ns: string, channel: string, input: PublishInput, options: PublishOptions): Promise<PublishResult> {
+  async publish(
+    ns: string,
+    channel: string,
+    input: PublishInput,
+    options: PublishOptions,
+  ): Promise<PublishResult> {
     const state = this.channel(ns, channel, options.historySize);
     const publication: Publication = { ...input, channel, ord: state.next++, time: Date.now() };
     state.history.push(publication);
@@ -97,7 +102,12 @@ export class MemoryEngine implements Engine {
     return this.handlers.onControl(message);
   }
 
-  async queuePush(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }> {
+  async queuePush(
+    ns: string,
+    topic: string,
+    item: QueueItem,
+    limits: QueueLimits,
+  ): Promise<{ dropped: number }> {
     return this.queues.push(ns, topic, item, limits);
   }
 
@@ -115,7 +125,10 @@ export class MemoryEngine implements Engine {
 
   private channel(ns: string, name: string, historySize: number): ChannelState {
     let channels = this.channelsByNs.get(ns);
-    if (!channels) this.channelsByNs.set(ns, (channels = new Map()));
+    if (!channels) {
+      channels = new Map();
+      this.channelsByNs.set(ns, channels);
+    }
     let state = channels.get(name);
     if (!state) {
       state = { next: this.firstOrd(), history: new Ring(historySize) };

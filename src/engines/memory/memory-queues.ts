@@ -65,7 +65,10 @@ export class MemoryQueues {
 
   private topics(ns: string): Map<string, Topic> {
     let topics = this.namespaces.get(ns);
-    if (!topics) this.namespaces.set(ns, (topics = new Map()));
+    if (!topics) {
+      topics = new Map();
+      this.namespaces.set(ns, topics);
+    }
     return topics;
   }
 

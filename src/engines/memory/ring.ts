@@ -32,7 +32,8 @@ export class Ring<T> {
   /** Entries from index `from` (oldest = 0) to the newest. */
   slice(from: number): T[] {
     const out: T[] = [];
-    for (let i = Math.max(0, from); i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
+    for (let i = Math.max(0, from); i < this.count; i++)
+      out.push(this.items[(this.start + i) % this.capacity] as T);
     return out;
   }
 
