@@ -1,0 +1,202 @@
+// The config file's contract (SPEC §10) as one zod schema. Keys stay snake_case, exactly as they
+// are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
+// Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
+import { z } from 'zod';
+
+export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Namespace names end up in URLs (`?site=`), Redis keys and metrics labels: keep them plain. */
+export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Rocket user names follow the same rule (the seed's INVALID_USER_NAME leaves the format open). */
+export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/** Paths the listener routes itself; `prefix: true` also reserves everything below the path. */
+export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
+  { path: '/', prefix: false },
+  { path: '/ws', prefix: false },
+  { path: '/ws/v1', prefix: false },
+  { path: '/token', prefix: false },
+  { path: '/post', prefix: false },
+  { path: '/stats', prefix: false },
+  { path: '/api', prefix: true },
+  { path: '/v1', prefix: true },
+  { path: '/admin', prefix: true },
+  { path: '/metrics', prefix: false },
+  { path: '/healthz', prefix: false },
+  { path: '/readyz', prefix: false },
+  { path: '/assets', prefix: true },
+];
+
+/** Why `path` may not be used for a rocket vhost or the gateway client endpoint, or null if it may. */
+export function reservedPathConflict(path: string, clientPath?: string): string | null {
+  for (const r of RESERVED_PATHS) {
+    if (path === r.path || (r.prefix && path.startsWith(`${r.path}/`))) {
+      return r.prefix ? `${r.path} and the paths under it are reserved` : `${r.path} is reserved`;
+    }
+  }
+  if (clientPath !== undefined && path === clientPath) return `${clientPath} is the mesh client_path`;
+  return null;
+}
+
+// Small builders so that every message reads as "expected …" and names what would be accepted.
+const int = (min: number, max: number, what: string) =>
+  z
+    .int({ error: `expected ${what}` })
+    .min(min, { error: `expected ${what}` })
+    .max(max, { error: `expected ${what}` });
+const positiveInt = () => int(1, Number.MAX_SAFE_INTEGER, 'a positive integer');
+const str = () => z.string({ error: 'expected a string' });
+const nonEmpty = () => str().min(1, { error: 'must not be empty' });
+const bool = () => z.boolean({ error: 'expected true or false' });
+const urlPath = () =>
+  str().regex(/^(\/[^/?#\s]+)+$/, {
+    error: 'expected a path like "/name": starting with "/", no trailing "/", query, fragment or spaces',
+  });
+
+// A YAML section whose keys are all commented out parses as null; read it as "all defaults".
+const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.preprocess((v) => v ?? {}, z.strictObject(shape, { error: 'expected a mapping' }));
+
+const rocketUserSchema = z.strictObject(
+  {
+    // An empty secret is deliberate in the seed: that user accepts any secret.
+    secret: str(),
+    permissions: z.array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {
+      error: 'expected a list of permissions',
+    }),
+  },
+  { error: 'expected a mapping with secret and permissions' },
+);
+
+const rocketSchema = z.strictObject(
+  {
+    path: urlPath(),
+    trigger_topic: nonEmpty().default('trigger'),
+    users: z
+      .record(
+        str().regex(USER_NAME, { error: 'user names are 1-64 characters of A-Z a-z 0-9 _ . @ -' }),
+        rocketUserSchema,
+        {
+          error: 'expected a mapping of user name to user',
+        },
+      )
+      .default({}),
+  },
+  { error: 'expected a mapping' },
+);
+
+const namespaceSchema = section({
+  secret: nonEmpty().optional(),
+  post_secret: nonEmpty().optional(),
+  token_ttl: positiveInt().default(300),
+  history_size: positiveInt().default(100),
+  api_keys: z.array(nonEmpty(), { error: 'expected a list of strings' }).default([]),
+  client_topic: nonEmpty().default('client'),
+  topic_size: positiveInt().default(2000),
+  max_topics: positiveInt().default(100),
+  rocket: rocketSchema.optional(),
+});
+
+const engineSchema = z.preprocess(
+  (v) => v ?? { type: 'memory' },
+  z.discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: z.literal('memory') }),
+      z.strictObject({
+        type: z.literal('redis'),
+        url: str()
+          .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+          .default('redis://127.0.0.1:6379'),
+        prefix: nonEmpty().default('sb'),
+      }),
+    ],
+    { error: 'expected type "memory" or "redis"' },
+  ),
+);
+
+export const configSchema = z
+  .strictObject({
+    listen: section({
+      host: nonEmpty().default('0.0.0.0'),
+      // 0 asks the OS for a free port (tests); the server reports the one it got.
+      port: int(0, 65535, 'a port number 0-65535').default(6789),
+    }),
+    engine: engineSchema,
+    // In a cluster the node id is baked into every client_id, so it must be unique per node.
+    node_id: int(0, 1023, 'an integer 0-1023').default(1),
+    admin: section({ key: nonEmpty().optional() }),
+    chat: section({
+      namespace: str().regex(NAMESPACE_NAME, { error: 'expected a namespace name' }).default('chat'),
+      kozma: bool().default(false),
+      max_messages_in_room: positiveInt().default(1024),
+      max_message_length: positiveInt().default(10500),
+      max_room_title_length: positiveInt().default(50),
+      max_username_length: positiveInt().default(50),
+    }),
+    mesh: section({ client_path: urlPath().default('/client') }),
+    limits: section({
+      max_frame_bytes: positiveInt().default(65536),
+      max_http_body_bytes: positiveInt().default(1048576),
+      max_outbound_bytes: positiveInt().default(1048576),
+      heartbeat_ms: positiveInt().default(25000),
+      shutdown_timeout_ms: positiveInt().default(10000),
+    }),
+    log: section({
+      level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    }),
+    namespaces: z
+      .preprocess(
+        (v) => v ?? {},
+        z.record(
+          str().regex(NAMESPACE_NAME, { error: 'namespace names are 1-64 characters of A-Z a-z 0-9 _ . -' }),
+          namespaceSchema,
+          { error: 'expected a mapping of namespace name to namespace' },
+        ),
+      )
+      .default({}),
+  })
+  // `when` makes zod run this even when other keys failed, so that one run reports every problem;
+  // the value may then be partly invalid, hence the defensive reads.
+  .superRefine((cfg, ctx) => checkPaths(cfg, ctx), { when: () => true });
+
+/** Rocket vhost paths: unique, and never one the listener routes itself. */
+function checkPaths(cfg: unknown, ctx: z.RefinementCtx): void {
+  const clientPath = stringAt(cfg, 'mesh', 'client_path');
+  if (clientPath !== undefined) {
+    const conflict = reservedPathConflict(clientPath);
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['mesh', 'client_path'], message: conflict });
+  }
+  const namespaces = (cfg as { namespaces?: unknown } | undefined)?.namespaces;
+  if (typeof namespaces !== 'object' || namespaces === null) return;
+  const seen = new Map<string, string>();
+  for (const [name, ns] of Object.entries(namespaces)) {
+    const rocketPath = stringAt(ns, 'rocket', 'path');
+    if (rocketPath === undefined) continue;
+    const path = ['namespaces', name, 'rocket', 'path'];
+    const conflict = reservedPathConflict(rocketPath, clientPath);
+    if (conflict) ctx.addIssue({ code: 'custom', path, message: conflict });
+    const other = seen.get(rocketPath);
+    if (other === undefined) seen.set(rocketPath, name);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${rocketPath} is already the path of namespace ${other}`,
+      });
+  }
+}
+
+function stringAt(value: unknown, a: string, b: string): string | undefined {
+  const inner = (value as Record<string, unknown> | null | undefined)?.[a];
+  const leaf = (inner as Record<string, unknown> | null | undefined)?.[b];
+  return typeof leaf === 'string' ? leaf : undefined;
+}
+
+/** The parsed, defaulted configuration the rest of the server reads. */
+export type Config = z.output<typeof configSchema>;
+export type NamespaceConfig = Config['namespaces'][string];
+export type RocketConfig = NonNullable<NamespaceConfig['rocket']>;
