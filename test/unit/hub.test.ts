@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ConnectionSink } from '../../src/core/connection.js';
+import { Hub } from '../../src/core/hub.js';
+import type { Publication } from '../../src/core/types.js';
+import type { HistoryQuery } from '../../src/engines/engine.js';
+import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
+
+/** A memory engine whose history reads take a while, as a remote engine's do. */
+class SlowHistoryEngine extends MemoryEngine {
+  historyDelayMs = 30;
+  override async history(ns: string, ch: string, q: HistoryQuery) {
+    await new Promise((r) => setTimeout(r, this.historyDelayMs));
+    return super.history(ns, ch, q);
+  }
+}
+
+function collectingSink(): ConnectionSink & {
+  got: Publication[];
+  raw: (string | Buffer)[];
+  closedWith?: number;
+} {
+  const sink = {
+    got: [] as Publication[],
+    raw: [] as (string | Buffer)[],
+    closedWith: undefined as number | undefined,
+    deliver(p: Publication) {
+      sink.got.push(p);
+      return true;
+    },
+    sendRaw(d: string | Buffer) {
+      sink.raw.push(d);
+      return true;
+    },
+    close(code: number) {
+      sink.closedWith = code;
+    },
+  };
+  return sink;
+}
+
+async function makeHub(engine = new SlowHistoryEngine(3)) {
+  const hub = new Hub(
+    engine,
+    new Map([['ns', { name: 'ns', historySize: 2000, topicSize: 10, maxTopics: 5 }]]),
+  );
+  await hub.start();
+  return hub;
+}
+
+describe('hub: subscribe merges backlog and live traffic', () => {
+  it('delivers every ord once, in order, when 1,000 publications race a resuming subscribe', async () => {
+    const hub = await makeHub();
+    const first = (await hub.publish('ns', 'ch', { data: 'before' })).publication.ord;
+    const sink = collectingSink();
+    const conn = hub.register({ namespace: 'ns', dialect: 'test', sink });
+    const publishing = Promise.all(
+      Array.from({ length: 1000 }, (_, i) => hub.publish('ns', 'ch', { data: i })),
+    );
+    let readyAt = -1;
+    const subscribing = hub.subscribe(conn, 'ch', {
+      after: first,
+      onReady: () => {
+        readyAt = sink.got.length;
+      },
+    });
+    await Promise.all([publishing, subscribing]);
+    const more = Array.from({ length: 10 }, (_, i) => hub.publish('ns', 'ch', { data: 1000 + i }));
+    await Promise.all(more);
+    assert.equal(readyAt, 0, 'onReady runs before anything is written');
+    const ords = sink.got.map((p) => p.ord);
+    assert.equal(ords.length, 1010);
+    ords.forEach((o, i) => assert.equal(o, first + 1 + i));
+  });
+
+  it('after 0 writes nothing from the buffer, -1 only the newest', async () => {
+    const hub = await makeHub();
+    for (let i = 0; i < 5; i++) await hub.publish('ns', 'ch', { data: i });
+    const zero = collectingSink();
+    const minus = collectingSink();
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: zero }), 'ch', { after: 0 });
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: minus }), 'ch', { after: -1 });
+    assert.equal(zero.got.length, 0);
+    assert.deepEqual(
+      minus.got.map((p) => p.data),
+      [4],
+    );
+    await hub.publish('ns', 'ch', { data: 5 });
+    assert.deepEqual(
+      zero.got.map((p) => p.data),
+      [5],
+    );
+    assert.deepEqual(
+      minus.got.map((p) => p.data),
+      [4, 5],
+    );
+  });
+
+  it('refuses a second subscribe to the same channel and an unsubscribe of an unknown one', async () => {
+    const hub = await makeHub();
+    const conn = hub.register({ namespace: 'ns', dialect: 't', sink: collectingSink() });
+    await hub.subscribe(conn, 'ch');
+    await assert.rejects(hub.subscribe(conn, 'ch'), { code: 'already_subscribed' });
+    assert.equal(await hub.unsubscribe(conn, 'other'), false);
+    assert.equal(await hub.unsubscribe(conn, 'ch'), true);
+  });
+
+  it('stops delivering after unregister, and an unsubscribed connection gets nothing more', async () => {
+    const hub = await makeHub();
+    const a = collectingSink();
+    const b = collectingSink();
+    const ca = hub.register({ namespace: 'ns', dialect: 't', sink: a });
+    const cb = hub.register({ namespace: 'ns', dialect: 't', sink: b });
+    await hub.subscribe(ca, 'ch');
+    await hub.subscribe(cb, 'ch');
+    await hub.unsubscribe(ca, 'ch');
+    await hub.unregister(cb);
+    const res = await hub.publish('ns', 'ch', { data: 1 }, { count: true });
+    assert.deepEqual(res.delivered, { s: 0, f: 0 });
+    assert.equal(a.got.length + b.got.length, 0);
+    assert.equal(hub.connections.size, 1);
+  });
+
+  it('counts failed writes and keeps delivering to the others when a sink throws', async () => {
+    const hub = await makeHub();
+    const ok = collectingSink();
+    const bad: ConnectionSink = {
+      deliver: () => {
+        throw new Error('boom');
+      },
+      sendRaw: () => false,
+      close: () => undefined,
+    };
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: bad }), 'ch');
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: ok }), 'ch');
+    const res = await hub.publish('ns', 'ch', { data: 1 }, { count: true });
+    assert.deepEqual(res.delivered, { s: 1, f: 1 });
+    assert.equal(ok.got.length, 1);
+  });
+
+  it('watchAll receives every channel of its namespace once', async () => {
+    const hub = await makeHub();
+    const sink = collectingSink();
+    const conn = hub.register({ namespace: 'ns', dialect: 't', sink });
+    await hub.watchAll(conn);
+    await hub.subscribe(conn, 'a');
+    await hub.publish('ns', 'a', { data: 1 });
+    await hub.publish('ns', 'b', { data: 2 });
+    assert.deepEqual(
+      sink.got.map((p) => p.channel),
+      ['a', 'b'],
+    );
+  });
+
+  it('refuses an unknown namespace', async () => {
+    const hub = await makeHub();
+    assert.throws(() => hub.register({ namespace: 'nope', dialect: 't', sink: collectingSink() }), {
+      code: 'unknown_namespace',
+    });
+    await assert.rejects(hub.publish('nope', 'ch', { data: 1 }), { code: 'unknown_namespace' });
+  });
+});
+
+describe('hub: routing by client id', () => {
+  it('sends raw data and runs calls on a local connection, and reports unknown clients', async () => {
+    const hub = await makeHub();
+    const sink = collectingSink();
+    const conn = hub.register({ namespace: 'ns', dialect: 't', sink });
+    assert.deepEqual(await hub.sendTo(conn.id, 'hello', false), { ok: true });
+    assert.deepEqual(await hub.sendTo(conn.id, Buffer.from([1, 2]), true), { ok: true });
+    assert.deepEqual(sink.raw, ['hello', Buffer.from([1, 2])]);
+    assert.deepEqual(await hub.call(conn.id, 'set_context_value', ['user_id', 7]), { ok: true });
+    assert.deepEqual(conn.context, { user_id: 7 });
+    assert.deepEqual(await hub.call(conn.id, 'set_context', [{ a: 1 }]), { ok: true });
+    assert.deepEqual(conn.context, { a: 1 });
+    assert.equal((await hub.call(conn.id, 'nope', [])).ok, false);
+    assert.deepEqual(await hub.call(conn.id, 'subscribe', ['x', 'y']), { ok: true });
+    assert.deepEqual([...conn.subscriptions.keys()], ['x', 'y']);
+    const bad = await hub.call(conn.id, 'subscribe', [3]);
+    assert.equal(bad.ok === false && bad.code, 'invalid_call');
+    const gone = await hub.sendTo(`${BigInt(conn.id) + 1n}`, 'x', false);
+    assert.equal(gone.ok === false && gone.code, 'unknown_client');
+    assert.equal((await hub.sendTo('not-a-number', 'x', false)).ok, false);
+    await hub.disconnect(conn.id, 4000, 'bye');
+    assert.equal(sink.closedWith, 4000);
+  });
+});
