@@ -70,7 +70,10 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     assert.equal(readyAt, 0, 'onReady runs before anything is written');
     const ords = sink.got.map((p) => p.ord);
     assert.equal(ords.length, 1010);
-    ords.forEach((o, i) => assert.equal(o, first + 1 + i));
+    assert.deepEqual(
+      ords,
+      ords.map((_, i) => first + 1 + i),
+    );
   });
 
   it('after 0 writes nothing from the buffer, -1 only the newest', async () => {
