@@ -273,15 +273,18 @@ export class Hub {
 
   // ---- routing by client id ----------------------------------------------------------------
 
-  /** Write raw data to a connection on whatever node holds it (mesh.send). */
-  sendTo(client: string, data: string | Buffer, binary: boolean): Promise<ControlReply> {
+  /**
+   * Write raw data to a connection on whatever node holds it (mesh.send). With `namespace`, only
+   * a connection of that namespace is reached (others answer unknown_client).
+   */
+  sendTo(client: string, data: string | Buffer, binary: boolean, namespace?: string): Promise<ControlReply> {
     const wire = binary ? (typeof data === 'string' ? data : data.toString('base64')) : data.toString();
-    return this.route(client, { type: 'send', client, data: wire, binary });
+    return this.route(client, { type: 'send', client, data: wire, binary, namespace });
   }
 
-  /** Call a function on a connection anywhere (mesh conn.call). */
-  call(client: string, fn: string, args: JsonValue[]): Promise<ControlReply> {
-    return this.route(client, { type: 'call', client, fn, args });
+  /** Call a function on a connection anywhere (mesh conn.call); `namespace` as for sendTo. */
+  call(client: string, fn: string, args: JsonValue[], namespace?: string): Promise<ControlReply> {
+    return this.route(client, { type: 'call', client, fn, args, namespace });
   }
 
   disconnect(client: string, code = 1000, reason = 'disconnected by server'): Promise<ControlReply> {
@@ -298,7 +301,8 @@ export class Hub {
 
   private async handleControl(message: ControlMessage): Promise<ControlReply> {
     const conn = this.connections.get(message.client);
-    if (!conn || conn.closed) {
+    const foreign = message.namespace !== undefined && conn?.namespace !== message.namespace;
+    if (!conn || conn.closed || foreign) {
       return { ok: false, error: `client ${message.client} not found`, code: HubErrorCode.unknownClient };
     }
     switch (message.type) {

@@ -73,11 +73,16 @@ export interface HistoryResult {
   top: number;
 }
 
-/** A message addressed to one node (mesh.send / conn.call / kick routed by client id). */
-export type ControlMessage =
+/**
+ * A message addressed to one node (mesh.send / conn.call / kick routed by client id). With
+ * `namespace` set, the target must be a connection of that namespace or the reply is
+ * `unknown_client`: a tenant's API key never reaches another tenant's connections.
+ */
+export type ControlMessage = (
   | { type: 'send'; client: string; data: string; binary: boolean }
   | { type: 'call'; client: string; fn: string; args: JsonValue[] }
-  | { type: 'disconnect'; client: string; code: number; reason: string };
+  | { type: 'disconnect'; client: string; code: number; reason: string }
+) & { namespace?: string };
 
 export type ControlReply = { ok: true; result?: JsonValue } | { ok: false; error: string; code?: string };
 
