@@ -1,3 +1,4 @@
+import { siteDialect } from '../dialects/site/index.js';
 import type { Dialect } from '../transport/routes.js';
 import type { DialectContext } from './context.js';
 import { opsDialect } from './ops-routes.js';
@@ -6,4 +7,4 @@ import { opsDialect } from './ops-routes.js';
  * Every wire protocol the server speaks. Each entry turns the shared context into routes; the
  * listener neither knows nor cares which dialect a route belongs to.
  */
-export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [opsDialect];
+export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [opsDialect, siteDialect];

@@ -1,0 +1,123 @@
+// The seed's REST side: GET /token, POST /post, GET /stats. Every failure is
+// `{"status":"error","message":"…"}` with the status SPEC §3 names.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DialectContext } from '../../app/context.js';
+import type { JsonValue } from '../../core/types.js';
+import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
+import type { HttpRoute } from '../../transport/routes.js';
+import { postAuth, safeEqual } from './auth.js';
+import type { SiteRegistry } from './sites.js';
+import { issueToken, verifyToken } from './tokens.js';
+
+const fail = (res: ServerResponse, status: number, message: string) =>
+  sendJson(res, status, { status: 'error', message });
+
+export function siteHttpRoutes(ctx: DialectContext, sites: SiteRegistry): HttpRoute[] {
+  return [
+    { method: 'GET', path: '/token', handle: (_req, res, url) => token(sites, res, url) },
+    { method: 'POST', path: '/post', handle: (req, res, url) => post(ctx, sites, req, res, url) },
+    { method: 'GET', path: '/stats', handle: (req, res) => stats(ctx, req, res) },
+  ];
+}
+
+function token(sites: SiteRegistry, res: ServerResponse, url: URL): void {
+  const found = sites.lookup(url.searchParams.get('site'));
+  if (!found.ok) {
+    fail(res, found.status, found.message);
+    return;
+  }
+  const { site } = found;
+  sendJson(res, 200, {
+    token: issueToken(site.name, site.tokenKey, site.tokenTtl).token,
+    expires: site.tokenTtl,
+  });
+}
+
+const isObject = (v: unknown): v is Record<string, JsonValue> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+async function post(
+  ctx: DialectContext,
+  sites: SiteRegistry,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const found = sites.lookup(url.searchParams.get('site'));
+  if (!found.ok) return fail(res, found.status, found.message);
+  const { site } = found;
+  if (site.postSecret === undefined) return fail(res, 403, `posting is not enabled for site ${site.name}`);
+  const read = await readJson(req, ctx.config.limits.max_http_body_bytes);
+  if (!read.ok) return fail(res, read.status, read.message);
+  const body = read.value;
+  if (!isObject(body))
+    return fail(res, 400, 'body must be a JSON object with channel, message, token and auth');
+  const { channel, token, auth } = body;
+  if (typeof channel !== 'string' || channel.length === 0)
+    return fail(res, 400, 'channel must be a non-empty string');
+  // Any JSON value may be posted, null included, but it must be there.
+  if (!Object.hasOwn(body, 'message')) return fail(res, 400, 'message is missing');
+  if (typeof token !== 'string' || token.length === 0) {
+    return fail(res, 400, 'token must be a non-empty string (get one from /token)');
+  }
+  if (typeof auth !== 'string' || auth.length === 0) {
+    return fail(res, 400, 'auth must be a non-empty string: base64(hmac256(post_secret, token))');
+  }
+  const verdict = verifyToken(token, site.name, site.tokenKey);
+  if (!verdict.ok) {
+    return verdict.reason === 'expired'
+      ? fail(res, 403, 'token has expired: get a new one from /token')
+      : fail(res, 403, `invalid token: not issued by /token?site=${site.name}`);
+  }
+  if (!safeEqual(auth, postAuth(site.postSecret, token))) {
+    return fail(res, 403, 'auth does not match: expected base64(hmac256(post_secret, token))');
+  }
+  try {
+    await ctx.hub.publish(site.name, channel, { data: body.message as JsonValue });
+  } catch (err) {
+    ctx.logger.warn({ err, site: site.name, channel }, 'site post could not be published');
+    return fail(res, 503, `could not publish: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  sendJson(res, 200, { status: 'ok' });
+}
+
+async function stats(ctx: DialectContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const key = ctx.config.admin.key;
+  if (key !== undefined && !safeEqual(bearerToken(req) ?? '', key)) {
+    return fail(res, 401, 'admin key required');
+  }
+  const { hub } = ctx;
+  const byDialect: Record<string, number> = {};
+  let total = 0;
+  let subscriptions = 0;
+  for (const conn of hub.localConnections()) {
+    total++;
+    byDialect[conn.dialect] = (byDialect[conn.dialect] ?? 0) + 1;
+    subscriptions += conn.subscriptions.size;
+  }
+  sendJson(res, 200, {
+    uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
+    memory: process.memoryUsage().rss,
+    node_id: hub.nodeId,
+    engine: hub.engine.kind,
+    connections: { total, by_dialect: byDialect },
+    subscriptions,
+    channels: await countChannels(ctx),
+    messages: {
+      published: hub.counters.publications,
+      delivered: hub.counters.deliveries,
+      failed: hub.counters.failedDeliveries,
+    },
+  });
+}
+
+/** Channels known to the engine over every namespace; null when the engine cannot say right now. */
+async function countChannels(ctx: DialectContext): Promise<number | null> {
+  const names = new Set([...Object.keys(ctx.config.namespaces), ctx.config.chat.namespace]);
+  try {
+    const counts = await Promise.all([...names].map((ns) => ctx.hub.channels(ns).then((c) => c.length)));
+    return counts.reduce((a, b) => a + b, 0);
+  } catch {
+    return null;
+  }
+}

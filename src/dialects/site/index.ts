@@ -1,0 +1,44 @@
+// Dialect `site` (seed 000, SPEC §3): browsers subscribe over `GET /ws?site=NAME`, backends get
+// tokens and post over HTTP. Protocol reference: docs/protocol/site.md.
+import type { DialectContext } from '../../app/context.js';
+import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
+import { siteHttpRoutes } from './http-routes.js';
+import { SiteSession } from './session.js';
+import { type Site, SiteRegistry } from './sites.js';
+
+type SubscribableSite = Site & { secret: string };
+
+export function siteDialect(ctx: DialectContext): Dialect {
+  const sites = new SiteRegistry(ctx.config);
+  const refuse = (status: number, message: string): UpgradeDecision<SubscribableSite> => ({
+    ok: false,
+    status,
+    body: { status: 'error', message },
+  });
+
+  const ws: UpgradeRoute<SubscribableSite> = {
+    path: '/ws',
+    // `/ws` is shared with chat, which takes `?username=`/`?name=`.
+    accepts: (url) => url.searchParams.has('site'),
+    authorize: (_req, url) => {
+      const found = sites.lookup(url.searchParams.get('site'));
+      if (!found.ok) return refuse(found.status, found.message);
+      const { site } = found;
+      if (site.secret === undefined) {
+        return refuse(404, `site ${site.name} has no secret configured, so it serves no subscriptions`);
+      }
+      return { ok: true, state: { ...site, secret: site.secret } };
+    },
+    onConnection: (socket, req, _url, site) => {
+      new SiteSession(socket, {
+        hub: ctx.hub,
+        site,
+        maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+        remoteAddress: req.socket.remoteAddress,
+        logger: ctx.logger,
+      });
+    },
+  };
+
+  return { name: 'site', http: siteHttpRoutes(ctx, sites), upgrades: [ws] };
+}

@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { Connection, ConnectionSink } from '../../core/connection.js';
+import { HubError, HubErrorCode } from '../../core/errors.js';
+import type { Hub } from '../../core/hub.js';
+import { renderOnce } from '../../core/render-cache.js';
+import type { Publication } from '../../core/types.js';
+import { ClientSocket } from '../../transport/client-socket.js';
+import { safeEqual, subscribeAuth } from './auth.js';
+import {
+  BINARY_FRAME_ERROR,
+  decodeRequest,
+  encodeError,
+  encodeMessage,
+  encodeOk,
+  SiteError,
+  SiteErrorCode,
+  type SubscribeRequest,
+  type UnsubscribeRequest,
+} from './codec.js';
+import type { Site } from './sites.js';
+import { verifyToken } from './tokens.js';
+
+/**
+ * Requests a connection may have waiting for an answer. Requests are answered one at a time, in
+ * the order sent (so responses come back in request order); past this many waiting, new ones are
+ * refused straight away instead of queueing without bound.
+ */
+const MAX_PENDING_REQUESTS = 256;
+
+/** The key under which a publication's site rendering is cached for all its receivers. */
+const RENDER_KEY = 'site';
+
+export interface SessionOptions {
+  hub: Hub;
+  /** A site with a subscribe secret (the upgrade was refused otherwise). */
+  site: Site & { secret: string };
+  maxOutboundBytes: number;
+  remoteAddress: string | undefined;
+  logger: Logger;
+}
+
+/** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
+export class SiteSession implements ConnectionSink {
+  private readonly socket: ClientSocket;
+  private readonly conn: Connection;
+  private readonly hub: Hub;
+  private readonly site: Site & { secret: string };
+  private readonly log: Logger;
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+
+  constructor(ws: WebSocket, options: SessionOptions) {
+    this.hub = options.hub;
+    this.site = options.site;
+    this.log = options.logger;
+    this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
+    this.conn = this.hub.register({
+      namespace: this.site.name,
+      dialect: 'site',
+      sink: this,
+      remoteAddress: options.remoteAddress,
+    });
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => {
+      void this.hub.unregister(this.conn);
+    });
+    // An 'error' is always followed by 'close'; listening keeps it from being thrown.
+    ws.on('error', () => undefined);
+  }
+
+  // ---- ConnectionSink ----------------------------------------------------------------------
+
+  deliver(publication: Publication): boolean {
+    return this.socket.send(renderOnce(publication, RENDER_KEY, encodeMessage));
+  }
+
+  sendRaw(data: string | Buffer, binary: boolean): boolean {
+    return this.socket.send(data, binary);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.pending >= MAX_PENDING_REQUESTS) {
+      const decoded = isBinary ? undefined : decodeRequest(rawText(data));
+      const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
+      this.socket.send(
+        encodeError(
+          new SiteError(SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer', reqId),
+        ),
+      );
+      return;
+    }
+    this.pending++;
+    this.queue = this.queue
+      .then(() => this.handle(data, isBinary))
+      .catch((err) => this.log.error({ err, client: this.conn.id }, 'site request failed'))
+      .finally(() => {
+        this.pending--;
+      });
+  }
+
+  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.conn.closed) return;
+    if (isBinary) {
+      this.socket.send(encodeError(BINARY_FRAME_ERROR));
+      return;
+    }
+    const decoded = decodeRequest(rawText(data));
+    if (!decoded.ok) {
+      this.socket.send(encodeError(decoded.error));
+      return;
+    }
+    const request = decoded.request;
+    try {
+      if (request.kind === 'subscribe') await this.subscribe(request);
+      else await this.unsubscribe(request);
+    } catch (err) {
+      if (err instanceof SiteError) {
+        this.socket.send(encodeError(err));
+        return;
+      }
+      this.log.warn({ err, client: this.conn.id }, 'site request failed in the hub');
+      this.socket.send(encodeError(unavailable(err, request.reqId)));
+    }
+  }
+
+  private async subscribe(req: SubscribeRequest): Promise<void> {
+    const { reqId, channel } = req;
+    const verdict = verifyToken(req.token, this.site.name, this.site.tokenKey);
+    if (!verdict.ok) {
+      throw verdict.reason === 'expired'
+        ? new SiteError(SiteErrorCode.expiredToken, 'token has expired: get a new one from /token', reqId)
+        : new SiteError(
+            SiteErrorCode.invalidToken,
+            `invalid token: not issued by /token?site=${this.site.name}`,
+            reqId,
+          );
+    }
+    if (!safeEqual(req.auth, subscribeAuth(this.site.secret, channel, req.token))) {
+      throw new SiteError(
+        SiteErrorCode.badAuth,
+        'auth does not match: expected base64(hmac256(secret, channel + token))',
+        reqId,
+      );
+    }
+    let answered = false;
+    try {
+      // The ok goes out in onReady: after the subscription exists, before any backlog message.
+      await this.hub.subscribe(this.conn, channel, {
+        after: req.after,
+        onReady: () => {
+          answered = true;
+          this.socket.send(encodeOk(reqId));
+        },
+      });
+    } catch (err) {
+      if (err instanceof HubError && err.code === HubErrorCode.alreadySubscribed) {
+        throw new SiteError(
+          SiteErrorCode.alreadySubscribed,
+          `already subscribed to channel ${channel}`,
+          reqId,
+        );
+      }
+      throw err;
+    }
+    // A backend (mesh conn.call unsubscribe) removed the subscription while it was being set up:
+    // the subscribe itself did succeed.
+    if (!answered) this.socket.send(encodeOk(reqId));
+  }
+
+  private async unsubscribe(req: UnsubscribeRequest): Promise<void> {
+    if (!(await this.hub.unsubscribe(this.conn, req.channel))) {
+      throw new SiteError(SiteErrorCode.notSubscribed, `not subscribed to channel ${req.channel}`, req.reqId);
+    }
+    this.socket.send(encodeOk(req.reqId));
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function unavailable(err: unknown, reqId: string | undefined): SiteError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new SiteError(SiteErrorCode.unavailable, `request failed: ${detail}`, reqId);
+}
