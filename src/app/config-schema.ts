@@ -144,6 +144,10 @@ export const configSchema = z
       max_outbound_bytes: positiveInt().default(1048576),
       heartbeat_ms: positiveInt().default(25000),
       shutdown_timeout_ms: positiveInt().default(10000),
+      max_connections: positiveInt().default(100000),
+      max_connections_per_ip: positiveInt().default(1000),
+      max_messages_per_second: positiveInt().default(100),
+      max_messages_burst: positiveInt().default(200),
     }),
     log: section({
       level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),

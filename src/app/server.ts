@@ -35,6 +35,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const listener = new Listener(dialects, {
     maxFrameBytes: config.limits.max_frame_bytes,
     heartbeatMs: config.limits.heartbeat_ms,
+    maxConnections: config.limits.max_connections,
+    maxConnectionsPerIp: config.limits.max_connections_per_ip,
+    maxMessagesPerSecond: config.limits.max_messages_per_second,
+    messageBurst: config.limits.max_messages_burst,
     logger,
     noRouteAccepted: (path) =>
       path === '/ws'
@@ -60,6 +64,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await d.close?.().catch((err) => logger.error({ err, dialect: d.name }, 'close failed'));
     // 1012 "service restart": well-behaved clients reconnect, possibly to another node.
     for (const conn of [...hub.localConnections()]) conn.sink.close(1012, 'server restarting');
+    // Sockets no dialect registered with the hub (still authenticating, say) get the same word.
+    for (const ws of listener.wss.clients) {
+      if (ws.readyState === ws.OPEN) ws.close(1012, 'server restarting');
+    }
     await waitForSockets(listener, config.limits.shutdown_timeout_ms);
     for (const ws of listener.wss.clients) ws.terminate();
     await listener.closeHttp();

@@ -1,11 +1,16 @@
 import { WebSocket } from 'ws';
+import { transportCounters } from './limits.js';
 
 export interface SocketLimits {
   /** Past this many bytes waiting in the socket, the client is closed as a slow consumer. */
   maxOutboundBytes: number;
 }
 
-/** How long a close handshake may take before the socket is cut. */
+/**
+ * How long a close handshake may take before the socket is cut. A slow consumer's close frame
+ * waits behind everything already buffered for it, and a client that never reads never answers:
+ * without this cut its socket (and the buffered bytes) would stay until TCP gives up.
+ */
 const CLOSE_GRACE_MS = 3000;
 
 /**
@@ -28,6 +33,7 @@ export class ClientSocket {
   send(data: string | Buffer, binary = false): boolean {
     if (!this.open) return false;
     if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
+      transportCounters.slowConsumers++;
       this.close(1013, 'slow consumer');
       return false;
     }

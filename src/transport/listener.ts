@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { sendJson } from './http-util.js';
+import { ConnectionLimiter, installRateGuard } from './limits.js';
 import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
 
 export interface ListenerOptions {
@@ -11,6 +12,17 @@ export interface ListenerOptions {
   logger: Logger;
   /** Answer for a path that several upgrade routes share when none accepts the query. */
   noRouteAccepted?: (path: string) => { status: number; body: Record<string, unknown> };
+  /** Open connections allowed in total; past it upgrades get 503 before the handshake. Default: no limit. */
+  maxConnections?: number;
+  /** Open connections allowed per remote IP; past it upgrades get 503. Default: no limit. */
+  maxConnectionsPerIp?: number;
+  /**
+   * Inbound frames per second per connection the dialects are meant to allow. The listener cuts
+   * a connection (1008) only past twice this rate and twice `messageBurst` (limits.ts). Default: no limit.
+   */
+  maxMessagesPerSecond?: number;
+  /** Frames a connection may send back to back (default: twice the rate). */
+  messageBurst?: number;
 }
 
 type Alive = WebSocket & { isAlive?: boolean };
@@ -27,6 +39,7 @@ export class Listener {
   private readonly upgrades = new Map<string, UpgradeRoute[]>();
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
+  private readonly limiter: ConnectionLimiter;
 
   constructor(
     dialects: Dialect[],
@@ -52,6 +65,10 @@ export class Listener {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       else socket.destroy();
     });
+    this.limiter = new ConnectionLimiter({
+      maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
+      maxConnectionsPerIp: options.maxConnectionsPerIp ?? Number.POSITIVE_INFINITY,
+    });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -65,6 +82,11 @@ export class Listener {
         resolve(typeof addr === 'object' && addr ? { port: addr.port, host: addr.address } : { port, host });
       });
     });
+  }
+
+  /** WebSocket connections open or being upgraded (what `maxConnections` counts). */
+  get openConnections(): number {
+    return this.limiter.open;
   }
 
   /** Stop taking new connections and requests; existing ones are left to the caller. */
@@ -124,6 +146,12 @@ export class Listener {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });
+      // Before routing and authorisation: a client over the limit costs one short answer.
+      const admission = this.limiter.admit(req.socket.remoteAddress);
+      if (!admission.ok) return refuse(socket, 503, { error: admission.error });
+      // The TCP socket closes whether or not the upgrade completes, so the slot always comes back.
+      socket.once('close', admission.release);
+      if (socket.destroyed) return admission.release();
       const candidates = this.upgrades.get(url.pathname);
       if (!candidates) return refuse(socket, 404, { error: `no WebSocket endpoint at ${url.pathname}` });
       const accepted = candidates.filter((r) => !r.accepts || r.accepts(url));
@@ -152,6 +180,18 @@ export class Listener {
         ws.on('pong', () => {
           alive.isAlive = true;
         });
+        // Installed before the dialect's listener so that it sees every frame first.
+        if (this.options.maxMessagesPerSecond !== undefined) {
+          installRateGuard(ws, {
+            messagesPerSecond: this.options.maxMessagesPerSecond,
+            burst: this.options.messageBurst ?? this.options.maxMessagesPerSecond * 2,
+            onExceeded: () =>
+              this.options.logger.warn(
+                { path: url.pathname, remote: req.socket.remoteAddress },
+                'connection closed: inbound rate limit exceeded',
+              ),
+          });
+        }
         try {
           route.onConnection(ws, req, url, decision.state);
         } catch (err) {

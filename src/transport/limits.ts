@@ -1,0 +1,136 @@
+// Generic, dialect-blind protection applied by the listener (SPEC §9): how many connections may be
+// open (in total and per client IP) and how fast one connection may send frames.
+import type { WebSocket } from 'ws';
+import { TokenBucket } from './rate-limit.js';
+
+/** Counts of what the transport refused or cut, for logs and metrics. Process-wide, only grows. */
+export interface TransportCounters {
+  /** Upgrades refused with 503 because `max_connections` was reached. */
+  refusedTotal: number;
+  /** Upgrades refused with 503 because `max_connections_per_ip` was reached for that IP. */
+  refusedPerIp: number;
+  /** Connections closed with 1008 by the inbound rate backstop. */
+  rateLimited: number;
+  /** Connections closed with 1013 "slow consumer" by ClientSocket. */
+  slowConsumers: number;
+}
+
+export const transportCounters: TransportCounters = {
+  refusedTotal: 0,
+  refusedPerIp: 0,
+  rateLimited: 0,
+  slowConsumers: 0,
+};
+
+export interface ConnectionLimits {
+  /** Open WebSocket connections (plus upgrades in progress) allowed in total. */
+  maxConnections: number;
+  /** The same, per remote IP address. */
+  maxConnectionsPerIp: number;
+}
+
+export type Admission = { ok: true; release: () => void } | { ok: false; error: string };
+
+/**
+ * Admission control for upgrades, checked before the handshake so a refused client costs one
+ * HTTP answer and no WebSocket state. A slot is taken when the upgrade request arrives (so many
+ * concurrent handshakes cannot all slip under the limit while authorisation is pending) and given
+ * back exactly once through `release`, which the listener ties to the TCP socket's 'close'.
+ *
+ * The IP is the TCP peer address: behind a reverse proxy every client shares the proxy's address,
+ * so there raise `max_connections_per_ip` to the total (see docs/security.md).
+ */
+export class ConnectionLimiter {
+  private total = 0;
+  private readonly perIp = new Map<string, number>();
+
+  constructor(private readonly limits: ConnectionLimits) {}
+
+  get open(): number {
+    return this.total;
+  }
+
+  openFrom(ip: string): number {
+    return this.perIp.get(normalizeIp(ip)) ?? 0;
+  }
+
+  admit(remoteAddress: string | undefined): Admission {
+    const ip = normalizeIp(remoteAddress ?? 'unknown');
+    if (this.total >= this.limits.maxConnections) {
+      transportCounters.refusedTotal++;
+      return { ok: false, error: 'server has too many connections, retry later' };
+    }
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.limits.maxConnectionsPerIp) {
+      transportCounters.refusedPerIp++;
+      return { ok: false, error: 'too many connections from your address, retry later' };
+    }
+    this.total++;
+    this.perIp.set(ip, fromIp + 1);
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total--;
+        const left = (this.perIp.get(ip) ?? 1) - 1;
+        // Drop empty entries: the map must not grow with every address ever seen.
+        if (left <= 0) this.perIp.delete(ip);
+        else this.perIp.set(ip, left);
+      },
+    };
+  }
+}
+
+/** `::ffff:1.2.3.4` (IPv4 on a dual-stack socket) and `1.2.3.4` are one client. */
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+export interface RateGuardOptions {
+  /** Sustained frames per second a dialect is expected to allow (`max_messages_per_second`). */
+  messagesPerSecond: number;
+  /** Frames allowed back to back (`max_messages_burst`). */
+  burst: number;
+  /** Called once when the connection is cut (for a log line). */
+  onExceeded?: () => void;
+}
+
+/** The backstop allows this multiple of the configured rate and burst before cutting. */
+export const RATE_GUARD_FACTOR = 2;
+
+/** How long the cut connection may take to finish its close handshake before it is terminated. */
+const RATE_CLOSE_GRACE_MS = 1000;
+
+/**
+ * The generic inbound rate backstop. Must be installed before the dialect's own 'message'
+ * listener so it sees every frame first. It counts frames in a token bucket of
+ * RATE_GUARD_FACTOR × (rate, burst): a client has to exceed twice the configured rate for long
+ * enough to drain twice the burst before it is closed with 1008 "rate limit exceeded". Mild
+ * excess (between 1× and 2×) is left to the dialect, which can answer in its own error shape.
+ *
+ * Once cut, the socket stops being read (`pause`), so a flooding client cannot keep feeding the
+ * dialect frames while its close handshake is pending; it is terminated after a short grace.
+ * The frame that tripped the limit, and any others already read in the same TCP chunk, still reach
+ * the dialect's listener (listeners of one event cannot be skipped); its replies to them are
+ * dropped because the socket is already closing.
+ */
+export function installRateGuard(ws: WebSocket, options: RateGuardOptions): void {
+  const bucket = new TokenBucket({
+    ratePerSec: options.messagesPerSecond * RATE_GUARD_FACTOR,
+    burst: options.burst * RATE_GUARD_FACTOR,
+  });
+  let cut = false;
+  ws.on('message', () => {
+    if (cut || bucket.take()) return;
+    cut = true;
+    transportCounters.rateLimited++;
+    options.onExceeded?.();
+    ws.close(1008, 'rate limit exceeded');
+    ws.pause();
+    const timer = setTimeout(() => ws.terminate(), RATE_CLOSE_GRACE_MS);
+    timer.unref();
+    ws.once('close', () => clearTimeout(timer));
+  });
+}
