@@ -226,6 +226,11 @@ export class Hub {
     return this.engine.channels(namespace);
   }
 
+  /** Does any connection on this node (of any dialect) subscribe to the channel right now? */
+  hasLocalSubscribers(namespace: string, channel: string): boolean {
+    return (this.channelSubs.get(namespace)?.get(channel)?.size ?? 0) > 0;
+  }
+
   /** The fan-out hot path: called by the engine once per publication, in ord order per channel. */
   private fanOut(namespace: string, p: Publication): DeliveryCount {
     this.counters.publications++;
