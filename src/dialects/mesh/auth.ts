@@ -1,0 +1,59 @@
+/**
+ * API keys of the mesh backend API (a deliberate addition: seed 001 leaves auth out, SPEC §4).
+ * A key belongs to one namespace: `?site=NAME` picks it (default `default`), the key comes from
+ * `Authorization: Bearer KEY` or `?key=KEY`. Checked before any WebSocket upgrade.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Config } from '../../app/config-schema.js';
+import { bearerToken } from '../../transport/http-util.js';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+export type BackendAuth =
+  | { ok: true; namespace: string }
+  | { ok: false; status: 401 | 404; body: { error: string } };
+
+/** The namespace a request names with `?site=`, or `default`. */
+export function requestedNamespace(url: URL): string {
+  const site = url.searchParams.get('site');
+  return site === null || site === '' ? DEFAULT_NAMESPACE : site;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Does `given` equal one of `keys`? Compares fixed-length digests with timingSafeEqual and always
+ * walks every key, so neither the content nor the position of a key leaks through timing.
+ */
+export function keyMatches(given: string, keys: readonly string[]): boolean {
+  const g = digest(given);
+  let found = false;
+  for (const key of keys) {
+    if (timingSafeEqual(g, digest(key))) found = true;
+  }
+  return found;
+}
+
+export function authorizeBackend(config: Config, req: IncomingMessage, url: URL): BackendAuth {
+  const namespace = requestedNamespace(url);
+  const ns = Object.hasOwn(config.namespaces, namespace) ? config.namespaces[namespace] : undefined;
+  if (!ns) {
+    const hint = url.searchParams.has('site')
+      ? ''
+      : ' (no ?site= given: configure a namespace named "default")';
+    return { ok: false, status: 404, body: { error: `unknown site "${namespace}"${hint}` } };
+  }
+  const key = bearerToken(req) ?? url.searchParams.get('key') ?? '';
+  if (key === '') {
+    return {
+      ok: false,
+      status: 401,
+      body: { error: 'an API key is required: "Authorization: Bearer KEY" or ?key=KEY' },
+    };
+  }
+  if (ns.api_keys.length === 0 || !keyMatches(key, ns.api_keys)) {
+    return { ok: false, status: 401, body: { error: `wrong API key for site "${namespace}"` } };
+  }
+  return { ok: true, namespace };
+}

@@ -1,0 +1,152 @@
+/**
+ * One backend on `/ws/v1` (seed 001 WebSocket API). Requests are handled one at a time, in the
+ * order they arrived, so replies come back in request order and a `queue.pop` followed by a
+ * `queue.unpop` (or two `mesh.send` to one client) take effect in that order.
+ *
+ * The backend is itself a connection of its namespace (it needs a client_id to consume queues);
+ * anything targeted at it with mesh.send or a subscription arrives raw, as for a gateway client.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import type { DialectContext } from '../../app/context.js';
+import type { Connection } from '../../core/connection.js';
+import { HubError, HubErrorCode } from '../../core/errors.js';
+import { ClientSocket } from '../../transport/client-socket.js';
+import type { UpgradeRoute } from '../../transport/routes.js';
+import { authorizeBackend } from './auth.js';
+import {
+  type DecodedRequest,
+  decodeRequest,
+  encodeQueueEvent,
+  errorEnvelope,
+  type MeshCall,
+  MeshMethod,
+  type RequestId,
+  resultEnvelope,
+} from './codec.js';
+import { MeshError, MeshErrorCode } from './errors.js';
+import { rawDataToBuffer, rawSink } from './gateway.js';
+import { type MeshResult, runConnCall, runPublish, runSend } from './handlers.js';
+
+export const BACKEND_PATH = '/ws/v1';
+
+export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
+  return {
+    path: BACKEND_PATH,
+    authorize: (req, url) => {
+      const auth = authorizeBackend(ctx.config, req, url);
+      return auth.ok ? { ok: true, state: { namespace: auth.namespace } } : auth;
+    },
+    onConnection: (ws, req, _url, state) => {
+      new BackendSession(ctx, ws, req, state.namespace);
+    },
+  };
+}
+
+class BackendSession {
+  private readonly socket: ClientSocket;
+  private readonly conn: Connection;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: DialectContext,
+    ws: WebSocket,
+    req: IncomingMessage,
+    private readonly namespace: string,
+  ) {
+    this.socket = new ClientSocket(ws, { maxOutboundBytes: ctx.config.limits.max_outbound_bytes });
+    this.conn = ctx.hub.register({
+      namespace,
+      dialect: 'mesh',
+      sink: rawSink(this.socket),
+      remoteAddress: req.socket.remoteAddress,
+    });
+    ws.on('message', (data: RawData) => this.onFrame(rawDataToBuffer(data).toString('utf8')));
+    ws.on('close', () => {
+      void this.ctx.hub.unregister(this.conn);
+    });
+    ws.on('error', (err) => ctx.logger.debug({ err, client: this.conn.id }, 'backend socket error'));
+  }
+
+  private onFrame(text: string): void {
+    // The seed's keep-alive for clients that cannot send ping frames (browsers): answered at once.
+    if (text === 'ping') {
+      this.socket.send('pong');
+      return;
+    }
+    const decoded = decodeRequest(text);
+    this.chain = this.chain.then(() => this.answer(decoded));
+  }
+
+  private async answer(decoded: DecodedRequest): Promise<void> {
+    if (!decoded.ok) return this.reply(errorEnvelope(decoded.error, decoded.id));
+    try {
+      const result = await this.run(decoded.call);
+      this.reply(resultEnvelope(result, decoded.id));
+    } catch (err) {
+      this.reply(errorEnvelope(this.asMeshError(err, decoded.call), decoded.id));
+    }
+  }
+
+  private reply(envelope: object & { i?: RequestId }): void {
+    this.socket.send(JSON.stringify(envelope));
+  }
+
+  private run(call: MeshCall): Promise<MeshResult> {
+    const { hub } = this.ctx;
+    switch (call.method) {
+      case MeshMethod.send:
+        return runSend(hub, this.namespace, call);
+      case MeshMethod.publish:
+        return runPublish(hub, this.namespace, call);
+      case MeshMethod.call:
+        return runConnCall(hub, this.namespace, call);
+      case MeshMethod.pop:
+        return this.pop(call.topics);
+      case MeshMethod.unpop:
+        return this.unpop();
+    }
+  }
+
+  /**
+   * Items already waiting are written as soon as the consumer is attached, so their events can
+   * reach the backend before the reply to queue.pop.
+   */
+  private async pop(topics: string[]): Promise<MeshResult> {
+    try {
+      await this.ctx.hub.queueConsume(this.conn, topics, (item) => this.socket.send(encodeQueueEvent(item)));
+    } catch (err) {
+      if (err instanceof HubError && err.code === HubErrorCode.duplicateConsumer) {
+        throw new MeshError(MeshErrorCode.duplicateConsume, err.message);
+      }
+      throw new MeshError(MeshErrorCode.consumeFailed, `consume failed: ${message(err)}`);
+    }
+    return { s: true };
+  }
+
+  private async unpop(): Promise<MeshResult> {
+    try {
+      await this.ctx.hub.queueStop(this.conn);
+    } catch (err) {
+      throw new MeshError(MeshErrorCode.unpopFailed, `unpop failed: ${message(err)}`);
+    }
+    return { s: true };
+  }
+
+  /** Handlers throw MeshError; anything else is a bug, logged and answered with the method's failure code. */
+  private asMeshError(err: unknown, call: MeshCall): MeshError {
+    if (err instanceof MeshError) return err;
+    this.ctx.logger.error({ err, method: call.method, client: this.conn.id }, 'mesh request failed');
+    return new MeshError(FAILURE_CODE[call.method], `${call.method} failed: ${message(err)}`);
+  }
+}
+
+const FAILURE_CODE: Record<MeshMethod, MeshErrorCode> = {
+  [MeshMethod.send]: MeshErrorCode.sendFailed,
+  [MeshMethod.publish]: MeshErrorCode.sendFailed,
+  [MeshMethod.pop]: MeshErrorCode.consumeFailed,
+  [MeshMethod.unpop]: MeshErrorCode.unpopFailed,
+  [MeshMethod.call]: MeshErrorCode.callFailed,
+};
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

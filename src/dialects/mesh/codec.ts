@@ -1,0 +1,218 @@
+/**
+ * The mesh wire format (seed 001), pure: text in, typed calls out; results, errors and events in,
+ * envelopes out. No sockets, no hub.
+ *
+ * Requests  `{"m": METHOD, "p": {...}, "i": ID}` (the seed's `"id"` typo is read as `i`).
+ * Replies   `{"E": null, "r": {...}, "i": ID}` or `{"E": {"c": CODE, "m": "..."}, "i": ID}`;
+ *           over HTTP the same without `i`; over WebSocket `i` is null when the request had none.
+ * Events    `{"e": NAME, "p": {...}, "id": null}`.
+ */
+import type { JsonValue, Publication, QueueItem } from '../../core/types.js';
+import { MeshError, MeshErrorCode } from './errors.js';
+
+export const MeshMethod = {
+  send: 'mesh.send',
+  publish: 'mesh.publish',
+  pop: 'queue.pop',
+  unpop: 'queue.unpop',
+  call: 'conn.call',
+} as const;
+export type MeshMethod = (typeof MeshMethod)[keyof typeof MeshMethod];
+const METHODS = new Set<string>(Object.values(MeshMethod));
+
+/** A request id as the backend gave it; null when it gave none (or one we could not read). */
+export type RequestId = number | string | null;
+
+/** `mesh.send`: `data` is the text to send, or the decoded bytes when `binary`. */
+export interface SendCall {
+  method: typeof MeshMethod.send;
+  client: string;
+  data: string | Buffer;
+  binary: boolean;
+}
+/** `mesh.publish`: `data` is the JSON value as given, or the decoded bytes for `t: "binary"`. */
+export interface PublishCall {
+  method: typeof MeshMethod.publish;
+  channel: string;
+  data: JsonValue | Buffer;
+}
+export interface PopCall {
+  method: typeof MeshMethod.pop;
+  topics: string[];
+}
+export interface UnpopCall {
+  method: typeof MeshMethod.unpop;
+}
+export interface ConnCall {
+  method: typeof MeshMethod.call;
+  client: string;
+  fn: string;
+  args: JsonValue[];
+}
+export type MeshCall = SendCall | PublishCall | PopCall | UnpopCall | ConnCall;
+
+export type DecodedRequest =
+  | { ok: true; id: RequestId; call: MeshCall }
+  | { ok: false; id: RequestId; error: MeshError };
+
+type Params = { [key: string]: JsonValue | undefined };
+
+const invalid = (message: string) => new MeshError(MeshErrorCode.invalidParams, message);
+
+function isObject(v: unknown): v is Params {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Decode one WebSocket text frame. Never throws: every failure is a 101 with whatever id was readable. */
+export function decodeRequest(text: string): DecodedRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, error: invalid('request is not valid JSON') };
+  }
+  if (!isObject(value))
+    return { ok: false, id: null, error: invalid('a request is a JSON object {"m", "p", "i"}') };
+  const rawId = value.i !== undefined ? value.i : value.id;
+  let id: RequestId = null;
+  if (typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId))) id = rawId;
+  else if (rawId !== undefined && rawId !== null) {
+    return { ok: false, id: null, error: invalid('"i" must be a number or a string') };
+  }
+  try {
+    return { ok: true, id, call: parseCall(value.m, value.p) };
+  } catch (err) {
+    if (err instanceof MeshError) return { ok: false, id, error: err };
+    throw err;
+  }
+}
+
+/** Validate a method name and its params into a typed call (throws MeshError 101). */
+export function parseCall(method: unknown, params: unknown): MeshCall {
+  if (typeof method !== 'string' || method === '') throw invalid('"m" (the method name) is required');
+  if (!METHODS.has(method)) throw invalid(`unknown method "${method}"`);
+  const p = params === undefined ? {} : params;
+  if (!isObject(p)) throw invalid('"p" must be an object');
+  switch (method as MeshMethod) {
+    case MeshMethod.send:
+      return parseSendParams(p);
+    case MeshMethod.publish:
+      return parsePublishParams(p);
+    case MeshMethod.pop:
+      return { method: MeshMethod.pop, topics: stringList(p.t, 't', 'topic names') };
+    case MeshMethod.unpop:
+      return { method: MeshMethod.unpop };
+    case MeshMethod.call: {
+      const client = clientId(p.c);
+      if (typeof p.f !== 'string' || p.f === '')
+        throw invalid('"f" (the function name) must be a non-empty string');
+      if (!Array.isArray(p.a)) throw invalid('"a" (the arguments) must be an array');
+      return { method: MeshMethod.call, client, fn: p.f, args: p.a };
+    }
+  }
+}
+
+/**
+ * `{c, d, t?}` of mesh.send (WebSocket params or the HTTP body). Text `d` that is not a string is
+ * sent as its JSON text, as a publication would be rendered for a gateway client (SPEC §7).
+ */
+export function parseSendParams(p: unknown): SendCall {
+  if (!isObject(p)) throw invalid('the request body must be a JSON object {"c", "d", "t"}');
+  const client = clientId(p.c);
+  const binary = isBinary(p.t);
+  if (p.d === undefined) throw invalid('"d" (the data) is required');
+  if (binary) return { method: MeshMethod.send, client, data: base64Data(p.d), binary };
+  return {
+    method: MeshMethod.send,
+    client,
+    data: typeof p.d === 'string' ? p.d : JSON.stringify(p.d),
+    binary,
+  };
+}
+
+/** `{c, d, t?}` of mesh.publish: `c` is the channel, `d` any JSON value (base64 text for binary). */
+export function parsePublishParams(p: unknown): PublishCall {
+  if (!isObject(p)) throw invalid('the request body must be a JSON object {"c", "d", "t"}');
+  if (typeof p.c !== 'string' || p.c === '') throw invalid('"c" (the channel) must be a non-empty string');
+  const binary = isBinary(p.t);
+  if (p.d === undefined) throw invalid('"d" (the data) is required');
+  return { method: MeshMethod.publish, channel: p.c, data: binary ? base64Data(p.d) : p.d };
+}
+
+function clientId(c: JsonValue | undefined): string {
+  if (typeof c === 'string' && c !== '') return c;
+  if (typeof c === 'number') {
+    // 64-bit snowflakes do not survive a trip through a JSON number (doubles hold 53 bits).
+    throw invalid('"c" must be the client_id as a string: 64-bit ids lose precision as JSON numbers');
+  }
+  throw invalid('"c" (the client_id) must be a non-empty string');
+}
+
+function isBinary(t: JsonValue | undefined): boolean {
+  if (t === undefined || t === null || t === 'text') return false;
+  if (t === 'binary') return true;
+  throw invalid('"t" must be "text" or "binary"');
+}
+
+function stringList(v: JsonValue | undefined, key: string, what: string): string[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== '')) {
+    throw invalid(`"${key}" must be a non-empty array of ${what}`);
+  }
+  return v as string[];
+}
+
+/** Standard base64; padding may be left out, anything else (URL alphabet, spaces) is refused. */
+export function decodeBase64(s: string): Buffer | undefined {
+  const m = /^([A-Za-z0-9+/]*)(={0,2})$/.exec(s);
+  if (!m) return undefined;
+  const body = m[1]!;
+  const pad = m[2]!.length;
+  if (body.length % 4 === 1) return undefined;
+  if (pad > 0 && (body.length + pad) % 4 !== 0) return undefined;
+  return Buffer.from(body, 'base64');
+}
+
+function base64Data(d: JsonValue | undefined): Buffer {
+  const bytes = typeof d === 'string' ? decodeBase64(d) : undefined;
+  if (!bytes) throw invalid('"d" must be base64 text when "t" is "binary"');
+  return bytes;
+}
+
+// ---- encoders --------------------------------------------------------------------------------
+
+export interface ResultEnvelope {
+  E: null;
+  r: Record<string, JsonValue>;
+  i?: RequestId;
+}
+export interface ErrorEnvelope {
+  E: { c: MeshErrorCode; m: string };
+  i?: RequestId;
+}
+
+/** A success reply; `id` undefined leaves `i` out (HTTP). */
+export function resultEnvelope(r: Record<string, JsonValue>, id?: RequestId): ResultEnvelope {
+  return id === undefined ? { E: null, r } : { E: null, r, i: id };
+}
+
+/** An error reply, shaped as the seed shows it: no `r`. */
+export function errorEnvelope(err: MeshError, id?: RequestId): ErrorEnvelope {
+  const E = { c: err.code, m: err.message };
+  return id === undefined ? { E } : { E, i: id };
+}
+
+/** The `queue.pop` event a consumer receives for one item. */
+export function encodeQueueEvent(item: QueueItem): string {
+  return JSON.stringify({ e: 'queue.pop', p: { n: item.n, c: item.c, t: item.t, d: item.d }, id: null });
+}
+
+/**
+ * A publication as a gateway client sees it (SPEC §7): the data itself as a raw frame: bytes as a
+ * binary frame, a string as its text, any other JSON value as its JSON text. Text is encoded to a
+ * Buffer once so that every receiver's `send` reuses the same bytes.
+ */
+export function renderRawFrame(p: Publication): { data: Buffer; binary: boolean } {
+  if (Buffer.isBuffer(p.data)) return { data: p.data, binary: true };
+  const text = typeof p.data === 'string' ? p.data : JSON.stringify(p.data);
+  return { data: Buffer.from(text, 'utf8'), binary: false };
+}

@@ -1,0 +1,106 @@
+/**
+ * Gateway clients (SPEC §4): the end users a CONNMIX gateway served, here on `GET /client`
+ * (`mesh.client_path`). No auth at the gateway: backends authenticate clients from the handshake
+ * item (headers, cookies) or from their first messages, then steer them with conn.call.
+ *
+ * Everything a client does becomes an item on its namespace's client topic, in order per
+ * connection: handshake, one item per frame (with the connection's context at the time the frame
+ * arrived), close. Backends consume the topic with queue.pop. What backends target at the client
+ * (mesh.send, publications of channels it was subscribed to) arrives as raw frames.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import type { DialectContext } from '../../app/context.js';
+import type { ConnectionSink } from '../../core/connection.js';
+import { renderOnce } from '../../core/render-cache.js';
+import type { JsonValue } from '../../core/types.js';
+import { ClientSocket } from '../../transport/client-socket.js';
+import type { UpgradeRoute } from '../../transport/routes.js';
+import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
+import { renderRawFrame } from './codec.js';
+
+const DEFAULT_CLIENT_TOPIC = 'client';
+const RENDER_KEY = 'mesh.raw';
+
+/** The sink of every mesh connection: publications and mesh.send data as raw frames (SPEC §7). */
+export function rawSink(socket: ClientSocket): ConnectionSink {
+  return {
+    deliver: (p) => {
+      const frame = renderOnce(p, RENDER_KEY, renderRawFrame);
+      return socket.send(frame.data, frame.binary);
+    },
+    sendRaw: (data, binary) => socket.send(data, binary),
+    close: (code, reason) => socket.close(code, reason),
+  };
+}
+
+export function rawDataToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Request headers as a JSON object; Node already lower-cases the names. */
+function headerObject(req: IncomingMessage): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
+  return {
+    path: ctx.config.mesh.client_path,
+    authorize: (_req, url) => {
+      const namespace = requestedNamespace(url);
+      if (ctx.hub.namespace(namespace)) return { ok: true, state: { namespace } };
+      const error = url.searchParams.has('site')
+        ? `unknown site "${namespace}"`
+        : `no ?site= given and no namespace named "${DEFAULT_NAMESPACE}" is configured: pass ?site=NAME or configure a "${DEFAULT_NAMESPACE}" namespace`;
+      return { ok: false, status: 404, body: { error } };
+    },
+    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, ws, req, state.namespace),
+  };
+}
+
+function startGatewaySession(
+  ctx: DialectContext,
+  ws: WebSocket,
+  req: IncomingMessage,
+  namespace: string,
+): void {
+  const { hub, config } = ctx;
+  const socket = new ClientSocket(ws, { maxOutboundBytes: config.limits.max_outbound_bytes });
+  const conn = hub.register({
+    namespace,
+    dialect: 'gateway',
+    sink: rawSink(socket),
+    remoteAddress: req.socket.remoteAddress,
+  });
+  const topic = config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
+  // One chain per connection: a connection's items reach the topic in the order they happened.
+  let chain: Promise<unknown> = Promise.resolve();
+  const push = (d: JsonValue) => {
+    const item = { n: hub.nodeId, c: conn.id, t: topic, d };
+    chain = chain
+      .then(() => hub.queuePush(namespace, topic, item))
+      .catch((err) => ctx.logger.warn({ err, client: conn.id, topic }, 'gateway item could not be queued'));
+  };
+
+  push({ event: 'handshake', headers: headerObject(req) });
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const bytes = rawDataToBuffer(data);
+    const frame = {
+      type: isBinary ? 'binary' : 'text',
+      data: isBinary ? bytes.toString('base64') : bytes.toString('utf8'),
+      finish: true,
+    };
+    push({ event: 'message', frame, context: { ...conn.context } });
+  });
+  ws.on('close', () => {
+    push({ event: 'close', context: { ...conn.context } });
+    void hub.unregister(conn);
+  });
+  ws.on('error', (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway socket error'));
+}

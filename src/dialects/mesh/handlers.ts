@@ -1,0 +1,54 @@
+/**
+ * The mesh calls that both transports serve (HTTP and /ws/v1): they map a typed call to the hub and
+ * the hub's answer to a result or a MeshError. A backend only reaches connections of the namespace
+ * its API key belongs to.
+ */
+import { HubErrorCode } from '../../core/errors.js';
+import type { Hub } from '../../core/hub.js';
+import type { JsonValue } from '../../core/types.js';
+import type { ConnCall, PublishCall, SendCall } from './codec.js';
+import { MeshError, MeshErrorCode } from './errors.js';
+
+export type MeshResult = Record<string, JsonValue>;
+
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** mesh.send → `{s: true}`; unknown, gone, foreign or unwritable client → 401. */
+export async function runSend(hub: Hub, namespace: string, call: SendCall): Promise<MeshResult> {
+  let reply: Awaited<ReturnType<Hub['sendTo']>>;
+  try {
+    reply = await hub.sendTo(call.client, call.data, call.binary, namespace);
+  } catch (err) {
+    throw new MeshError(MeshErrorCode.sendFailed, `send failed: ${reason(err)}`);
+  }
+  if (!reply.ok) throw new MeshError(MeshErrorCode.sendFailed, reply.error);
+  return { s: true };
+}
+
+/**
+ * mesh.publish → `{s, f}`: subscriber writes that succeeded and failed, every dialect, every node
+ * that answered in bounded time. The publication enters the channel's history. The seed lists only
+ * 101 for publish; an engine that cannot take the publication answers 401 (send failed).
+ */
+export async function runPublish(hub: Hub, namespace: string, call: PublishCall): Promise<MeshResult> {
+  try {
+    const { delivered } = await hub.publish(namespace, call.channel, { data: call.data }, { count: true });
+    return { s: delivered?.s ?? 0, f: delivered?.f ?? 0 };
+  } catch (err) {
+    throw new MeshError(MeshErrorCode.sendFailed, `publish failed: ${reason(err)}`);
+  }
+}
+
+/** conn.call → `{s: true}`; unknown function or bad arguments → 101; unknown client or failure → 301. */
+export async function runConnCall(hub: Hub, namespace: string, call: ConnCall): Promise<MeshResult> {
+  let reply: Awaited<ReturnType<Hub['call']>>;
+  try {
+    reply = await hub.call(call.client, call.fn, call.args, namespace);
+  } catch (err) {
+    throw new MeshError(MeshErrorCode.callFailed, `call failed: ${reason(err)}`);
+  }
+  if (reply.ok) return { s: true };
+  const code =
+    reply.code === HubErrorCode.invalidCall ? MeshErrorCode.invalidParams : MeshErrorCode.callFailed;
+  throw new MeshError(code, reply.error);
+}

@@ -1,0 +1,52 @@
+/**
+ * The mesh HTTP API (seed 001): `POST /v1/mesh/send` and `POST /v1/mesh/publish`, the same calls
+ * as over /ws/v1, answered with the envelope minus `i`. Every envelope is sent with HTTP 200 (read
+ * `E`), except a body over the size limit (413, E 101); a missing or wrong API key is HTTP 401
+ * with `{"error": "..."}`, an unknown site 404.
+ */
+import type { DialectContext } from '../../app/context.js';
+import type { Hub } from '../../core/hub.js';
+import { readJson, sendJson } from '../../transport/http-util.js';
+import type { HttpRoute } from '../../transport/routes.js';
+import { authorizeBackend } from './auth.js';
+import { errorEnvelope, parsePublishParams, parseSendParams, resultEnvelope } from './codec.js';
+import { MeshError, MeshErrorCode } from './errors.js';
+import { type MeshResult, runPublish, runSend } from './handlers.js';
+
+export const SEND_PATH = '/v1/mesh/send';
+export const PUBLISH_PATH = '/v1/mesh/publish';
+
+function route<C>(
+  ctx: DialectContext,
+  path: string,
+  parse: (body: unknown) => C,
+  run: (hub: Hub, namespace: string, call: C) => Promise<MeshResult>,
+): HttpRoute {
+  return {
+    method: 'POST',
+    path,
+    handle: async (req, res, url) => {
+      const auth = authorizeBackend(ctx.config, req, url);
+      if (!auth.ok) return sendJson(res, auth.status, auth.body);
+      const body = await readJson(req, ctx.config.limits.max_http_body_bytes);
+      if (!body.ok) {
+        const status = body.status === 413 ? 413 : 200;
+        return sendJson(res, status, errorEnvelope(new MeshError(MeshErrorCode.invalidParams, body.message)));
+      }
+      try {
+        const result = await run(ctx.hub, auth.namespace, parse(body.value));
+        sendJson(res, 200, resultEnvelope(result));
+      } catch (err) {
+        if (!(err instanceof MeshError)) throw err;
+        sendJson(res, 200, errorEnvelope(err));
+      }
+    },
+  };
+}
+
+export function meshHttpRoutes(ctx: DialectContext): HttpRoute[] {
+  return [
+    route(ctx, SEND_PATH, parseSendParams, runSend),
+    route(ctx, PUBLISH_PATH, parsePublishParams, runPublish),
+  ];
+}

@@ -1,0 +1,17 @@
+/**
+ * The `mesh` dialect (seed 001, the CONNMIX gateway API; SPEC §4): the backend API over HTTP and
+ * `/ws/v1`, and the gateway clients on `mesh.client_path`. Protocol: docs/protocol/mesh.md.
+ */
+import type { DialectContext } from '../../app/context.js';
+import type { Dialect } from '../../transport/routes.js';
+import { backendUpgrade } from './backend-session.js';
+import { gatewayUpgrade } from './gateway.js';
+import { meshHttpRoutes } from './http-routes.js';
+
+export function meshDialect(ctx: DialectContext): Dialect {
+  return {
+    name: 'mesh',
+    http: meshHttpRoutes(ctx),
+    upgrades: [backendUpgrade(ctx), gatewayUpgrade(ctx)],
+  };
+}
