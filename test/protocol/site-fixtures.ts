@@ -1,0 +1,118 @@
+// Shared setup for the site protocol tests. HMACs here are computed with node:crypto directly,
+// never with the server's own helpers, so a wrong formula on either side shows up as a failure.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { get, post } from '../helpers/http.js';
+import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
+import { RawClient } from '../helpers/ws-client.js';
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/** Two sites with different secrets (tenant isolation), and two half-configured namespaces. */
+export const SITE_NAMESPACES = {
+  demo: TEST_NAMESPACE,
+  other: { secret: 'other-secret', post_secret: 'other-post-secret', token_ttl: 60 },
+  // Subscriptions only: no post_secret.
+  readonly: { secret: 'readonly-secret' },
+  // Posting only: no secret, so no WebSocket subscriptions.
+  postonly: { post_secret: 'postonly-post-secret' },
+  // Neither: a namespace for other dialects, not a site.
+  plain: { api_keys: ['k'] },
+};
+
+export const SECRETS: Record<string, { secret?: string; post?: string }> = {
+  demo: { secret: TEST_NAMESPACE.secret, post: TEST_NAMESPACE.post_secret },
+  other: { secret: 'other-secret', post: 'other-post-secret' },
+  readonly: { secret: 'readonly-secret' },
+  postonly: { post: 'postonly-post-secret' },
+  // Declared by site-resume.test.ts with a tiny history_size.
+  small: { secret: 'small-secret', post: 'small-post' },
+};
+
+export function startSiteServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
+  return startTestServer({ namespaces: SITE_NAMESPACES, ...extra });
+}
+
+/** base64(hmac256(secret, channel + token)) — the seed's subscribe auth. */
+export const subAuth = (secret: string, channel: string, token: string) =>
+  createHmac('sha256', secret)
+    .update(channel + token)
+    .digest('base64');
+
+/** base64(hmac256(post_secret, token)) — the seed's post auth. */
+export const postAuthOf = (postSecret: string, token: string) =>
+  createHmac('sha256', postSecret).update(token).digest('base64');
+
+export async function fetchToken(server: TestServer, site = 'demo'): Promise<string> {
+  const res = await get(`${server.url}/token?site=${site}`);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(typeof res.body.token, 'string');
+  return res.body.token;
+}
+
+export function connectSite(server: TestServer, site = 'demo'): Promise<RawClient> {
+  return RawClient.connect(server.wsUrl(`/ws?site=${site}`));
+}
+
+/** Post one message the way a backend would; resolves with the HTTP answer. */
+export async function postMessage(server: TestServer, channel: string, message: unknown, site = 'demo') {
+  const token = await fetchToken(server, site);
+  const secret = SECRETS[site]!.post!;
+  return post(`${server.url}/post?site=${site}`, {
+    channel,
+    message,
+    token,
+    auth: postAuthOf(secret, token),
+  });
+}
+
+/** Post with a token fetched once; for bursts. */
+export function poster(server: TestServer, token: string, site = 'demo') {
+  const auth = postAuthOf(SECRETS[site]!.post!, token);
+  return (channel: string, message: unknown) =>
+    post(`${server.url}/post?site=${site}`, { channel, message, token, auth });
+}
+
+export interface SubscribeOptions {
+  after?: number;
+  reqId?: string;
+  site?: string;
+  token?: string;
+}
+
+/** Send a correctly signed subscribe and return the response frame. */
+export async function subscribe(
+  server: TestServer,
+  client: RawClient,
+  channel: string,
+  options: SubscribeOptions = {},
+) {
+  const site = options.site ?? 'demo';
+  const token = options.token ?? (await fetchToken(server, site));
+  const body: Record<string, unknown> = {
+    channel,
+    token,
+    auth: subAuth(SECRETS[site]!.secret!, channel, token),
+  };
+  if (options.after !== undefined) body.after = options.after;
+  const frame: Record<string, unknown> = { request: 'subscribe', body };
+  if (options.reqId !== undefined) frame.req_id = options.reqId;
+  client.send(frame);
+  return client.next();
+}
+
+/** Publish `n` messages through /post; returns their ords as the hub assigned them. */
+export async function publishMany(
+  server: TestServer,
+  channel: string,
+  n: number,
+  site = 'demo',
+): Promise<number[]> {
+  const send = poster(server, await fetchToken(server, site), site);
+  for (let i = 0; i < n; i++) {
+    const res = await send(channel, { n: i });
+    assert.equal(res.status, 200, res.text);
+  }
+  const { publications } = await server.hub.history(site, channel, { last: n });
+  return publications.map((p) => p.ord);
+}
