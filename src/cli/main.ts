@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).command,
   'check-config': async () => (await import('./check-config.js')).command,
   'gen-config': async () => (await import('./gen-config.js')).command,
+  ctl: async () => (await import('./ctl.js')).command,
 };
 
 // Here rather than in each module, so that the overview loads none of them.
@@ -25,6 +26,7 @@ const SUMMARIES: Record<string, string> = {
   serve: 'run the server (the demo setup when no config file is given)',
   'check-config': 'validate a config file and exit',
   'gen-config': 'print a commented config file with fresh secrets',
+  ctl: 'inspect and steer a running server through its admin API',
 };
 
 const USAGE = `Usage: switchboard <command> [options]

@@ -1,0 +1,248 @@
+// The admin HTTP API under /admin/api/ (reference: docs/operations.md "Admin API"). JSON in and
+// out, snake_case keys as in /stats. Lists (connections, subscriber counts) are this node's: a
+// cluster-wide view belongs to the Redis engine work. Actions on a connection by id (send,
+// subscribe, kick) are routed by the hub to whatever node holds it.
+import type { DialectContext } from '../app/context.js';
+import type { Connection } from '../core/connection.js';
+import { HubErrorCode } from '../core/errors.js';
+import type { JsonValue } from '../core/types.js';
+import type { ControlReply } from '../engines/engine.js';
+import type { HttpRoute } from '../transport/routes.js';
+import { namespaceRefusal, type Principal } from './admin-auth.js';
+import { ApiError, apiRoute, intParam, publicationJson, readObject } from './admin-http.js';
+import { namespaceNames } from './metrics.js';
+
+const SEG = '([^/]+)';
+const NS = `^/admin/api/namespaces/${SEG}`;
+const CONN = `^/admin/api/connections/${SEG}`;
+
+export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
+  const { hub, config } = ctx;
+  const bodyLimit = config.limits.max_http_body_bytes;
+
+  /** The namespace a request may act on: 403 outside a manager's own, 404 when unknown. */
+  const namespaceFor = (principal: Principal, ns: string): string => {
+    const refusal = namespaceRefusal(principal, ns);
+    if (refusal) throw new ApiError(refusal.status, refusal.error);
+    if (!hub.namespace(ns)) throw new ApiError(404, `unknown namespace ${ns}`);
+    return ns;
+  };
+
+  const adminOnly = (principal: Principal): void => {
+    if (principal.kind !== 'admin') throw new ApiError(403, 'this endpoint needs the admin key');
+  };
+
+  /**
+   * A manager may only touch connections of its namespace, which can be checked only for this
+   * node's connections; the admin key reaches any node.
+   */
+  const connectionFor = (principal: Principal, id: string, remoteOk = false): Connection | undefined => {
+    const conn = hub.connections.get(id);
+    if (principal.kind === 'admin') return conn;
+    if (!conn) {
+      if (remoteOk) return undefined;
+      throw new ApiError(404, `client ${id} not found`);
+    }
+    namespaceFor(principal, conn.namespace);
+    return conn;
+  };
+  /** Routed sends and calls carry the manager's namespace, so the holding node enforces it too. */
+  const scope = (principal: Principal) => (principal.kind === 'manager' ? principal.namespace : undefined);
+
+  const local = (ns?: string) =>
+    [...hub.localConnections()].filter((c) => ns === undefined || c.namespace === ns);
+
+  return [
+    apiRoute(ctx, 'GET', '/admin/api/stats', ({ principal }) => {
+      adminOnly(principal);
+      const byDialect: Record<string, number> = {};
+      const byNamespace: Record<string, number> = {};
+      let subscriptions = 0;
+      const conns = local();
+      for (const c of conns) {
+        byDialect[c.dialect] = (byDialect[c.dialect] ?? 0) + 1;
+        byNamespace[c.namespace] = (byNamespace[c.namespace] ?? 0) + 1;
+        subscriptions += c.subscriptions.size;
+      }
+      return {
+        node_id: hub.nodeId,
+        engine: hub.engine.kind,
+        ready: ctx.ready(),
+        uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
+        memory: process.memoryUsage().rss,
+        connections: { total: conns.length, by_dialect: byDialect, by_namespace: byNamespace },
+        subscriptions,
+        messages: {
+          published: hub.counters.publications,
+          delivered: hub.counters.deliveries,
+          failed: hub.counters.failedDeliveries,
+        },
+      };
+    }),
+
+    apiRoute(ctx, 'GET', '/admin/api/namespaces', ({ principal }) =>
+      namespaceNames(ctx)
+        .filter((ns) => !namespaceRefusal(principal, ns))
+        .map((name) => {
+          const conns = local(name);
+          return {
+            name,
+            history_size: hub.namespace(name)?.historySize ?? null,
+            rocket_path: config.namespaces[name]?.rocket?.path ?? null,
+            connections: conns.length,
+            subscriptions: conns.reduce((n, c) => n + c.subscriptions.size, 0),
+          };
+        }),
+    ),
+
+    apiRoute(ctx, 'GET', new RegExp(`${NS}/channels$`), async ({ principal, params }) => {
+      const ns = namespaceFor(principal, params[0]!);
+      const subscribers = new Map<string, number>();
+      let watchers = 0;
+      for (const c of local(ns)) {
+        if (c.watchingAll) watchers++;
+        for (const ch of c.subscriptions.keys()) subscribers.set(ch, (subscribers.get(ch) ?? 0) + 1);
+      }
+      const known = await hub.channels(ns);
+      const rows = known.map((info) => ({
+        name: info.name,
+        last_ord: info.top,
+        last_time: info.last?.time ?? null,
+        subscribers: (subscribers.get(info.name) ?? 0) + watchers,
+      }));
+      // Channels with subscribers but nothing published yet exist too, from a client's view.
+      for (const [name, n] of subscribers) {
+        if (!known.some((k) => k.name === name)) {
+          rows.push({ name, last_ord: 0, last_time: null, subscribers: n + watchers });
+        }
+      }
+      return rows.sort((a, b) => a.name.localeCompare(b.name));
+    }),
+
+    apiRoute(ctx, 'GET', new RegExp(`${NS}/channels/${SEG}/history$`), async ({ principal, params, url }) => {
+      const ns = namespaceFor(principal, params[0]!);
+      const after = intParam(url, 'after');
+      const last = intParam(url, 'last');
+      if (after !== undefined && last !== undefined)
+        throw new ApiError(400, 'give either after or last, not both');
+      const result = await hub.history(ns, params[1]!, last !== undefined ? { last } : { after: after ?? 0 });
+      return { channel: params[1], top: result.top, publications: result.publications.map(publicationJson) };
+    }),
+
+    apiRoute(
+      ctx,
+      'POST',
+      new RegExp(`${NS}/channels/${SEG}/publish$`),
+      async ({ principal, params, req }) => {
+        const ns = namespaceFor(principal, params[0]!);
+        const body = await readObject(req, bodyLimit);
+        if (!('data' in body) || body.data === undefined) throw new ApiError(400, 'data is required');
+        if (body.event !== undefined && typeof body.event !== 'string') {
+          throw new ApiError(400, 'event must be a string');
+        }
+        const input = {
+          data: body.data as JsonValue,
+          ...(body.event !== undefined && { event: body.event }),
+        };
+        const { publication, delivered } = await hub.publish(ns, params[1]!, input, { count: true });
+        return { channel: publication.channel, ord: publication.ord, time: publication.time, delivered };
+      },
+    ),
+
+    apiRoute(ctx, 'GET', new RegExp(`${NS}/topics$`), async ({ principal, params }) => {
+      const ns = namespaceFor(principal, params[0]!);
+      return await hub.engine.queueStats(ns);
+    }),
+
+    apiRoute(ctx, 'GET', '/admin/api/connections', ({ principal, url }) => {
+      const asked = url.searchParams.get('namespace') ?? undefined;
+      const ns =
+        asked !== undefined
+          ? namespaceFor(principal, asked)
+          : principal.kind === 'manager'
+            ? principal.namespace
+            : undefined;
+      return local(ns).map(connectionJson);
+    }),
+
+    apiRoute(ctx, 'GET', new RegExp(`${CONN}$`), ({ principal, params }) => {
+      const conn = connectionFor(principal, params[0]!);
+      if (!conn) throw new ApiError(404, `client ${params[0]} not found on this node`);
+      return connectionJson(conn);
+    }),
+
+    apiRoute(ctx, 'POST', new RegExp(`${CONN}/send$`), async ({ principal, params, req }) => {
+      const id = params[0]!;
+      connectionFor(principal, id, true);
+      const body = await readObject(req, bodyLimit);
+      if (body.data === undefined) throw new ApiError(400, 'data is required');
+      const binary = body.binary === true;
+      if (binary && typeof body.data !== 'string')
+        throw new ApiError(400, 'binary data must be a base64 string');
+      const data = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
+      return replyOf(await hub.sendTo(id, data, binary, scope(principal)));
+    }),
+
+    apiRoute(
+      ctx,
+      'POST',
+      new RegExp(`${CONN}/(subscribe|unsubscribe)$`),
+      async ({ principal, params, req }) => {
+        const [id, fn] = params as [string, string];
+        connectionFor(principal, id, true);
+        const body = await readObject(req, bodyLimit);
+        const channels = body.channels;
+        if (
+          !Array.isArray(channels) ||
+          channels.length === 0 ||
+          !channels.every((c) => typeof c === 'string' && c)
+        ) {
+          throw new ApiError(400, 'channels must be a non-empty list of channel names');
+        }
+        return replyOf(await hub.call(id, fn, channels as string[], scope(principal)));
+      },
+    ),
+
+    apiRoute(ctx, 'POST', new RegExp(`${CONN}/disconnect$`), async ({ principal, params, req }) => {
+      const id = params[0]!;
+      connectionFor(principal, id);
+      const body = await readObject(req, bodyLimit);
+      const code = body.code ?? 1000;
+      // Only codes a server may put in a close frame: 1000 or the application range.
+      if (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999) || code === 1008)) {
+        throw new ApiError(400, 'code must be 1000, 1008 or 3000-4999');
+      }
+      const reason = typeof body.reason === 'string' ? closeReason(body.reason) : 'disconnected by admin';
+      return replyOf(await hub.disconnect(id, code, reason));
+    }),
+  ];
+}
+
+/** A close reason fits in 123 bytes of UTF-8 (RFC 6455 §5.5). */
+function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+function connectionJson(c: Connection): Record<string, unknown> {
+  return {
+    id: c.id,
+    dialect: c.dialect,
+    namespace: c.namespace,
+    user: c.user ?? null,
+    context: c.context,
+    subscriptions: [...c.subscriptions.keys()],
+    watching_all: c.watchingAll,
+    connected_at: new Date(c.connectedAt).toISOString(),
+    remote_address: c.remoteAddress ?? null,
+  };
+}
+
+/** A hub control reply as an answer: 404 for an unknown client, 400 for bad arguments. */
+function replyOf(reply: ControlReply): { ok: true } {
+  if (reply.ok) return { ok: true };
+  if (reply.code === HubErrorCode.unknownClient) throw new ApiError(404, reply.error);
+  if (reply.code === HubErrorCode.invalidCall) throw new ApiError(400, reply.error);
+  throw new ApiError(502, reply.error);
+}

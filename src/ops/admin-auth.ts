@@ -1,0 +1,96 @@
+// Who may use the admin API (SPEC §5, issue 9). Two kinds of callers:
+//  - the operator, with the admin key: `Authorization: Bearer KEY` — everything, every namespace;
+//  - a rocket user with MANAGE, with its vhost credentials:
+//    `Authorization: Basic base64("NAMESPACE/USER:SECRET")` — its own namespace only.
+// With no admin key configured the API is open to anyone (as /stats is), so it must then only be
+// reachable from a trusted network; the docs say so.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DialectContext } from '../app/context.js';
+import { bearerToken } from '../transport/http-util.js';
+
+export type Principal =
+  | { kind: 'admin' }
+  /** A rocket user with MANAGE, confined to its namespace. */
+  | { kind: 'manager'; namespace: string; user: string };
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; error: string };
+
+/**
+ * Constant-time string equality. Both sides are hashed first so the comparison runs on
+ * equal-length buffers and its duration says nothing about the expected value's length.
+ */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Only the operator's key: /metrics and the server-wide figures. */
+export function checkAdminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
+  const key = ctx.config.admin.key;
+  if (key === undefined) return { ok: true, principal: { kind: 'admin' } };
+  const given = bearerToken(req);
+  if (given === undefined)
+    return { ok: false, status: 401, error: 'admin key required (Authorization: Bearer KEY)' };
+  if (!safeEqual(given, key)) return { ok: false, status: 401, error: 'invalid admin key' };
+  return { ok: true, principal: { kind: 'admin' } };
+}
+
+/** The admin key, or a rocket user with MANAGE presenting `Basic base64(ns/user:secret)`. */
+export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthResult {
+  const basic = basicCredentials(req);
+  if (basic === undefined || ctx.config.admin.key === undefined) return checkAdminKey(ctx, req);
+  if (basic === null) {
+    return { ok: false, status: 401, error: 'Basic credentials must be base64("namespace/user:secret")' };
+  }
+  const { namespace, user, secret } = basic;
+  const users = Object.hasOwn(ctx.config.namespaces, namespace)
+    ? ctx.config.namespaces[namespace]?.rocket?.users
+    : undefined;
+  const found = users !== undefined && Object.hasOwn(users, user) ? users[user] : undefined;
+  // Compare even for an unknown user so the answer time does not tell which users exist.
+  const secretOk = safeEqual(secret, found?.secret ?? '\0no user\0');
+  if (found === undefined || !secretOk) return { ok: false, status: 401, error: 'invalid credentials' };
+  // The seed lets an empty secret accept any secret for WebSocket sessions; that would hand the
+  // admin API to anyone, so such users are refused here.
+  if (found.secret === '') {
+    return {
+      ok: false,
+      status: 403,
+      error: `user ${user} has an empty secret and may not use the admin API`,
+    };
+  }
+  if (!found.permissions.includes('MANAGE')) {
+    return { ok: false, status: 403, error: `user ${user} lacks the MANAGE permission` };
+  }
+  return { ok: true, principal: { kind: 'manager', namespace, user } };
+}
+
+/** undefined: no Basic header; null: a Basic header that does not parse. */
+function basicCredentials(
+  req: IncomingMessage,
+): { namespace: string; user: string; secret: string } | null | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h.trim());
+  if (!m) return /^Basic\b/i.test(h.trim()) ? null : undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const slash = decoded.indexOf('/');
+  if (colon < 0 || slash < 0 || slash > colon) return null;
+  return {
+    namespace: decoded.slice(0, slash),
+    user: decoded.slice(slash + 1, colon),
+    secret: decoded.slice(colon + 1),
+  };
+}
+
+/** May this principal act on namespace `ns`? Returns the refusal, or undefined when allowed. */
+export function namespaceRefusal(
+  principal: Principal,
+  ns: string,
+): { status: 403; error: string } | undefined {
+  if (principal.kind === 'admin' || principal.namespace === ns) return undefined;
+  return { status: 403, error: `user ${principal.user} may only manage namespace ${principal.namespace}` };
+}

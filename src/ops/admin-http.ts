@@ -1,0 +1,109 @@
+// The plumbing every admin API route shares: authentication first, then the handler, with every
+// failure answered as `{"error": "..."}` and a status that says whose fault it was.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DialectContext } from '../app/context.js';
+import type { Publication } from '../core/types.js';
+import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
+import type { HttpMethod, HttpRoute } from '../transport/routes.js';
+import { authenticate, type Principal } from './admin-auth.js';
+
+/** Thrown by handlers to answer with a status and a message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiRequest {
+  req: IncomingMessage;
+  url: URL;
+  /** Path groups, already percent-decoded. */
+  params: string[];
+  principal: Principal;
+}
+
+/** A handler returns the JSON body of a 200 answer, or throws ApiError. */
+export type ApiHandler = (r: ApiRequest) => Promise<unknown> | unknown;
+
+export function apiRoute(
+  ctx: DialectContext,
+  method: HttpMethod,
+  path: string | RegExp,
+  handler: ApiHandler,
+): HttpRoute {
+  return {
+    method,
+    path,
+    handle: async (req, res, url, rawParams) => {
+      const auth = authenticate(ctx, req);
+      if (!auth.ok) return sendError(res, auth.status, auth.error);
+      try {
+        const params = rawParams.map(decodeParam);
+        const body = await handler({ req, url, params, principal: auth.principal });
+        sendJson(res, 200, body);
+      } catch (err) {
+        if (err instanceof ApiError) return sendError(res, err.status, err.message);
+        ctx.logger.error({ err, path: url.pathname }, 'admin API handler failed');
+        sendError(res, 500, err instanceof Error ? err.message : 'internal error');
+      }
+    },
+  };
+}
+
+export function sendError(res: ServerResponse, status: number, error: string): void {
+  sendJson(res, status, { error });
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ApiError(400, `"${raw}" is not a valid percent-encoded path segment`);
+  }
+}
+
+/** A JSON object body; an empty body reads as `{}` (e.g. a bare POST .../disconnect). */
+export async function readObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw new ApiError(413, err.message);
+    throw new ApiError(400, 'could not read request body');
+  }
+  if (raw.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ApiError(400, 'request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A publication as the admin API shows it: binary data as base64 with `binary: true`. */
+export function publicationJson(p: Publication): Record<string, unknown> {
+  const out: Record<string, unknown> = { ord: p.ord, time: p.time, channel: p.channel };
+  if (Buffer.isBuffer(p.data)) {
+    out.data = p.data.toString('base64');
+    out.binary = true;
+  } else out.data = p.data;
+  if (p.event !== undefined) out.event = p.event;
+  if (p.sender !== undefined) out.sender = p.sender;
+  if (p.id !== undefined) out.id = p.id;
+  return out;
+}
+
+/** A non-negative integer query parameter, or undefined when absent. */
+export function intParam(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError(400, `${name} must be a non-negative integer`);
+  return Number(raw);
+}

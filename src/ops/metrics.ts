@@ -1,0 +1,170 @@
+// Prometheus metrics for one server instance. Each server gets its own Registry (never prom-client's
+// global one) so several servers in one process, as in the tests, never collide. Almost every figure
+// is read from the hub at scrape time (collect callbacks), so nothing on the hot path pays for them.
+// Reference of every metric: docs/operations.md "Metrics".
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { DialectContext } from '../app/context.js';
+import type { Hub } from '../core/hub.js';
+
+/** The metrics of one server, plus the additive counters dialects may feed. */
+export interface OpsMetrics {
+  readonly registry: Registry;
+  /** Prometheus text exposition of every metric. */
+  render(): Promise<string>;
+  /** Count an error answered to a client, by dialect and the dialect's own error code. */
+  countError(dialect: string, code: string): void;
+  /** Count a connection closed with 1013 "slow consumer". */
+  countSlowConsumer(dialect: string): void;
+}
+
+// Dialects hold the hub, not this object: the lookup by hub lets any dialect count errors without
+// a new field on DialectContext (see countError below).
+const byHub = new WeakMap<Hub, OpsMetrics>();
+
+/** Count an error for the server that owns `hub`; a no-op when that server has no metrics. */
+export function countError(hub: Hub, dialect: string, code: string): void {
+  byHub.get(hub)?.countError(dialect, code);
+}
+
+/** Count a 1013 "slow consumer" close for the server that owns `hub`. */
+export function countSlowConsumer(hub: Hub, dialect: string): void {
+  byHub.get(hub)?.countSlowConsumer(dialect);
+}
+
+/** Every namespace the server serves: the configured ones and the chat namespace. */
+export function namespaceNames(ctx: DialectContext): string[] {
+  return [...new Set([...Object.keys(ctx.config.namespaces), ctx.config.chat.namespace])].sort();
+}
+
+export function createMetrics(ctx: DialectContext): OpsMetrics {
+  const { hub } = ctx;
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: String(hub.nodeId) });
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'switchboard_connections',
+    help: 'WebSocket connections held by this node',
+    labelNames: ['dialect', 'namespace'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const conn of hub.localConnections()) {
+        this.inc({ dialect: conn.dialect, namespace: conn.namespace });
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'switchboard_subscriptions',
+    help: 'Channel subscriptions of the connections held by this node',
+    labelNames: ['namespace'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const conn of hub.localConnections()) {
+        if (conn.subscriptions.size > 0) this.inc({ namespace: conn.namespace }, conn.subscriptions.size);
+      }
+    },
+  });
+
+  // Monotonic counts the hub already keeps: reset and re-set at scrape time.
+  const hubCounter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  hubCounter(
+    'switchboard_publications_total',
+    'Publications handed to this node for fan-out (channels with a local subscriber)',
+    () => hub.counters.publications,
+  );
+  hubCounter(
+    'switchboard_deliveries_total',
+    'Publications written to a local connection',
+    () => hub.counters.deliveries,
+  );
+  hubCounter(
+    'switchboard_failed_deliveries_total',
+    'Publications that could not be written to a local connection (closing or too far behind)',
+    () => hub.counters.failedDeliveries,
+  );
+
+  // Queue figures come from the engine (cluster-wide for a shared engine): read them once per scrape.
+  const queueGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['namespace', 'topic'], registers: [registry] });
+  const depth = queueGauge('switchboard_queue_depth', 'Items waiting in a queue topic for a consumer');
+  const consumers = queueGauge('switchboard_queue_consumers', 'Consumers attached to a queue topic');
+  const dropped = new Counter({
+    name: 'switchboard_queue_dropped_total',
+    help: 'Items dropped because a topic or its namespace was full',
+    labelNames: ['namespace', 'topic'],
+    registers: [registry],
+  });
+  const readQueues = async () => {
+    depth.reset();
+    consumers.reset();
+    dropped.reset();
+    for (const ns of namespaceNames(ctx)) {
+      let stats: Awaited<ReturnType<typeof hub.engine.queueStats>>;
+      try {
+        stats = await hub.engine.queueStats(ns);
+      } catch {
+        continue; // engine unreachable: switchboard_ready says so; keep the rest of the scrape
+      }
+      for (const t of stats) {
+        const labels = { namespace: ns, topic: t.topic };
+        depth.set(labels, t.depth);
+        consumers.set(labels, t.consumers);
+        dropped.inc(labels, t.dropped);
+      }
+    }
+  };
+
+  const errors = new Counter({
+    name: 'switchboard_errors_total',
+    help: 'Errors answered to clients, by dialect and error code',
+    labelNames: ['dialect', 'code'],
+    registers: [registry],
+  });
+  const slow = new Counter({
+    name: 'switchboard_slow_consumer_closes_total',
+    help: 'Connections closed with 1013 because they fell too far behind',
+    labelNames: ['dialect'],
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'switchboard_uptime_seconds',
+    help: 'Seconds since this server started',
+    registers: [registry],
+    collect() {
+      this.set((Date.now() - ctx.startedAt) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_ready',
+    help: '1 when the engine is reachable and the node serves everything, else 0',
+    registers: [registry],
+    collect() {
+      this.set(ctx.ready() ? 1 : 0);
+    },
+  });
+
+  const metrics: OpsMetrics = {
+    registry,
+    async render() {
+      await readQueues();
+      return registry.metrics();
+    },
+    countError: (dialect, code) => errors.inc({ dialect, code }),
+    countSlowConsumer: (dialect) => slow.inc({ dialect }),
+  };
+  byHub.set(hub, metrics);
+  return metrics;
+}
