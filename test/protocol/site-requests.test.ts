@@ -179,3 +179,26 @@ describe('site: request envelope, unsubscribe and bad input', () => {
     assert.equal(msg.body, '3q2+7w==');
   });
 });
+
+describe('site: inbound rate', () => {
+  it('answers requests past the burst with "rate limit exceeded", in order, and stays open', async () => {
+    const server = await startSiteServer({ limits: { max_messages_per_second: 1, max_messages_burst: 3 } });
+    const c = await connectSite(server);
+    try {
+      for (let i = 0; i < 5; i++) c.send({ request: 'nope', req_id: `r${i}` });
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(await c.next(), { response: 'error', req_id: `r${i}`, body: 'unknown request' });
+      for (let i = 3; i < 5; i++) {
+        assert.deepEqual(await c.next(), {
+          response: 'error',
+          req_id: `r${i}`,
+          body: 'rate limit exceeded: slow down',
+        });
+      }
+      assert.equal(c.ws.readyState, c.ws.OPEN);
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  });
+});

@@ -17,6 +17,7 @@ export const SiteErrorCode = {
   alreadySubscribed: 'already_subscribed',
   notSubscribed: 'not_subscribed',
   tooManyRequests: 'too_many_requests',
+  rateLimited: 'rate_limited',
   unavailable: 'unavailable',
 } as const;
 export type SiteErrorCode = (typeof SiteErrorCode)[keyof typeof SiteErrorCode];

@@ -34,6 +34,10 @@ export function siteDialect(ctx: DialectContext): Dialect {
         hub: ctx.hub,
         site,
         maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+        rate: {
+          perSecond: ctx.config.limits.max_messages_per_second,
+          burst: ctx.config.limits.max_messages_burst,
+        },
         remoteAddress: req.socket.remoteAddress,
         logger: ctx.logger,
       });

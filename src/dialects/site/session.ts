@@ -6,6 +6,7 @@ import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { TokenBucket } from '../../transport/rate-limit.js';
 import { safeEqual, subscribeAuth } from './auth.js';
 import {
   BINARY_FRAME_ERROR,
@@ -36,6 +37,8 @@ export interface SessionOptions {
   /** A site with a subscribe secret (the upgrade was refused otherwise). */
   site: Site & { secret: string };
   maxOutboundBytes: number;
+  /** Requests per second (and back-to-back burst) answered before "rate limit exceeded". */
+  rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
   logger: Logger;
 }
@@ -47,6 +50,7 @@ export class SiteSession implements ConnectionSink {
   private readonly hub: Hub;
   private readonly site: Site & { secret: string };
   private readonly log: Logger;
+  private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
 
@@ -55,6 +59,7 @@ export class SiteSession implements ConnectionSink {
     this.site = options.site;
     this.log = options.logger;
     this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
+    this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
     this.conn = this.hub.register({
       namespace: this.site.name,
       dialect: 'site',
@@ -87,22 +92,30 @@ export class SiteSession implements ConnectionSink {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.pending >= MAX_PENDING_REQUESTS) {
-      const decoded = isBinary ? undefined : decodeRequest(rawText(data));
-      const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
-      this.socket.send(
-        encodeError(
-          new SiteError(SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer', reqId),
-        ),
-      );
+      this.refuse(data, isBinary, SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer');
       return;
     }
+    // Mild excess is answered in the site's own shape, in turn; the listener's backstop closes
+    // the connection (1008) only well past this rate.
+    const allowed = this.bucket.take();
     this.pending++;
     this.queue = this.queue
-      .then(() => this.handle(data, isBinary))
+      .then(() =>
+        allowed
+          ? this.handle(data, isBinary)
+          : this.refuse(data, isBinary, SiteErrorCode.rateLimited, 'rate limit exceeded: slow down'),
+      )
       .catch((err) => this.log.error({ err, client: this.conn.id }, 'site request failed'))
       .finally(() => {
         this.pending--;
       });
+  }
+
+  /** Answer a frame with an error without handling it, echoing its req_id when it has one. */
+  private refuse(data: RawData, isBinary: boolean, code: SiteErrorCode, message: string): void {
+    const decoded = isBinary ? undefined : decodeRequest(rawText(data));
+    const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
+    this.socket.send(encodeError(new SiteError(code, message, reqId)));
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
