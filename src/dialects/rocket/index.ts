@@ -1,0 +1,34 @@
+// Dialect `rocket` (seed 002 WebRocket, SPEC §5): every namespace with a `rocket` section is a
+// vhost, a WebSocket endpoint at its `rocket.path`. Authentication happens in-band
+// (`{"authenticate": ...}`), so the upgrade itself is never refused. Protocol reference:
+// docs/protocol/rocket.md.
+import type { DialectContext } from '../../app/context.js';
+import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
+import { KnownChannels } from './known-channels.js';
+import { RocketSession } from './session.js';
+
+export { canManage } from './permissions.js';
+
+export function rocketDialect(ctx: DialectContext): Dialect {
+  const upgrades: UpgradeRoute<undefined>[] = [];
+  for (const [namespace, ns] of Object.entries(ctx.config.namespaces)) {
+    const rocket = ns.rocket;
+    if (rocket === undefined) continue;
+    const known = new KnownChannels();
+    upgrades.push({
+      path: rocket.path,
+      onConnection: (ws, req) => {
+        new RocketSession(ws, {
+          hub: ctx.hub,
+          namespace,
+          rocket,
+          known,
+          maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+          remoteAddress: req.socket.remoteAddress,
+          logger: ctx.logger,
+        });
+      },
+    });
+  }
+  return { name: 'rocket', http: [], upgrades };
+}

@@ -1,0 +1,86 @@
+// The rocket permission model (seed 002 "User", SPEC §5): users are defined per vhost, each with a
+// secret and a subset of READ, WRITE and MANAGE. Pure functions of the configuration, so the
+// admin API can reuse them (`canManage`) without a WebSocket session.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  type NamespaceConfig,
+  type Permission as PermissionName,
+  type RocketConfig,
+  USER_NAME,
+} from '../../app/config-schema.js';
+import { RocketErrorId } from './errors.js';
+
+export const Permission = { read: 'READ', write: 'WRITE', manage: 'MANAGE' } as const satisfies Record<
+  string,
+  PermissionName
+>;
+export type Permission = PermissionName;
+
+/** Who a rocket session is authenticated as, and what it may do. */
+export interface Identity {
+  user: string;
+  permissions: ReadonlySet<Permission>;
+}
+
+export type AuthenticateResult =
+  | { ok: true; identity: Identity }
+  | {
+      ok: false;
+      error:
+        | typeof RocketErrorId.invalidUserName
+        | typeof RocketErrorId.userNotFound
+        | typeof RocketErrorId.invalidCredentials;
+    };
+
+/**
+ * Compare two secrets in time that does not depend on where they first differ, nor on the
+ * length of the expected one: both sides are hashed to 32 bytes first.
+ */
+export function secretsEqual(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(given, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+export function isValidUserName(name: unknown): name is string {
+  return typeof name === 'string' && USER_NAME.test(name);
+}
+
+/**
+ * Check `user`/`secret` against the vhost's users, in the seed's order: INVALID_USER_NAME →
+ * USER_NOT_FOUND → INVALID_CREDENTIALS. A user configured with an empty secret accepts any
+ * secret, including none (the seed's `secret` is optional for that reason).
+ */
+export function authenticate(
+  rocket: RocketConfig,
+  user: string,
+  secret: string | undefined,
+): AuthenticateResult {
+  if (!isValidUserName(user)) return { ok: false, error: RocketErrorId.invalidUserName };
+  const entry = Object.hasOwn(rocket.users, user) ? rocket.users[user] : undefined;
+  if (entry === undefined) return { ok: false, error: RocketErrorId.userNotFound };
+  if (entry.secret !== '' && !secretsEqual(entry.secret, secret ?? '')) {
+    return { ok: false, error: RocketErrorId.invalidCredentials };
+  }
+  return { ok: true, identity: { user, permissions: new Set(entry.permissions) } };
+}
+
+export function hasPermission(identity: Identity | undefined, permission: Permission): boolean {
+  return identity?.permissions.has(permission) ?? false;
+}
+
+/**
+ * May `user`, proving itself with `secret`, manage `namespace` through the admin API (SPEC §5:
+ * channels, subscribers, history, kick — of that namespace only)? False for a namespace without
+ * a rocket section, an unknown user, a wrong secret or a user without MANAGE.
+ */
+export function canManage(
+  namespace: NamespaceConfig | undefined,
+  user: string,
+  secret: string | undefined,
+): boolean {
+  const rocket = namespace?.rocket;
+  if (rocket === undefined) return false;
+  const result = authenticate(rocket, user, secret);
+  return result.ok && hasPermission(result.identity, Permission.manage);
+}
