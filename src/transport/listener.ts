@@ -181,7 +181,7 @@ export class Listener {
           alive.isAlive = true;
         });
         // Installed before the dialect's listener so that it sees every frame first.
-        if (this.options.maxMessagesPerSecond !== undefined) {
+        if (this.options.maxMessagesPerSecond !== undefined && !route.exemptFromRateLimit) {
           installRateGuard(ws, {
             messagesPerSecond: this.options.maxMessagesPerSecond,
             burst: this.options.messageBurst ?? this.options.maxMessagesPerSecond * 2,

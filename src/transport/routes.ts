@@ -22,6 +22,11 @@ export interface UpgradeRoute<T = unknown> {
   /** Checked before the handshake: a refusal is a plain HTTP answer. */
   authorize?(req: IncomingMessage, url: URL): UpgradeDecision<T> | Promise<UpgradeDecision<T>>;
   onConnection(ws: WebSocket, req: IncomingMessage, url: URL, state: T): void;
+  /**
+   * Skip the listener's inbound rate backstop for this route: for connections authenticated as
+   * trusted backends (mesh /ws/v1 with an API key) whose request rate is their business.
+   */
+  exemptFromRateLimit?: boolean;
 }
 
 /** One wire protocol's contribution to the listener. */
