@@ -51,16 +51,16 @@ export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthRes
   const found = users !== undefined && Object.hasOwn(users, user) ? users[user] : undefined;
   // Compare even for an unknown user so the answer time does not tell which users exist.
   const secretOk = safeEqual(secret, found?.secret ?? '\0no user\0');
-  if (found === undefined || !secretOk) return { ok: false, status: 401, error: 'invalid credentials' };
   // The seed lets an empty secret accept any secret for WebSocket sessions; that would hand the
-  // admin API to anyone, so such users are refused here.
-  if (found.secret === '') {
+  // admin API to anyone, so such users are refused here, whatever secret they give.
+  if (found !== undefined && found.secret === '') {
     return {
       ok: false,
       status: 403,
       error: `user ${user} has an empty secret and may not use the admin API`,
     };
   }
+  if (found === undefined || !secretOk) return { ok: false, status: 401, error: 'invalid credentials' };
   if (!found.permissions.includes('MANAGE')) {
     return { ok: false, status: 403, error: `user ${user} lacks the MANAGE permission` };
   }

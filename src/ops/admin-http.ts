@@ -104,6 +104,8 @@ export function publicationJson(p: Publication): Record<string, unknown> {
 export function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError(400, `${name} must be a non-negative integer`);
-  return Number(raw);
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n))
+    throw new ApiError(400, `${name} must be a non-negative integer`);
+  return n;
 }
