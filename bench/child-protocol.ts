@@ -1,0 +1,27 @@
+// What the bench parent and its server child (server-child.ts) say to each other over IPC.
+
+export const BENCH_SITE = { name: 'bench', secret: 'bench-secret', postSecret: 'bench-post-secret' } as const;
+export const BENCH_CHANNEL = 'bench';
+
+export type ChildKind = 'ws' | 'switchboard';
+
+/** Where a Switchboard child publishes: the site namespace, or the chat namespace for chat. */
+export interface PublishTarget {
+  namespace: string;
+  channel: string;
+  sender?: string;
+}
+
+export type ChildRequest =
+  | { op: 'stats'; gc: boolean }
+  | { op: 'ready'; count: number; target: PublishTarget; timeoutMs: number }
+  | { op: 'subscribeGateways'; target: PublishTarget }
+  | { op: 'burst'; count: number; bytes: number; target: PublishTarget }
+  | { op: 'paced'; count: number; ratePerSec: number; bytes: number; target: PublishTarget }
+  | { op: 'close' };
+
+export interface ChildStats {
+  /** User + system CPU time of this process since it started, µs. */
+  cpuMicros: number;
+  rss: number;
+}

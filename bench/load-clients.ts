@@ -1,0 +1,153 @@
+// The load generator's side: thousands of lean WebSocket clients in one process. A client does
+// no JSON work once subscribed: each frame is scanned for bench markers (payload.ts) and counted;
+// latency is sampled only while a paced phase asks for it.
+import WebSocket from 'ws';
+import { nowMicros, scanFrame } from './payload.js';
+
+export interface ClientSpec {
+  url(index: number): string;
+  /** Runs once per client after the socket opens; resolves once the client is subscribed. */
+  handshake?(ws: WebSocket, index: number): Promise<void>;
+  /** A frame without a bench marker (keep-alives such as NATS `PING`). */
+  onOtherFrame?(ws: WebSocket, frame: Buffer): void;
+}
+
+/** A client that could not connect: the upgrade was refused (HTTP status) or the socket failed. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+const CONNECT_CONCURRENCY = 100;
+
+export class ClientPool {
+  readonly sockets: WebSocket[] = [];
+  /** Markers received since the last reset. */
+  delivered = 0;
+  /** Frame bytes received since the last reset. */
+  bytes = 0;
+  private target = Number.POSITIVE_INFINITY;
+  private wake: (() => void) | undefined;
+  private samples: Float64Array | undefined;
+  private sampleCount = 0;
+  private receivedAt = 0;
+  private readonly recordStamp = (sentMicros: number) => {
+    if (this.samples !== undefined && this.sampleCount < this.samples.length) {
+      this.samples[this.sampleCount++] = this.receivedAt - sentMicros;
+    }
+  };
+
+  private constructor(private readonly spec: ClientSpec) {}
+
+  /** Opens `count` clients, `CONNECT_CONCURRENCY` at a time, each through its handshake. */
+  static async open(spec: ClientSpec, count: number): Promise<ClientPool> {
+    const pool = new ClientPool(spec);
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const index = next++;
+        pool.sockets.push(await pool.openOne(index));
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private openOne(index: number): Promise<WebSocket> {
+    const ws = new WebSocket(this.spec.url(index), { perMessageDeflate: false, skipUTF8Validation: true });
+    return new Promise<WebSocket>((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+        });
+        res.on('end', () =>
+          reject(
+            new ConnectError(
+              `upgrade refused with HTTP ${res.statusCode}: ${body.slice(0, 200)}`,
+              res.statusCode,
+            ),
+          ),
+        );
+      });
+      ws.once('error', (err) => reject(new ConnectError(`client ${index} failed: ${err.message}`)));
+      ws.once('open', () => {
+        const ready = this.spec.handshake?.(ws, index) ?? Promise.resolve();
+        ready.then(() => {
+          ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+          resolve(ws);
+        }, reject);
+      });
+    });
+  }
+
+  private onFrame(ws: WebSocket, frame: Buffer): void {
+    this.bytes += frame.length;
+    if (this.samples !== undefined) this.receivedAt = nowMicros();
+    const n = scanFrame(frame, this.samples === undefined ? undefined : this.recordStamp);
+    if (n === 0) {
+      this.spec.onOtherFrame?.(ws, frame);
+      return;
+    }
+    this.delivered += n;
+    if (this.delivered >= this.target) this.wake?.();
+  }
+
+  reset(): void {
+    this.delivered = 0;
+    this.bytes = 0;
+  }
+
+  /** Start keeping latency samples (µs), up to `capacity` of them. */
+  startSampling(capacity: number): void {
+    this.samples = new Float64Array(capacity);
+    this.sampleCount = 0;
+  }
+
+  stopSampling(): Float64Array {
+    const out = (this.samples ?? new Float64Array(0)).subarray(0, this.sampleCount);
+    this.samples = undefined;
+    return out;
+  }
+
+  /**
+   * Resolves when `target` markers have arrived since the last reset, or when nothing arrived
+   * for `stallMs` (then `complete` is false and the shortfall is what was lost or still queued).
+   */
+  waitFor(target: number, stallMs: number): Promise<{ complete: boolean; at: number }> {
+    this.target = target;
+    return new Promise((resolve) => {
+      let seen = this.delivered;
+      let quietSince = Date.now();
+      const finish = (complete: boolean) => {
+        clearInterval(timer);
+        this.wake = undefined;
+        this.target = Number.POSITIVE_INFINITY;
+        resolve({ complete, at: performance.now() });
+      };
+      const timer = setInterval(() => {
+        if (this.delivered !== seen) {
+          seen = this.delivered;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince > stallMs) finish(false);
+      }, 100);
+      this.wake = () => finish(true);
+      if (this.delivered >= target) finish(true);
+    });
+  }
+
+  close(): void {
+    for (const ws of this.sockets) ws.terminate();
+    this.sockets.length = 0;
+  }
+}

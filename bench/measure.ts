@@ -1,0 +1,168 @@
+// One scenario, start to finish: connect N subscribers (connections/s, RSS per idle connection),
+// warm up, R bursts (server CPU µs per delivery, deliveries/s), one paced phase (latency
+// percentiles). Every figure of the server comes from its own process (server-proc.ts).
+import { ClientPool, ConnectError } from './load-clients.js';
+import type { Running, Scenario, StartOptions } from './scenarios.js';
+
+export interface BenchOptions {
+  subscribers: number;
+  /** Messages per burst. */
+  messages: number;
+  /** Bursts measured (the median is reported). */
+  reps: number;
+  /** Payload size, bytes. */
+  bytes: number;
+  /** Deliveries per second of the paced phase (messages/s = this / subscribers). */
+  pacedRate: number;
+  pacedSeconds: number;
+  /** No progress for this long ends a phase as incomplete. */
+  stallMs: number;
+}
+
+export interface BurstFigures {
+  cpuMicrosPerDelivery: number;
+  deliveriesPerSec: number;
+  delivered: number;
+  expected: number;
+  wireBytesPerDelivery: number;
+}
+
+export interface Latency {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  samples: number;
+  expected: number;
+}
+
+export interface ScenarioResult {
+  key: string;
+  label: string;
+  /** Why it did not run (unavailable here) or why it stopped (error). */
+  skipped?: string;
+  error?: string;
+  connectsPerSec?: number;
+  rssPerConnection?: number;
+  bursts: BurstFigures[];
+  latency?: Latency;
+}
+
+export type Log = (line: string) => void;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function burst(running: Running, pool: ClientPool, o: BenchOptions): Promise<BurstFigures> {
+  const expected = o.subscribers * o.messages;
+  pool.reset();
+  const before = await running.server.stats(false);
+  const t0 = performance.now();
+  const [, done] = await Promise.all([running.burst(o.messages, o.bytes), pool.waitFor(expected, o.stallMs)]);
+  // A stalled phase ends stallMs after the last delivery; time it to that delivery instead.
+  const end = done.complete ? done.at : done.at - o.stallMs;
+  const after = await running.server.stats(false);
+  const delivered = pool.delivered;
+  return {
+    cpuMicrosPerDelivery: (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered),
+    deliveriesPerSec: delivered / ((end - t0) / 1000),
+    delivered,
+    expected,
+    wireBytesPerDelivery: pool.bytes / Math.max(1, delivered),
+  };
+}
+
+async function paced(running: Running, pool: ClientPool, o: BenchOptions): Promise<Latency> {
+  const ratePerSec = o.pacedRate / o.subscribers;
+  const count = Math.max(1, Math.round(ratePerSec * o.pacedSeconds));
+  const expected = count * o.subscribers;
+  pool.reset();
+  pool.startSampling(expected);
+  await Promise.all([running.paced(count, ratePerSec, o.bytes), pool.waitFor(expected, o.stallMs)]);
+  const samples = pool.stopSampling().slice().sort();
+  const ms = (q: number) => percentile(samples, q) / 1000;
+  return {
+    p50: ms(0.5),
+    p99: ms(0.99),
+    p999: ms(0.999),
+    max: (samples[samples.length - 1] ?? Number.NaN) / 1000,
+    samples: samples.length,
+    expected,
+  };
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  o: BenchOptions,
+  start: StartOptions,
+  log: Log,
+): Promise<ScenarioResult> {
+  const result: ScenarioResult = { key: scenario.key, label: scenario.label, bursts: [] };
+  const reason = scenario.unavailable();
+  if (reason !== undefined) {
+    log(`${scenario.key}: skipped: ${reason}`);
+    return { ...result, skipped: reason };
+  }
+  let running: Running | undefined;
+  let pool: ClientPool | undefined;
+  try {
+    running = await scenario.start(start);
+    const idle = await running.server.stats(true);
+    const t0 = performance.now();
+    try {
+      pool = await ClientPool.open(running.clients, o.subscribers);
+    } catch (err) {
+      // The first refusal means the route is not there: a dialect not registered in this build.
+      if (err instanceof ConnectError && err.status !== undefined) {
+        log(`${scenario.key}: skipped: ${err.message}`);
+        return { ...result, skipped: `not served by this build (${err.message})` };
+      }
+      throw err;
+    }
+    await running.ready(o.subscribers);
+    result.connectsPerSec = o.subscribers / ((performance.now() - t0) / 1000);
+    await sleep(300);
+    const loaded = await running.server.stats(true);
+    result.rssPerConnection = (loaded.rss - idle.rss) / o.subscribers;
+    log(
+      `${scenario.key}: ${o.subscribers} subscribed, ${result.connectsPerSec.toFixed(0)} conn/s, ` +
+        `${(result.rssPerConnection / 1024).toFixed(1)} KiB RSS/conn`,
+    );
+    // Warm-up: let the JIT settle before anything is timed.
+    await burst(running, pool, { ...o, messages: Math.max(1, Math.ceil(o.messages / 4)) });
+    for (let r = 0; r < o.reps; r++) {
+      await sleep(200);
+      const b = await burst(running, pool, o);
+      result.bursts.push(b);
+      log(
+        `${scenario.key}: burst ${r + 1}/${o.reps}: ${b.delivered}/${b.expected} delivered, ` +
+          `${b.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, ${b.deliveriesPerSec.toFixed(0)} deliveries/s`,
+      );
+    }
+    await sleep(200);
+    result.latency = await paced(running, pool, o);
+    const l = result.latency;
+    log(
+      `${scenario.key}: paced ${o.pacedRate}/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ` +
+        `p999 ${l.p999.toFixed(2)} ms (${l.samples}/${l.expected} samples)`,
+    );
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    log(`${scenario.key}: failed: ${result.error}`);
+  } finally {
+    pool?.close();
+    await running?.close().catch((err: unknown) => log(`${scenario.key}: close failed: ${String(err)}`));
+  }
+  return result;
+}

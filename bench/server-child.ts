@@ -1,0 +1,160 @@
+// The server under test, in its own process so its CPU time and RSS are its own. Started by
+// server-proc.ts with `fork`; argv[2] is the kind (`ws` baseline or `switchboard`), argv[3] JSON
+// options. Talks over IPC: first `{listening: port}`, then one reply `{id, ok, result|error}` per
+// request `{id, op, ...}` (ops below). Publishing happens here, so a burst costs no IPC per message.
+import { pino } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import { configSchema } from '../src/app/config-schema.js';
+import { type RunningServer, startServer } from '../src/app/server.js';
+import type { Hub } from '../src/core/hub.js';
+import {
+  BENCH_SITE,
+  type ChildKind,
+  type ChildRequest,
+  type ChildStats,
+  type PublishTarget,
+} from './child-protocol.js';
+import { makePayload, nowMicros } from './payload.js';
+
+/** How a server under test publishes one message; resolves once it is written to every socket. */
+type PublishOne = (payload: string, ord: number, target: PublishTarget) => unknown;
+
+interface Under {
+  publish: PublishOne;
+  subscribed(target: PublishTarget): number;
+  hub?: Hub;
+  close(): Promise<void>;
+}
+
+async function startWsBaseline(): Promise<{ port: number; under: Under }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  // The canonical ws broadcast: render once, then `ws.send` per client.
+  const publish: PublishOne = (payload, ord, target) => {
+    const frame = Buffer.from(JSON.stringify({ message: target.channel, ord, body: payload }));
+    for (const client of wss.clients)
+      if (client.readyState === WebSocket.OPEN) client.send(frame, { binary: false });
+  };
+  const address = wss.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    under: {
+      publish,
+      subscribed: () => wss.clients.size,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close(() => resolve());
+        }),
+    },
+  };
+}
+
+async function startSwitchboard(): Promise<{ port: number; under: Under }> {
+  const config = configSchema.parse({
+    listen: { host: '127.0.0.1', port: 0 },
+    namespaces: {
+      [BENCH_SITE.name]: {
+        secret: BENCH_SITE.secret,
+        post_secret: BENCH_SITE.postSecret,
+        api_keys: ['bench-key'],
+        history_size: 100,
+      },
+    },
+    // A burst queues every message for every client at once: the default 1 MiB would be enough
+    // for the default sizes, but a larger --messages must not turn into slow-consumer closes.
+    limits: { max_outbound_bytes: 256 * 1024 * 1024 },
+  });
+  const server: RunningServer = await startServer(config, { logger: pino({ level: 'silent' }) });
+  const { hub } = server;
+  const publish: PublishOne = (payload, _ord, target) =>
+    hub.publish(target.namespace, target.channel, { data: payload, sender: target.sender });
+  const subscribed = (target: PublishTarget) => {
+    let n = 0;
+    for (const conn of hub.localConnections()) {
+      if (conn.namespace !== target.namespace) continue;
+      if (conn.watchingAll || conn.subscriptions.has(target.channel)) n++;
+    }
+    return n;
+  };
+  return { port: server.port, under: { publish, subscribed, hub, close: () => server.close() } };
+}
+
+function stats(gc: boolean): ChildStats {
+  if (gc) (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
+  return { cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function handle(under: Under, req: ChildRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'stats':
+      return stats(req.gc);
+    case 'ready': {
+      const deadline = Date.now() + req.timeoutMs;
+      while (under.subscribed(req.target) < req.count) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${under.subscribed(req.target)} of ${req.count} subscribed`);
+        await sleep(20);
+      }
+      return under.subscribed(req.target);
+    }
+    case 'subscribeGateways': {
+      const { hub } = under;
+      if (hub === undefined) throw new Error('not a Switchboard server');
+      const ids = [...hub.localConnections()]
+        .filter((c) => c.namespace === req.target.namespace && c.dialect === 'gateway')
+        .map((c) => c.id);
+      for (const id of ids) {
+        const reply = await hub.call(id, 'subscribe', [req.target.channel], req.target.namespace);
+        if (!reply.ok) throw new Error(`conn.call subscribe failed: ${reply.error}`);
+      }
+      return ids.length;
+    }
+    case 'burst': {
+      const payload = makePayload(req.bytes, 0);
+      for (let i = 1; i <= req.count; i++) await under.publish(payload, i, req.target);
+      return null;
+    }
+    case 'paced': {
+      // Each message is due at start + i·period; a late timer publishes at once rather than drift.
+      const period = 1000 / req.ratePerSec;
+      const start = performance.now();
+      for (let i = 0; i < req.count; i++) {
+        const wait = start + i * period - performance.now();
+        if (wait > 0) await sleep(wait);
+        await under.publish(makePayload(req.bytes, nowMicros()), i + 1, req.target);
+      }
+      return null;
+    }
+    case 'close':
+      await under.close();
+      return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as ChildKind;
+  const { port, under } = kind === 'ws' ? await startWsBaseline() : await startSwitchboard();
+  process.on('message', (msg: { id: number } & ChildRequest) => {
+    handle(under, msg).then(
+      (result) => {
+        process.send?.({ id: msg.id, ok: true, result });
+        // Exit normally (not by signal) so `--cpu-prof` writes its profile.
+        if (msg.op === 'close') setImmediate(() => process.exit(0));
+      },
+      (err: unknown) =>
+        process.send?.({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ listening: port });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
