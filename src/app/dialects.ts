@@ -1,3 +1,4 @@
+import { chatDialect } from '../dialects/chat/index.js';
 import { meshDialect } from '../dialects/mesh/index.js';
 import { rocketDialect } from '../dialects/rocket/index.js';
 import { siteDialect } from '../dialects/site/index.js';
@@ -10,4 +11,4 @@ import { opsDialect } from './ops-routes.js';
  * Every wire protocol the server speaks. Each entry turns the shared context into routes; the
  * listener neither knows nor cares which dialect a route belongs to.
  */
-export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [opsDialect, opsApiDialect, siteDialect, meshDialect, rocketDialect];
+export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [opsDialect, opsApiDialect, siteDialect, meshDialect, rocketDialect, chatDialect];

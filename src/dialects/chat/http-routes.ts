@@ -1,0 +1,114 @@
+import type { ServerResponse } from 'node:http';
+import { sendJson } from '../../transport/http-util.js';
+import type { HttpRoute } from '../../transport/routes.js';
+import { type ChatShared, storedMessage } from './session.js';
+
+/** Extra context the REST API needs beyond what sessions share. */
+export interface ChatApiOptions {
+  /** Server start, ms since the epoch (for `uptime`). */
+  startedAt: number;
+  /** How many messages /history returns at most (chat.max_messages_in_room). */
+  maxMessagesInRoom: number;
+}
+
+/**
+ * nane's REST API (SPEC §6): `/api/settings`, `/api/rooms`, `/api/rooms/{name}` (room info, as the
+ * original also served) and `/api/rooms/{name}/history`. Answers are `{"result": ...}` or
+ * `{"error": "..."}`, always JSON. Messages never carry `id` here.
+ *
+ * Room names in paths: the pattern runs on the raw path, then the name is percent-decoded, so a
+ * room "a/b" is reached as `/api/rooms/a%2Fb/history` (what encodeURIComponent gives) and as
+ * `/api/rooms/a/b/history`. A path ending in `/history` always asks for a history: the info of a
+ * room named "x/history" is reachable only with the slash encoded (`/api/rooms/x%2Fhistory`).
+ */
+export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): HttpRoute[] {
+  const { hub, namespace, limits, rooms } = shared;
+
+  /** The stored messages of a room, oldest first, or undefined when it has none. */
+  const roomMessages = async (name: string): Promise<{ channel: string; messages: string[] } | undefined> => {
+    const channel = await rooms.find(name);
+    if (channel === undefined) return undefined;
+    const { publications } = await hub.history(namespace, channel, { last: options.maxMessagesInRoom });
+    if (publications.length === 0) return undefined;
+    return { channel, messages: publications.map((p) => storedMessage(shared, p)) };
+  };
+
+  const notFound = (res: ServerResponse, name: string) =>
+    sendJson(res, 404, { error: `room ${name} not found` });
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/settings',
+      handle: (_req, res) =>
+        sendJson(res, 200, {
+          result: {
+            max_message_length: limits.maxMessageLength,
+            max_room_title_length: limits.maxRoomTitleLength,
+            max_username_length: limits.maxUsernameLength,
+            // A Go time.Duration in the original: nanoseconds.
+            uptime: Math.round((Date.now() - options.startedAt) * 1e6),
+          },
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/api/rooms',
+      handle: async (_req, res) => {
+        const channels = await rooms.refresh();
+        const parts: string[] = [];
+        const listed = channels
+          .filter((c) => c.last !== undefined)
+          .sort((a, b) => a.name.localeCompare(b.name));
+        for (const c of listed) {
+          parts.push(`{"name":${JSON.stringify(c.name)},"last_message":${storedMessage(shared, c.last!)}}`);
+        }
+        sendRawJson(res, 200, `{"result":[${parts.join(',')}]}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/rooms\/(.+)\/history$/,
+      handle: async (_req, res, _url, [raw]) => {
+        const name = decodeRoom(res, raw!);
+        if (name === undefined) return;
+        const room = await roomMessages(name);
+        if (!room) return notFound(res, name);
+        sendRawJson(res, 200, `{"result":[${room.messages.join(',')}]}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/rooms\/(.+)$/,
+      handle: async (_req, res, _url, [raw]) => {
+        const name = decodeRoom(res, raw!);
+        if (name === undefined) return;
+        const room = await roomMessages(name);
+        if (!room) return notFound(res, name);
+        const last = room.messages[room.messages.length - 1]!;
+        sendRawJson(res, 200, `{"result":{"name":${JSON.stringify(room.channel)},"last_message":${last}}}`);
+      },
+    },
+  ];
+}
+
+/** Percent-decode a room name from the path; answers 400 and returns undefined when malformed. */
+function decodeRoom(res: ServerResponse, raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    // ChatErrorCode.badRoomName
+    sendJson(res, 400, { error: 'the room name in the path is not valid percent-encoding' });
+    return undefined;
+  }
+}
+
+/** Like sendJson, for a body already assembled from cached renderings. */
+function sendRawJson(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}

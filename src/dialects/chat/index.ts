@@ -1,0 +1,78 @@
+import type { IncomingMessage } from 'node:http';
+import type { DialectContext } from '../../app/context.js';
+import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
+import { resolveUsername } from './codec.js';
+import { chatApiRoutes } from './http-routes.js';
+import { KozmaBot } from './kozma.js';
+import { chatPageRoutes } from './page-routes.js';
+import { RoomDirectory } from './room-directory.js';
+import { ChatSession, type ChatShared } from './session.js';
+
+export { KozmaBot } from './kozma.js';
+
+const isBlank = (v: string | null) => v === null || v.trim() === '';
+
+/**
+ * The `chat` dialect (seed 003, nane; SPEC §6): `/ws?username=` sessions, the `/api/*` REST API,
+ * the chat page at `/`, and the `--kozma` bot. Rooms are the channels of `chat.namespace`.
+ */
+export function chatDialect(ctx: DialectContext): Dialect {
+  const { config, hub, logger } = ctx;
+  const chat = config.chat;
+  const rooms = new RoomDirectory(hub, chat.namespace);
+  const shared: ChatShared = {
+    hub,
+    namespace: chat.namespace,
+    limits: {
+      maxMessageLength: chat.max_message_length,
+      maxRoomTitleLength: chat.max_room_title_length,
+      maxUsernameLength: chat.max_username_length,
+    },
+    rooms,
+    maxOutboundBytes: config.limits.max_outbound_bytes,
+    logger,
+  };
+  // Learn existing rooms now (a cluster's engine may already hold some); misses are re-read anyway.
+  rooms.refresh().catch((err) => logger.warn({ err }, 'chat: could not list rooms at start'));
+
+  let kozma: KozmaBot | undefined;
+  if (chat.kozma) {
+    kozma = new KozmaBot({
+      post: async (room, text, sender) =>
+        hub.publish(chat.namespace, await rooms.resolve(room), { data: text, sender }),
+      logger,
+    });
+    kozma.start();
+    logger.info('chat: the Kozma Prutkov bot is on (room "kozma")');
+  }
+
+  const ws: UpgradeRoute<{ username: string }> = {
+    path: '/ws',
+    accepts: (url) => !isBlank(url.searchParams.get('username')) || !isBlank(url.searchParams.get('name')),
+    authorize: (_req: IncomingMessage, url: URL): UpgradeDecision<{ username: string }> => {
+      const r = resolveUsername(
+        url.searchParams.get('username'),
+        url.searchParams.get('name'),
+        chat.max_username_length,
+      );
+      return r.ok
+        ? { ok: true, state: { username: r.username } }
+        : { ok: false, status: r.status, body: { error: r.error } };
+    },
+    onConnection: (socket, req, _url, state) => {
+      new ChatSession(shared, socket, state.username, req.socket.remoteAddress);
+    },
+  };
+
+  return {
+    name: 'chat',
+    upgrades: [ws],
+    http: [
+      ...chatApiRoutes(shared, { startedAt: ctx.startedAt, maxMessagesInRoom: chat.max_messages_in_room }),
+      ...chatPageRoutes(),
+    ],
+    close: async () => {
+      await kozma?.stop();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { Connection, ConnectionSink } from '../../core/connection.js';
+import type { Hub } from '../../core/hub.js';
+import { renderOnce } from '../../core/render-cache.js';
+import type { Publication } from '../../core/types.js';
+import { ClientSocket } from '../../transport/client-socket.js';
+import { type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
+import type { RoomDirectory } from './room-directory.js';
+
+/** What every chat session shares: built once by the dialect. */
+export interface ChatShared {
+  hub: Hub;
+  namespace: string;
+  limits: ChatLimits;
+  rooms: RoomDirectory;
+  maxOutboundBytes: number;
+  logger: Logger;
+}
+
+/** The cache key of the live rendering (with `id`), shared by every chat session of the node. */
+export const LIVE_RENDER_KEY = 'chat.live';
+/** The cache key of the stored rendering (no `id`): /history and `last_message`. */
+export const STORED_RENDER_KEY = 'chat.stored';
+
+/** The live frame of a publication, encoded once per node however many chat clients receive it. */
+export function liveFrame(shared: ChatShared, p: Publication): Buffer {
+  return renderOnce(p, LIVE_RENDER_KEY, () => {
+    // Every publication of the namespace passes here once: the cheapest place to learn its room.
+    shared.rooms.note(p.channel);
+    return Buffer.from(renderMessage(p, shared.namespace, true));
+  });
+}
+
+/** The stored rendering (JSON text without `id`), cached on the publication like the live one. */
+export function storedMessage(shared: ChatShared, p: Publication): string {
+  return renderOnce(p, STORED_RENDER_KEY, () => renderMessage(p, shared.namespace, false));
+}
+
+/**
+ * One chat WebSocket. Frames are handled strictly one after another (a publish may wait for the
+ * engine), so a client's messages are published, and its pongs written, in the order it sent them.
+ */
+export class ChatSession implements ConnectionSink {
+  private readonly socket: ClientSocket;
+  private readonly conn: Connection;
+  /** The tail of this session's work: watchAll first, then each frame in arrival order. */
+  private chain: Promise<void>;
+  private ended = false;
+
+  constructor(
+    private readonly shared: ChatShared,
+    ws: WebSocket,
+    readonly username: string,
+    remoteAddress: string | undefined,
+  ) {
+    this.socket = new ClientSocket(ws, { maxOutboundBytes: shared.maxOutboundBytes });
+    this.conn = shared.hub.register({
+      namespace: shared.namespace,
+      dialect: 'chat',
+      user: username,
+      sink: this,
+      remoteAddress,
+    });
+    // Frames wait for the watch, so a client always receives its own first message.
+    this.chain = shared.hub.watchAll(this.conn).catch((err) => {
+      shared.logger.error({ err, client: this.conn.id }, 'chat: could not watch the namespace');
+      this.close(1011, 'internal error');
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.end());
+    ws.on('error', () => this.end());
+  }
+
+  // ---- ConnectionSink -----------------------------------------------------------------------
+
+  deliver(p: Publication): boolean {
+    return this.socket.send(liveFrame(this.shared, p));
+  }
+
+  sendRaw(data: string | Buffer, binary: boolean): boolean {
+    return this.socket.send(data, binary);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    let text: string;
+    try {
+      text = decodeFrame(data, isBinary);
+    } catch {
+      this.close(1007, 'frame is not valid UTF-8');
+      return;
+    }
+    this.chain = this.chain.then(() => this.handle(text));
+  }
+
+  private async handle(raw: string): Promise<void> {
+    if (this.ended || !this.socket.open) return;
+    const frame = parseClientFrame(raw, this.shared.limits);
+    switch (frame.kind) {
+      case 'ping':
+        this.socket.send(PONG);
+        return;
+      case 'ignored':
+        return;
+      case 'invalid':
+        this.close(1007, frame.reason);
+        return;
+      case 'message':
+        try {
+          const room = await this.shared.rooms.resolve(frame.room);
+          const input = { data: frame.text, sender: this.username };
+          await this.shared.hub.publish(
+            this.shared.namespace,
+            room,
+            frame.id === undefined ? input : { ...input, id: frame.id },
+          );
+        } catch (err) {
+          this.shared.logger.error({ err, client: this.conn.id }, 'chat: publish failed');
+          this.close(1011, 'could not publish the message');
+        }
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    void this.shared.hub.unregister(this.conn);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** nane reads binary frames like text frames; ws has already checked text frames are UTF-8. */
+function decodeFrame(data: RawData, isBinary: boolean): string {
+  let buf: Buffer;
+  if (Buffer.isBuffer(data)) buf = data;
+  else if (Array.isArray(data)) buf = Buffer.concat(data);
+  else buf = Buffer.from(data);
+  return isBinary ? utf8.decode(buf) : buf.toString('utf8');
+}
