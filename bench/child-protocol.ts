@@ -3,7 +3,7 @@
 export const BENCH_SITE = { name: 'bench', secret: 'bench-secret', postSecret: 'bench-post-secret' } as const;
 export const BENCH_CHANNEL = 'bench';
 
-export type ChildKind = 'ws' | 'switchboard';
+export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 
 /** Where a Switchboard child publishes: the site namespace, or the chat namespace for chat. */
 export interface PublishTarget {

@@ -7,7 +7,7 @@ import type { ClientSpec } from './load-clients.js';
 import { makePayload, nowMicros } from './payload.js';
 import { findNatsServer, NatsServer, NodeServer, type ServerProcess } from './server-proc.js';
 
-export const SCENARIO_KEYS = ['ws', 'site', 'chat', 'gateway', 'nats'] as const;
+export const SCENARIO_KEYS = ['ws', 'site', 'chat', 'gateway', 'nats', 'socketio'] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
 
 export interface StartOptions {
@@ -55,8 +55,8 @@ function firstFrame(
   });
 }
 
-/** A Switchboard child publishing to `target` in-process; `prepare` runs once clients are in. */
-function switchboardRunning(
+/** A server child publishing to `target` in-process; `prepare` runs once clients are in. */
+function childRunning(
   server: NodeServer,
   clients: ClientSpec,
   target: PublishTarget,
@@ -87,7 +87,7 @@ const wsBaseline: Scenario = {
   unavailable: () => undefined,
   start: async () => {
     const server = await NodeServer.start('ws');
-    return switchboardRunning(server, { url: () => `${wsBase(server.port)}/` }, siteTarget);
+    return childRunning(server, { url: () => `${wsBase(server.port)}/` }, siteTarget);
   },
 };
 
@@ -111,7 +111,7 @@ const site: Scenario = {
       url: () => `${wsBase(server.port)}/ws?site=${BENCH_SITE.name}`,
       handshake: (ws) => firstFrame(ws, subscribe, (t) => t.includes('"response":"ok"'), 'site subscribe'),
     };
-    return switchboardRunning(server, clients, siteTarget);
+    return childRunning(server, clients, siteTarget);
   },
 };
 
@@ -123,7 +123,7 @@ const chat: Scenario = {
     const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
     // Chat clients watch the whole chat namespace: publishing to one room reaches every one.
     const clients: ClientSpec = { url: (i) => `${wsBase(server.port)}/ws?username=bench${i}` };
-    return switchboardRunning(server, clients, {
+    return childRunning(server, clients, {
       namespace: 'chat',
       channel: BENCH_CHANNEL,
       sender: 'bench',
@@ -139,7 +139,7 @@ const gateway: Scenario = {
     const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
     const clients: ClientSpec = { url: () => `${wsBase(server.port)}/client?site=${BENCH_SITE.name}` };
     // Gateway clients subscribe only when a backend says so: `conn.call subscribe` for each.
-    return switchboardRunning(server, clients, siteTarget, () =>
+    return childRunning(server, clients, siteTarget, () =>
       server.request({ op: 'subscribeGateways', target: siteTarget }),
     );
   },
@@ -224,4 +224,37 @@ const nats: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [wsBaseline, site, chat, gateway, nats];
+/**
+ * Socket.IO 4 with its own `io.emit` broadcast. The clients speak Engine.IO v4 over raw `ws`
+ * (open packet `0{…}`, namespace connect `40`, events `42[…]`, ping `2` → pong `3`) so the
+ * load generator stays as lean as for every other server.
+ */
+const socketIo: Scenario = {
+  key: 'socketio',
+  label: 'Socket.IO (io.emit)',
+  unavailable: () => undefined,
+  start: async () => {
+    const server = await NodeServer.start('socketio');
+    const clients: ClientSpec = {
+      url: () => `${wsBase(server.port)}/socket.io/?EIO=4&transport=websocket`,
+      handshake: (ws) =>
+        new Promise<void>((resolve, reject) => {
+          const onFrame = (data: Buffer) => {
+            const text = data.toString('utf8');
+            if (text.startsWith('0{')) ws.send('40');
+            else if (text.startsWith('40')) {
+              ws.off('message', onFrame);
+              resolve();
+            } else if (text.startsWith('44')) reject(new Error(`socket.io connect refused: ${text}`));
+          };
+          ws.on('message', onFrame);
+        }),
+      onOtherFrame: (ws, frame) => {
+        if (frame.length === 1 && frame[0] === 0x32) ws.send('3');
+      },
+    };
+    return childRunning(server, clients, siteTarget);
+  },
+};
+
+export const SCENARIOS: Scenario[] = [wsBaseline, site, chat, gateway, nats, socketIo];

@@ -2,6 +2,7 @@
 // server-proc.ts with `fork`; argv[2] is the kind (`ws` baseline or `switchboard`), argv[3] JSON
 // options. Talks over IPC: first `{listening: port}`, then one reply `{id, ok, result|error}` per
 // request `{id, op, ...}` (ops below). Publishing happens here, so a burst costs no IPC per message.
+import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { configSchema } from '../src/app/config-schema.js';
@@ -47,6 +48,24 @@ async function startWsBaseline(): Promise<{ port: number; under: Under }> {
           for (const c of wss.clients) c.terminate();
           wss.close(() => resolve());
         }),
+    },
+  };
+}
+
+async function startSocketIo(): Promise<{ port: number; under: Under }> {
+  const { Server } = await import('socket.io');
+  const http = createServer();
+  const io = new Server(http, { transports: ['websocket'], serveClient: false, perMessageDeflate: false });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  const address = http.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    under: {
+      // Socket.IO's own broadcast: the packet is encoded once and written to every socket.
+      publish: (payload) => io.emit('m', payload),
+      subscribed: () => io.of('/').sockets.size,
+      close: () => io.close(),
     },
   };
 }
@@ -138,7 +157,12 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
 
 async function main(): Promise<void> {
   const kind = process.argv[2] as ChildKind;
-  const { port, under } = kind === 'ws' ? await startWsBaseline() : await startSwitchboard();
+  const starters: Record<ChildKind, () => Promise<{ port: number; under: Under }>> = {
+    ws: startWsBaseline,
+    socketio: startSocketIo,
+    switchboard: startSwitchboard,
+  };
+  const { port, under } = await starters[kind]();
   process.on('message', (msg: { id: number } & ChildRequest) => {
     handle(under, msg).then(
       (result) => {
