@@ -1,6 +1,6 @@
 // `switchboard serve`: load the config, start the server, shut down gracefully on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfig } from '../app/config.js';
 import { demoBanner } from '../app/demo-config.js';
 import { startServer } from '../app/server.js';
@@ -25,6 +25,72 @@ Exit codes: 0 after a clean shutdown, 1 on a failure, 2 for a bad config or bad 
 `;
 
 const GRACE_EXTRA_MS = 2000;
+
+/** Process-wide faults caught by the crash guards; they only grow (logs, metrics). */
+export const processFaults = { unhandledRejections: 0, uncaughtExceptions: 0 };
+
+/**
+ * Error codes of a single socket's I/O failing (a peer vanished mid-write, say). When one of
+ * these escapes as an uncaught exception, only that socket is affected and the process state is
+ * intact, so serving on is safe. Anything else may have left shared state half-updated.
+ */
+const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+
+/** Whether the process may keep serving after this uncaught exception (see installCrashGuards). */
+export function isSafeToContinue(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SOCKET_ERROR_CODES.has(code);
+}
+
+/**
+ * The last line of defence; every connection's input is already handled inside try/catch and
+ * promise chains, so reaching here is a bug worth a log line, never a silent exit:
+ * - an unhandled rejection is logged and counted and the server serves on: a rejected promise
+ *   unwinds nothing half-way, so it leaves no shared state inconsistent;
+ * - an uncaught exception from one socket's I/O (isSafeToContinue) is logged and counted and the
+ *   server serves on; any other one is logged as fatal and `onFatal` runs: a graceful shutdown
+ *   (clients get 1012 and reconnect, to this process once its supervisor restarts it, exit 1),
+ *   because a throw part-way through shared-state updates (hub maps, queues) can leave them wrong
+ *   in ways that would then misroute or lose messages for everyone.
+ * `target` is `process` in production; tests pass an EventEmitter.
+ */
+export function installCrashGuards(
+  target: Pick<NodeJS.Process, 'on'>,
+  logger: Logger,
+  onFatal: (err: unknown) => void,
+): void {
+  target.on('unhandledRejection', (reason: unknown) => {
+    processFaults.unhandledRejections++;
+    logger.error(
+      { err: reason, unhandled_rejections: processFaults.unhandledRejections },
+      'unhandled promise rejection; serving on',
+    );
+  });
+  target.on('uncaughtException', (err: Error, origin: string) => {
+    processFaults.uncaughtExceptions++;
+    if (isSafeToContinue(err)) {
+      logger.warn(
+        { err, origin, uncaught_exceptions: processFaults.uncaughtExceptions },
+        'uncaught socket error; serving on',
+      );
+      return;
+    }
+    logger.fatal(
+      { err, origin, uncaught_exceptions: processFaults.uncaughtExceptions },
+      'uncaught exception; shutting down',
+    );
+    onFatal(err);
+  });
+}
 
 async function run(args: string[]): Promise<number> {
   let loaded: LoadedConfig;
@@ -86,7 +152,14 @@ async function run(args: string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    // A fatal fault shuts down as gracefully as a signal does, but reports failure.
+    let failed = false;
+    const stop = (signal: NodeJS.Signals | 'uncaughtException') => {
+      if (stopping && signal === 'uncaughtException') {
+        logger.fatal('uncaught exception during shutdown, exiting without waiting');
+        resolve(1);
+        return;
+      }
       if (stopping) {
         // A second Ctrl-C means "now": do not make the operator wait out the grace period.
         logger.warn({ signal }, 'second signal, exiting without waiting');
@@ -105,7 +178,7 @@ async function run(args: string[]): Promise<number> {
       server.close().then(
         () => {
           clearTimeout(timer);
-          resolve(0);
+          resolve(failed ? 1 : 0);
         },
         (err: unknown) => {
           clearTimeout(timer);
@@ -116,6 +189,10 @@ async function run(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    installCrashGuards(process, logger, () => {
+      failed = true;
+      stop('uncaughtException');
+    });
   });
 }
 
