@@ -20,7 +20,7 @@ Commands:
 
 Options:
   --url URL        server address (env SWITCHBOARD_URL, default http://127.0.0.1:6789)
-  --key KEY        admin key (env SWITCHBOARD_ADMIN_KEY)
+  --key KEY        admin key (env SWITCHBOARD_ADMIN_KEY, else SWITCHBOARD_ADMIN__KEY)
   --user NS/USER:SECRET
                    a rocket user with MANAGE instead of the key (env SWITCHBOARD_ADMIN_USER)
   --json           print the server's JSON answer
@@ -247,7 +247,8 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const base = (values.url ?? process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:6789').replace(/\/+$/, '');
-  const key = values.key ?? process.env.SWITCHBOARD_ADMIN_KEY;
+  // SWITCHBOARD_ADMIN__KEY is the server's own variable for admin.key: one export serves both.
+  const key = values.key ?? process.env.SWITCHBOARD_ADMIN_KEY ?? process.env.SWITCHBOARD_ADMIN__KEY;
   const user = values.user ?? process.env.SWITCHBOARD_ADMIN_USER;
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;

@@ -7,7 +7,7 @@ import { adminApiRoutes } from './admin-api.js';
 import { checkAdminKey } from './admin-auth.js';
 import { createMetrics } from './metrics.js';
 
-export { countError, countSlowConsumer } from './metrics.js';
+export { countError } from './metrics.js';
 
 export function opsApiDialect(ctx: DialectContext): Dialect {
   const metrics = createMetrics(ctx);

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
+import { transportCounters } from '../transport/limits.js';
 
 /** The metrics of one server, plus the additive counters dialects may feed. */
 export interface OpsMetrics {
@@ -13,8 +14,6 @@ export interface OpsMetrics {
   render(): Promise<string>;
   /** Count an error answered to a client, by dialect and the dialect's own error code. */
   countError(dialect: string, code: string): void;
-  /** Count a connection closed with 1013 "slow consumer". */
-  countSlowConsumer(dialect: string): void;
 }
 
 // Dialects hold the hub, not this object: the lookup by hub lets any dialect count errors without
@@ -24,11 +23,6 @@ const byHub = new WeakMap<Hub, OpsMetrics>();
 /** Count an error for the server that owns `hub`; a no-op when that server has no metrics. */
 export function countError(hub: Hub, dialect: string, code: string): void {
   byHub.get(hub)?.countError(dialect, code);
-}
-
-/** Count a 1013 "slow consumer" close for the server that owns `hub`. */
-export function countSlowConsumer(hub: Hub, dialect: string): void {
-  byHub.get(hub)?.countSlowConsumer(dialect);
 }
 
 /** Every namespace the server serves: the configured ones and the chat namespace. */
@@ -68,8 +62,8 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     },
   });
 
-  // Monotonic counts the hub already keeps: reset and re-set at scrape time.
-  const hubCounter = (name: string, help: string, read: () => number) =>
+  // Monotonic counts kept elsewhere (hub, transport): reset and re-set at scrape time.
+  const mirroredCounter = (name: string, help: string, read: () => number) =>
     new Counter({
       name,
       help,
@@ -79,17 +73,17 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
         this.inc(read());
       },
     });
-  hubCounter(
+  mirroredCounter(
     'switchboard_publications_total',
     'Publications handed to this node for fan-out (channels with a local subscriber)',
     () => hub.counters.publications,
   );
-  hubCounter(
+  mirroredCounter(
     'switchboard_deliveries_total',
     'Publications written to a local connection',
     () => hub.counters.deliveries,
   );
-  hubCounter(
+  mirroredCounter(
     'switchboard_failed_deliveries_total',
     'Publications that could not be written to a local connection (closing or too far behind)',
     () => hub.counters.failedDeliveries,
@@ -132,11 +126,27 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     labelNames: ['dialect', 'code'],
     registers: [registry],
   });
-  const slow = new Counter({
-    name: 'switchboard_slow_consumer_closes_total',
-    help: 'Connections closed with 1013 because they fell too far behind',
-    labelNames: ['dialect'],
+  // The transport's refusals and cuts are process-wide counts (shared by every server in the process).
+  mirroredCounter(
+    'switchboard_slow_consumer_closes_total',
+    'Connections closed with 1013 because they fell too far behind (process-wide)',
+    () => transportCounters.slowConsumers,
+  );
+  mirroredCounter(
+    'switchboard_rate_limited_closes_total',
+    'Connections closed with 1008 for sending frames too fast (process-wide)',
+    () => transportCounters.rateLimited,
+  );
+  new Counter({
+    name: 'switchboard_connections_refused_total',
+    help: 'WebSocket upgrades refused with 503 by a connection cap (process-wide)',
+    labelNames: ['reason'],
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'max_connections' }, transportCounters.refusedTotal);
+      this.inc({ reason: 'max_connections_per_ip' }, transportCounters.refusedPerIp);
+    },
   });
 
   new Gauge({
@@ -163,7 +173,6 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       return registry.metrics();
     },
     countError: (dialect, code) => errors.inc({ dialect, code }),
-    countSlowConsumer: (dialect) => slow.inc({ dialect }),
   };
   byHub.set(hub, metrics);
   return metrics;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { countError } from '../../src/ops/index.js';
 import { get, post } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
@@ -148,6 +149,15 @@ describe('GET /metrics', () => {
     const full = await scrape();
     assert.equal(value(full, 'switchboard_queue_depth', { namespace: 'tiny', topic: 'jobs' }), 1);
     assert.equal(value(full, 'switchboard_queue_dropped_total', { namespace: 'tiny', topic: 'jobs' }), 1);
+  });
+
+  test('errors counted by a dialect through countError appear by dialect and code', async () => {
+    countError(server.hub, 'site', 'bad_auth');
+    countError(server.hub, 'site', 'bad_auth');
+    const samples = await scrape();
+    assert.equal(value(samples, 'switchboard_errors_total', { dialect: 'site', code: 'bad_auth' }), 2);
+    assert.ok(samples.some((s) => s.name === 'switchboard_slow_consumer_closes_total'));
+    assert.ok(samples.some((s) => s.name === 'switchboard_connections_refused_total'));
   });
 
   test('two servers in one process keep separate registries', async () => {
