@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { HubErrorCode } from '../../core/errors.js';
+import type { DeliveryCount } from '../../core/types.js';
+import type { ControlMessage, ControlReply, EngineHandlers } from '../engine.js';
+import type { Keys } from './keys.js';
+import type { Subscriber } from './subscriber.js';
+
+/**
+ * Node-addressed messages over pub/sub. Every node subscribes to its own topic `ctl:<id>` for as
+ * long as it runs; three kinds of message travel on it:
+ * - `req` {id, from, m}: a ControlMessage for this node; answered with `res` on `ctl:<from>`;
+ * - `res` {id, r}: the reply to a request this node made;
+ * - `cnt` {id, s, f}: one node's delivery counts for a publication this node made with `count`.
+ *
+ * PUBLISH returns how many connections received a message, which tells at once whether the target
+ * node is alive (subscribed): an unknown node is answered immediately, a silent one after the
+ * timeout. Ids carry a per-process random part, so a reply meant for a previous process with the
+ * same node id is never mistaken for ours.
+ */
+type Wire =
+  | { k: 'req'; id: string; from: number; m: ControlMessage }
+  | { k: 'res'; id: string; r: ControlReply }
+  | { k: 'cnt'; id: string; s: number; f: number };
+
+interface CountGather {
+  s: number;
+  f: number;
+  answers: number;
+  expected: number | undefined;
+  done(): void;
+}
+
+export class ControlBus {
+  private readonly pending = new Map<string, (reply: ControlReply) => void>();
+  private readonly counts = new Map<string, CountGather>();
+  private readonly instance = randomBytes(4).toString('hex');
+  private seq = 0;
+
+  constructor(
+    private readonly cmd: Redis,
+    private readonly sub: Subscriber,
+    private readonly keys: Keys,
+    private readonly nodeId: number,
+    private readonly handlers: () => EngineHandlers | undefined,
+    private readonly timeouts: { controlMs: number; countMs: number },
+  ) {}
+
+  private readonly onWire = (raw: string): void => {
+    const w = JSON.parse(raw) as Wire;
+    if (w.k === 'req') void this.answer(w);
+    else if (w.k === 'res') this.pending.get(w.id)?.(w.r);
+    else if (w.k === 'cnt') this.addCount(w.id, { s: w.s, f: w.f });
+  };
+
+  start(): Promise<void> {
+    return this.sub.add(this.keys.controlTopic(this.nodeId), this.onWire);
+  }
+
+  async stop(): Promise<void> {
+    await this.sub.remove(this.keys.controlTopic(this.nodeId), this.onWire);
+    for (const resolve of [...this.pending.values()])
+      resolve({ ok: false, error: 'this node is shutting down' });
+    for (const g of [...this.counts.values()]) g.done();
+  }
+
+  nextId(): string {
+    return `${this.nodeId}.${this.instance}.${++this.seq}`;
+  }
+
+  /** Send a control message to another node and wait for its reply (bounded). */
+  request(node: number, message: ControlMessage): Promise<ControlReply> {
+    const id = this.nextId();
+    return new Promise((resolve) => {
+      const settle = (reply: ControlReply) => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      const timer = setTimeout(
+        () =>
+          settle({ ok: false, error: `node ${node} did not answer within ${this.timeouts.controlMs} ms` }),
+        this.timeouts.controlMs,
+      );
+      this.pending.set(id, settle);
+      const wire: Wire = { k: 'req', id, from: this.nodeId, m: message };
+      this.cmd.publish(this.keys.controlTopic(node), JSON.stringify(wire)).then(
+        (receivers) => {
+          if (receivers === 0) {
+            settle({
+              ok: false,
+              error: `node ${node} is not part of the cluster`,
+              code: HubErrorCode.unknownClient,
+            });
+          }
+        },
+        (err: Error) =>
+          settle({
+            ok: false,
+            error: `cluster state (Redis) unavailable: ${err.message}`,
+            code: HubErrorCode.engineUnavailable,
+          }),
+      );
+    });
+  }
+
+  private async answer(w: Extract<Wire, { k: 'req' }>): Promise<void> {
+    let reply: ControlReply;
+    try {
+      const handlers = this.handlers();
+      reply = handlers ? await handlers.onControl(w.m) : { ok: false, error: 'node is not started' };
+    } catch (err) {
+      reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    const res: Wire = { k: 'res', id: w.id, r: reply };
+    // If Redis is gone the requester times out: nothing better to do with the reply.
+    await this.cmd.publish(this.keys.controlTopic(w.from), JSON.stringify(res)).catch(() => undefined);
+  }
+
+  // ---- delivery counts (mesh.publish s/f over the cluster) -----------------------------------
+
+  /**
+   * Start gathering counts for a publication about to be made with request id `id` (registered
+   * before publishing: an answer may overtake the publish script's own reply). `wait(expected)`
+   * resolves once `expected` answers arrived — the number of receivers the PUBLISH reported — or
+   * after the count timeout, each missing answer then counting as one failed subscriber: a node
+   * is subscribed only while it has at least one, and we cannot know how many more it had.
+   */
+  gatherCounts(id: string): { wait(expected: number): Promise<DeliveryCount>; cancel(): void } {
+    let resolve!: (c: DeliveryCount) => void;
+    const result = new Promise<DeliveryCount>((r) => {
+      resolve = r;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const g: CountGather = {
+      s: 0,
+      f: 0,
+      answers: 0,
+      expected: undefined,
+      done: () => {
+        if (!this.counts.delete(id)) return;
+        clearTimeout(timer);
+        const missing = Math.max(0, (g.expected ?? 0) - g.answers);
+        resolve({ s: g.s, f: g.f + missing });
+      },
+    };
+    this.counts.set(id, g);
+    return {
+      wait: (expected) => {
+        g.expected = expected;
+        if (g.answers >= expected) g.done();
+        else timer = setTimeout(g.done, this.timeouts.countMs);
+        return result;
+      },
+      cancel: () => {
+        this.counts.delete(id);
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  /** This node's counts for a publication some node (maybe this one) waits on. */
+  answerCount(request: { id: string; node: number }, counts: DeliveryCount): void {
+    if (request.node === this.nodeId && this.counts.has(request.id)) {
+      this.addCount(request.id, counts);
+      return;
+    }
+    const wire: Wire = { k: 'cnt', id: request.id, s: counts.s, f: counts.f };
+    void this.cmd.publish(this.keys.controlTopic(request.node), JSON.stringify(wire)).catch(() => undefined);
+  }
+
+  private addCount(id: string, counts: DeliveryCount): void {
+    const g = this.counts.get(id);
+    if (!g) return; // too late: the publisher already counted this node as failed
+    g.s += counts.s;
+    g.f += counts.f;
+    g.answers++;
+    if (g.expected !== undefined && g.answers >= g.expected) g.done();
+  }
+}
