@@ -7,6 +7,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../app/context.js';
+import {
+  hasPermission,
+  Permission,
+  authenticate as rocketAuthenticate,
+} from '../dialects/rocket/permissions.js';
 import { bearerToken } from '../transport/http-util.js';
 
 export type Principal =
@@ -45,23 +50,23 @@ export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthRes
     return { ok: false, status: 401, error: 'Basic credentials must be base64("namespace/user:secret")' };
   }
   const { namespace, user, secret } = basic;
-  const users = Object.hasOwn(ctx.config.namespaces, namespace)
-    ? ctx.config.namespaces[namespace]?.rocket?.users
+  const rocket = Object.hasOwn(ctx.config.namespaces, namespace)
+    ? ctx.config.namespaces[namespace]?.rocket
     : undefined;
-  const found = users !== undefined && Object.hasOwn(users, user) ? users[user] : undefined;
-  // Compare even for an unknown user so the answer time does not tell which users exist.
-  const secretOk = safeEqual(secret, found?.secret ?? '\0no user\0');
+  if (rocket === undefined) return { ok: false, status: 401, error: 'invalid credentials' };
   // The seed lets an empty secret accept any secret for WebSocket sessions; that would hand the
   // admin API to anyone, so such users are refused here, whatever secret they give.
-  if (found !== undefined && found.secret === '') {
+  if (Object.hasOwn(rocket.users, user) && rocket.users[user]?.secret === '') {
     return {
       ok: false,
       status: 403,
       error: `user ${user} has an empty secret and may not use the admin API`,
     };
   }
-  if (found === undefined || !secretOk) return { ok: false, status: 401, error: 'invalid credentials' };
-  if (!found.permissions.includes('MANAGE')) {
+  // The rocket dialect's own check (constant-time secret comparison), so both agree on who is who.
+  const result = rocketAuthenticate(rocket, user, secret);
+  if (!result.ok) return { ok: false, status: 401, error: 'invalid credentials' };
+  if (!hasPermission(result.identity, Permission.manage)) {
     return { ok: false, status: 403, error: `user ${user} lacks the MANAGE permission` };
   }
   return { ok: true, principal: { kind: 'manager', namespace, user } };
