@@ -98,9 +98,25 @@ export class Backend {
     return this.events.slice(0, n).map((e) => e.p.d);
   }
 
+  /** Wait for at least n items produced by client `id`; returns their `d`, in arrival order. */
+  async itemsOf(id: string, n: number, ms = WAIT_MS): Promise<any[]> {
+    const mine = () => this.events.filter((e) => e.p.c === id).map((e) => e.p.d);
+    await this.until(() => mine().length >= n, `${n} items of client ${id}`, ms);
+    return mine();
+  }
+
   close(): Promise<void> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     return this.closed;
+  }
+}
+
+/** Poll `cond` until it holds (for conditions over several connections). */
+export async function waitFor(cond: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -130,7 +146,9 @@ export async function gatewayClient(
 ): Promise<{ client: RawClient; id: string; handshake: any }> {
   const seen = backend.events.length;
   const client = await RawClient.connect(server.wsUrl(`/client?site=${site}`), { headers });
-  await backend.until(() => backend.events.length > seen, 'the handshake item');
-  const event = backend.events[seen];
+  // Items of earlier clients (their close) may still arrive: take the first handshake after `seen`.
+  const find = () => backend.events.slice(seen).find((e) => e.p.d?.event === 'handshake');
+  await backend.until(() => find() !== undefined, 'the handshake item');
+  const event = find();
   return { client, id: event.p.c, handshake: event };
 }

@@ -33,6 +33,8 @@ export const BACKEND_PATH = '/ws/v1';
 export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
   return {
     path: BACKEND_PATH,
+    // A backend holding an API key fans out work for many clients: no per-connection frame cap.
+    exemptFromRateLimit: true,
     authorize: (req, url) => {
       const auth = authorizeBackend(ctx.config, req, url);
       return auth.ok ? { ok: true, state: { namespace: auth.namespace } } : auth;
