@@ -91,9 +91,10 @@ export class MemoryEngine implements Engine {
     return out;
   }
 
-  async watch(): Promise<void> {}
+  // One node holds every subscriber: the engine hands it every publication anyway.
+  async watch(_ns: string, _channel: string): Promise<void> {}
 
-  async unwatch(): Promise<void> {}
+  async unwatch(_ns: string, _channel: string): Promise<void> {}
 
   async control(nodeId: number, message: ControlMessage): Promise<ControlReply> {
     if (nodeId !== this.nodeId || !this.handlers) {
