@@ -81,8 +81,9 @@ describe('rocket permissions', () => {
     assert.equal(canManage(app, 'boss', undefined), false);
     assert.equal(canManage(app, 'writer', 'w'), false);
     assert.equal(canManage(app, 'ghost', 'b'), false);
-    // The seed's empty secret accepts anything, for MANAGE too: documented as a configuration risk.
-    assert.equal(canManage(app, 'openboss', 'whatever'), true);
+    // The seed's "empty secret accepts anything" stops at the admin API: such users never manage.
+    assert.equal(canManage(app, 'openboss', 'whatever'), false);
+    assert.equal(canManage(app, 'openboss', ''), false);
     // Users are per vhost: a MANAGE user of one namespace manages nothing in another.
     assert.equal(canManage(config.namespaces.other, 'boss', 'b'), false);
     assert.equal(canManage(app, 'boss2', 'b2'), false);

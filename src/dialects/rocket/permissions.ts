@@ -72,7 +72,9 @@ export function hasPermission(identity: Identity | undefined, permission: Permis
 /**
  * May `user`, proving itself with `secret`, manage `namespace` through the admin API (SPEC §5:
  * channels, subscribers, history, kick — of that namespace only)? False for a namespace without
- * a rocket section, an unknown user, a wrong secret or a user without MANAGE.
+ * a rocket section, an unknown user, a wrong secret or a user without MANAGE. Also false for a user
+ * configured with an empty secret: "any secret will do" is the seed's rule for WebSocket sessions,
+ * and applied here it would hand the admin API to anyone (the admin API refuses them the same way).
  */
 export function canManage(
   namespace: NamespaceConfig | undefined,
@@ -81,6 +83,8 @@ export function canManage(
 ): boolean {
   const rocket = namespace?.rocket;
   if (rocket === undefined) return false;
+  const entry = Object.hasOwn(rocket.users, user) ? rocket.users[user] : undefined;
+  if (entry === undefined || entry.secret === '') return false;
   const result = authenticate(rocket, user, secret);
   return result.ok && hasPermission(result.identity, Permission.manage);
 }
