@@ -301,3 +301,22 @@ describe('rocket: vhosts', () => {
     assert.equal(refused.status, 404);
   });
 });
+
+describe('rocket: rate limit', () => {
+  it('answers messages past the rate with RATE_LIMITED, in order, and keeps the connection', async () => {
+    const limited = await startRocketServer({
+      limits: { max_messages_per_second: 1, max_messages_burst: 2 },
+    });
+    try {
+      const c = await connect(limited);
+      for (let i = 0; i < 4; i++) c.send({ authenticate: { user: 'reader', secret: 'r' } });
+      assert.deepEqual(await c.next(), { authenticated: 'reader' });
+      assert.deepEqual(await c.next(), { authenticated: 'reader' });
+      await expectErr(c, 'RATE_LIMITED');
+      await expectErr(c, 'RATE_LIMITED');
+      await c.close();
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export const RocketErrorId = {
   invalidEventName: 'INVALID_EVENT_NAME',
   /** trigger: no backend consumes the vhost's trigger topic. */
   assignationFailed: 'ASSIGNATION_FAILED',
+  /** Switchboard addition: more messages than limits.max_messages_per_second (and burst) allow. */
+  rateLimited: 'RATE_LIMITED',
   /** Switchboard addition: too many requests waiting for an answer on this connection. */
   tooManyRequests: 'TOO_MANY_REQUESTS',
   /** Switchboard addition: the server could not complete the request (engine unreachable). */

@@ -24,6 +24,10 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           rocket,
           known,
           maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+          rate: {
+            perSecond: ctx.config.limits.max_messages_per_second,
+            burst: ctx.config.limits.max_messages_burst,
+          },
           remoteAddress: req.socket.remoteAddress,
           logger: ctx.logger,
         });

@@ -7,6 +7,7 @@ import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { TokenBucket } from '../../transport/rate-limit.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
@@ -43,6 +44,8 @@ export interface RocketSessionOptions {
   rocket: RocketConfig;
   known: KnownChannels;
   maxOutboundBytes: number;
+  /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
+  rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
   logger: Logger;
 }
@@ -61,6 +64,7 @@ export class RocketSession implements ConnectionSink, Access {
   private identity: Identity | undefined;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
+  private readonly bucket: TokenBucket;
   /** After `disconnect`: frames already queued are dropped unanswered. */
   private ending = false;
   private readonly ownCopyWaiters = new Map<string, OwnCopyWaiter[]>();
@@ -69,6 +73,7 @@ export class RocketSession implements ConnectionSink, Access {
     this.opts = options;
     this.hub = options.hub;
     this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
+    this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
     this.conn = this.hub.register({
       namespace: options.namespace,
       dialect: 'rocket',
@@ -125,9 +130,16 @@ export class RocketSession implements ConnectionSink, Access {
       );
       return;
     }
+    // Mild excess is answered in the rocket shape, in turn; the listener's backstop closes the
+    // connection (1008) only well past this rate.
+    const allowed = this.bucket.take();
     this.pending++;
     this.queue = this.queue
-      .then(() => this.handle(data))
+      .then(() =>
+        allowed
+          ? this.handle(data)
+          : this.sendError(RocketErrorId.rateLimited, 'rate limit exceeded: slow down'),
+      )
       .catch((err) => {
         this.opts.logger.warn({ err, client: this.conn.id }, 'rocket request failed in the hub');
         const detail = err instanceof Error ? err.message : String(err);
