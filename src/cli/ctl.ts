@@ -216,7 +216,8 @@ function showStats(s: Answer): string {
       ([d, n]) => [`  ${d}`, n] as [string, unknown],
     ),
     ['subscriptions', s.subscriptions],
-    ['published', s.messages.published],
+    ['accepted', s.messages.accepted],
+    ['fanned out', s.messages.published],
     ['delivered', s.messages.delivered],
     ['failed', s.messages.failed],
   ];

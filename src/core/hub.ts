@@ -26,6 +26,8 @@ export interface HubCounters {
   publications: number;
   deliveries: number;
   failedDeliveries: number;
+  /** Publications accepted through this node's `publish` (stored by the engine), any producer. */
+  published: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface HubCounters {
  */
 export class Hub {
   readonly connections = new Map<string, Connection>();
-  readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0 };
+  readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0, published: 0 };
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -210,10 +212,12 @@ export class Hub {
     options: { count?: boolean } = {},
   ): Promise<PublishResult> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.publish(namespace, channel, input, {
+    const result = await this.engine.publish(namespace, channel, input, {
       historySize: ns.historySize,
       count: options.count,
     });
+    this.counters.published++;
+    return result;
   }
 
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {

@@ -73,6 +73,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         connections: { total: conns.length, by_dialect: byDialect, by_namespace: byNamespace },
         subscriptions,
         messages: {
+          accepted: hub.counters.published,
           published: hub.counters.publications,
           delivered: hub.counters.deliveries,
           failed: hub.counters.failedDeliveries,

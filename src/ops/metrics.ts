@@ -74,8 +74,13 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       },
     });
   mirroredCounter(
-    'switchboard_publications_total',
-    'Publications handed to this node for fan-out (channels with a local subscriber)',
+    'switchboard_publications_accepted_total',
+    'Publications made through this node (any dialect or API) and stored by the engine',
+    () => hub.counters.published,
+  );
+  mirroredCounter(
+    'switchboard_publications_fanned_out_total',
+    'Publications handed to this node for fan-out (with a shared engine: channels it watches)',
     () => hub.counters.publications,
   );
   mirroredCounter(

@@ -119,7 +119,7 @@ describe('switchboard ctl', () => {
     const stats = await ctl('stats');
     assert.equal(stats.code, 0, stats.stderr);
     assert.match(stats.stdout, /^node\s+1$/m);
-    assert.match(stats.stdout, /^published\s+\d+$/m);
+    assert.match(stats.stdout, /^accepted\s+\d+$/m);
     await server.hub.queuePush('demo', 'jobs', { n: 1, c: '0', t: 'jobs', d: 1 });
     const topics = await ctl('topics', 'demo');
     assert.match(topics.stdout.trimEnd(), /^TOPIC\s+DEPTH\s+CONSUMERS\s+DROPPED\njobs\s+1\s+0\s+0$/);

@@ -73,7 +73,8 @@ describe('GET /metrics', () => {
       'process_resident_memory_bytes',
       'switchboard_uptime_seconds',
       'switchboard_ready',
-      'switchboard_publications_total',
+      'switchboard_publications_accepted_total',
+      'switchboard_publications_fanned_out_total',
     ]) {
       assert.ok(
         samples.some((s) => s.name === name),
@@ -114,11 +115,9 @@ describe('GET /metrics', () => {
       assert.deepEqual((await client.next()).body, 'again');
 
       const afterTraffic = await scrape();
-      assert.equal(
-        value(afterTraffic, 'switchboard_publications_total') -
-          value(before, 'switchboard_publications_total'),
-        2,
-      );
+      const moved = (name: string) => value(afterTraffic, name) - value(before, name);
+      assert.equal(moved('switchboard_publications_accepted_total'), 2);
+      assert.equal(moved('switchboard_publications_fanned_out_total'), 2);
       assert.equal(
         value(afterTraffic, 'switchboard_deliveries_total') - value(before, 'switchboard_deliveries_total'),
         2,
@@ -132,6 +131,16 @@ describe('GET /metrics', () => {
     }
     const afterClose = await scrape();
     assert.equal(value(afterClose, 'switchboard_connections', { dialect: 'site', namespace: 'demo' }), 0);
+  });
+
+  test('a publication nobody listens to is counted as accepted, with no delivery', async () => {
+    const before = await scrape();
+    await server.hub.publish('demo', 'unheard', { data: 1 });
+    const after = await scrape();
+    const moved = (name: string) => value(after, name) - value(before, name);
+    assert.equal(moved('switchboard_publications_accepted_total'), 1);
+    assert.equal(moved('switchboard_deliveries_total'), 0);
+    assert.equal(moved('switchboard_failed_deliveries_total'), 0);
   });
 
   test('queue depth and drops are reported per namespace and topic', async () => {
@@ -168,7 +177,7 @@ describe('GET /metrics', () => {
       assert.equal(r.status, 200);
       const samples = parse(r.text);
       assert.ok(samples.every((s) => s.labels.node === '8'));
-      assert.equal(value(samples, 'switchboard_publications_total'), 0);
+      assert.equal(value(samples, 'switchboard_publications_accepted_total'), 0);
     } finally {
       await other.close();
     }
