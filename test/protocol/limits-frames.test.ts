@@ -4,7 +4,14 @@ import { post } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
-const NS = { demo: { secret: 'site-secret', post_secret: 'post-secret' } };
+const NS = {
+  demo: {
+    secret: 'site-secret',
+    post_secret: 'post-secret',
+    api_keys: ['k'],
+    rocket: { path: '/app', users: { reader: { secret: 'r', permissions: ['READ'] } } },
+  },
+};
 
 describe('limits: inbound frame size', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -26,6 +33,21 @@ describe('limits: inbound frame size', () => {
     const answer = await bystander.next();
     assert.equal(answer.response, 'error');
     await bystander.close();
+  });
+
+  it('applies to every dialect, mesh backends included', async () => {
+    const paths = [
+      '/ws?site=demo',
+      '/ws?username=big',
+      '/client?site=demo',
+      '/ws/v1?site=demo&key=k',
+      '/app',
+    ];
+    for (const path of paths) {
+      const c = await RawClient.connect(server.wsUrl(path));
+      c.send('x'.repeat(64 * 1024 + 1));
+      assert.equal((await c.closed).code, 1009, path);
+    }
   });
 
   it('accepts a frame of exactly 64 KiB (and answers it)', async () => {

@@ -5,12 +5,19 @@ import { RawClient } from '../helpers/ws-client.js';
 
 // Rate 5/s, burst 5: the listener's backstop cuts only past twice that (10 back to back).
 const LIMITS = { max_messages_per_second: 5, max_messages_burst: 5 };
+const NAMESPACES = {
+  demo: {
+    secret: 's',
+    api_keys: ['k'],
+    rocket: { path: '/app', users: { reader: { secret: 'r', permissions: ['READ'] } } },
+  },
+};
 const BAD_REQUEST = '{"request":"nope"}';
 
 describe('limits: inbound message rate', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   before(async () => {
-    server = await startTestServer({ namespaces: { demo: { secret: 's' } }, limits: LIMITS });
+    server = await startTestServer({ namespaces: NAMESPACES, limits: LIMITS });
   });
   after(() => server.close());
 
@@ -26,6 +33,15 @@ describe('limits: inbound message rate', () => {
     bystander.send(BAD_REQUEST);
     assert.equal((await bystander.next()).response, 'error');
     await bystander.close();
+  });
+
+  it('applies to every dialect: site, chat, mesh gateway clients and rocket', async () => {
+    for (const path of ['/ws?site=demo', '/ws?username=flood', '/client?site=demo', '/app']) {
+      const flooder = await RawClient.connect(server.wsUrl(path));
+      for (let i = 0; i < 200; i++) flooder.send('{"ping":true}');
+      const closed = await flooder.closed;
+      assert.equal(closed.code, 1008, path);
+    }
   });
 
   it('leaves a connection within twice the burst alone: every frame is answered', async () => {
