@@ -45,8 +45,11 @@ export const SECRETS: Record<string, string> = {
   stranger: 's',
 };
 
-export function startRocketServer(extra: Record<string, unknown> = {}): Promise<RocketTestServer> {
-  return startTestServer({ namespaces: ROCKET_NAMESPACES, ...extra });
+export function startRocketServer(
+  extra: Record<string, unknown> = {},
+  options: Parameters<typeof startTestServer>[1] = {},
+): Promise<RocketTestServer> {
+  return startTestServer({ namespaces: ROCKET_NAMESPACES, ...extra }, options);
 }
 
 export function connect(server: RocketTestServer, path = '/app'): Promise<RawClient> {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runWorker } from '../../examples/rocket-worker.js';
 import type { QueueItem } from '../../src/core/types.js';
+import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
 import { RawClient } from '../helpers/ws-client.js';
 import {
   APP_KEY,
@@ -14,6 +15,7 @@ import {
   OTHER_KEY,
   type RocketTestServer,
   startRocketServer,
+  subscribe,
 } from './rocket-fixtures.js';
 
 let server: RocketTestServer;
@@ -189,5 +191,26 @@ describe('rocket: trigger', () => {
 
   it('the example worker reports a wrong API key', async () => {
     await assert.rejects(runWorker({ url: server.url, key: 'wrong', site: 'app' }), /401/);
+  });
+});
+
+describe('rocket: engine failures', () => {
+  it('answers INTERNAL_ERROR when the engine fails, and keeps the connection', async () => {
+    class FailingQueues extends MemoryEngine {
+      override async queueHasConsumer(): Promise<boolean> {
+        throw new Error('queue store unreachable');
+      }
+    }
+    const failing = await startRocketServer({}, { engine: new FailingQueues(1) });
+    try {
+      const c = await connectAs(failing, 'writer');
+      c.send({ trigger: { event: 'hello' } });
+      const reply = await expectErr(c, 'INTERNAL_ERROR');
+      assert.match(reply.additional_info, /unreachable/);
+      await subscribe(c, 'still-works');
+      await c.close();
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -141,6 +141,7 @@ export class RocketSession implements ConnectionSink, Access {
           : this.sendError(RocketErrorId.rateLimited, 'rate limit exceeded: slow down'),
       )
       .catch((err) => {
+        if (this.conn.closed) return; // the client left while its request was in flight
         this.opts.logger.warn({ err, client: this.conn.id }, 'rocket request failed in the hub');
         const detail = err instanceof Error ? err.message : String(err);
         this.sendError(RocketErrorId.internalError, `request failed: ${detail}`);
