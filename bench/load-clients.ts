@@ -16,6 +16,7 @@ export interface ClientSpec {
 export class ConnectError extends Error {
   constructor(
     message: string,
+    readonly index: number,
     readonly status?: number,
   ) {
     super(message);
@@ -75,12 +76,13 @@ export class ClientPool {
           reject(
             new ConnectError(
               `upgrade refused with HTTP ${res.statusCode}: ${body.slice(0, 200)}`,
+              index,
               res.statusCode,
             ),
           ),
         );
       });
-      ws.once('error', (err) => reject(new ConnectError(`client ${index} failed: ${err.message}`)));
+      ws.once('error', (err) => reject(new ConnectError(`client ${index} failed: ${err.message}`, index)));
       ws.once('open', () => {
         const ready = this.spec.handshake?.(ws, index) ?? Promise.resolve();
         ready.then(() => {

@@ -25,6 +25,10 @@ export interface BurstFigures {
   delivered: number;
   expected: number;
   wireBytesPerDelivery: number;
+  /** The load generator's own CPU per delivery: when it nears the wall time, it is the limit. */
+  clientCpuMicrosPerDelivery: number;
+  /** Wall time of the burst, µs per delivery (1e6 / deliveries per second). */
+  wallMicrosPerDelivery: number;
 }
 
 export interface Latency {
@@ -50,6 +54,9 @@ export interface ScenarioResult {
 
 export type Log = (line: string) => void;
 
+/** Upgrade refusals that mean "no such route" (the listener's answers for an unknown path). */
+const NOT_SERVED = new Set([400, 401, 404]);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function median(values: number[]): number {
@@ -69,14 +76,19 @@ async function burst(running: Running, pool: ClientPool, o: BenchOptions): Promi
   pool.reset();
   const before = await running.server.stats(false);
   const t0 = performance.now();
+  const clientCpu = process.cpuUsage();
   const [, done] = await Promise.all([running.burst(o.messages, o.bytes), pool.waitFor(expected, o.stallMs)]);
   // A stalled phase ends stallMs after the last delivery; time it to that delivery instead.
   const end = done.complete ? done.at : done.at - o.stallMs;
   const after = await running.server.stats(false);
+  const client = process.cpuUsage(clientCpu);
   const delivered = pool.delivered;
+  const perDelivery = (micros: number) => micros / Math.max(1, delivered);
   return {
-    cpuMicrosPerDelivery: (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered),
+    cpuMicrosPerDelivery: perDelivery(after.cpuMicros - before.cpuMicros),
     deliveriesPerSec: delivered / ((end - t0) / 1000),
+    clientCpuMicrosPerDelivery: perDelivery(client.user + client.system),
+    wallMicrosPerDelivery: perDelivery((end - t0) * 1000),
     delivered,
     expected,
     wireBytesPerDelivery: pool.bytes / Math.max(1, delivered),
@@ -123,8 +135,9 @@ export async function runScenario(
     try {
       pool = await ClientPool.open(running.clients, o.subscribers);
     } catch (err) {
-      // The first refusal means the route is not there: a dialect not registered in this build.
-      if (err instanceof ConnectError && err.status !== undefined) {
+      // The very first client refused as unknown means the route is not there: a dialect not
+      // registered in this build. Any other refusal is a failure of the run, reported as such.
+      if (err instanceof ConnectError && err.index === 0 && NOT_SERVED.has(err.status ?? 0)) {
         log(`${scenario.key}: skipped: ${err.message}`);
         return { ...result, skipped: `not served by this build (${err.message})` };
       }
@@ -147,7 +160,8 @@ export async function runScenario(
       result.bursts.push(b);
       log(
         `${scenario.key}: burst ${r + 1}/${o.reps}: ${b.delivered}/${b.expected} delivered, ` +
-          `${b.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, ${b.deliveriesPerSec.toFixed(0)} deliveries/s`,
+          `${b.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, ${b.deliveriesPerSec.toFixed(0)} deliveries/s ` +
+          `(load generator ${b.clientCpuMicrosPerDelivery.toFixed(2)} µs CPU, wall ${b.wallMicrosPerDelivery.toFixed(2)} µs per delivery)`,
       );
     }
     await sleep(200);

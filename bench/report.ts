@@ -13,6 +13,7 @@ export interface Row {
   cpu?: number;
   cpuRuns: number[];
   deliveriesPerSec?: number;
+  clientCpu?: number;
   complete: boolean;
   wireBytes?: number;
   rssPerConnection?: number;
@@ -33,6 +34,7 @@ export function toRow(r: ScenarioResult): Row {
     cpu: r.bursts.length ? median(cpuRuns) : undefined,
     cpuRuns,
     deliveriesPerSec: r.bursts.length ? median(r.bursts.map((b) => b.deliveriesPerSec)) : undefined,
+    clientCpu: r.bursts.length ? median(r.bursts.map((b) => b.clientCpuMicrosPerDelivery)) : undefined,
     complete,
     wireBytes: r.bursts.length ? median(r.bursts.map((b) => b.wireBytesPerDelivery)) : undefined,
     rssPerConnection: r.rssPerConnection,
@@ -55,6 +57,7 @@ export function renderTable(results: ScenarioResult[]): string {
     'CPU µs/delivery',
     '× ws',
     'deliveries/s',
+    'gen µs',
     'p50 ms',
     'p99 ms',
     'p999 ms',
@@ -68,6 +71,7 @@ export function renderTable(results: ScenarioResult[]): string {
     fixed(r.cpu, 2),
     ratio(r.cpu, base?.cpu),
     thousands(r.deliveriesPerSec),
+    fixed(r.clientCpu, 2),
     fixed(r.p50, 2),
     fixed(r.p99, 2),
     fixed(r.p999, 2),

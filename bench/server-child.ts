@@ -83,7 +83,12 @@ async function startSwitchboard(): Promise<{ port: number; under: Under }> {
     },
     // A burst queues every message for every client at once: the default 1 MiB would be enough
     // for the default sizes, but a larger --messages must not turn into slow-consumer closes.
-    limits: { max_outbound_bytes: 256 * 1024 * 1024 },
+    // Every bench client comes from 127.0.0.1: the per-IP admission limit would refuse most.
+    limits: {
+      max_outbound_bytes: 256 * 1024 * 1024,
+      max_connections: 1_000_000,
+      max_connections_per_ip: 1_000_000,
+    },
   });
   const server: RunningServer = await startServer(config, { logger: pino({ level: 'silent' }) });
   const { hub } = server;
