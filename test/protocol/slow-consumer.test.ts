@@ -127,4 +127,31 @@ describe('slow consumers', () => {
     await until('the last message', () => received === MESSAGES + 1);
     assert.equal(reader.readyState, WebSocket.OPEN);
   });
+
+  it('sends 1013 "slow consumer" to a client that falls behind, which it sees once it reads again', async () => {
+    const { hub } = server;
+    const before = new Set(hub.connections.keys());
+    const client = new WebSocket(server.wsUrl('/ws?site=demo'), { perMessageDeflate: false });
+    const closed = new Promise<number>((resolve) => client.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
+    await until('the client to register', () => [...hub.connections.keys()].some((id) => !before.has(id)));
+    const id = [...hub.connections.keys()].find((id) => !before.has(id))!;
+    assert.deepEqual(await hub.call(id, 'subscribe', ['lagging']), { ok: true });
+
+    client.pause(); // stops reading, like a tab in the background
+    const cutBefore = transportCounters.slowConsumers;
+    const payload = 'y'.repeat(MESSAGE_BYTES);
+    for (let sent = 0; transportCounters.slowConsumers === cutBefore; sent += BATCH) {
+      assert.ok(sent < MESSAGES, 'never cut although 20 MiB went to a client that does not read');
+      await Promise.all(
+        Array.from({ length: BATCH }, () => hub.publish('demo', 'lagging', { data: payload })),
+      );
+    }
+    // It reads again within the close grace period: the close frame, queued after the backlog, arrives.
+    client.resume();
+    assert.equal(await closed, 1013);
+  });
 });
