@@ -2,6 +2,7 @@
 // never with the server's own helpers, so a wrong formula on either side shows up as a failure.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { get, post } from '../helpers/http.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
@@ -115,4 +116,25 @@ export async function publishMany(
   }
   const { publications } = await server.hub.history(site, channel, { last: n });
   return publications.map((p) => p.ord);
+}
+
+/**
+ * Fire-and-forget posts for bursts: every post is sent at once, over at most `sockets` keep-alive
+ * connections, so a burst of 1,000 does not open 1,000 TCP connections (which a busy test machine
+ * may refuse). Each call resolves with the HTTP status, 0 if the request failed; never rejects.
+ */
+export function burstPoster(server: TestServer, token: string, sockets = 32) {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const auth = postAuthOf(SECRETS.demo!.post!, token);
+  const send = (channel: string, message: unknown) =>
+    new Promise<number>((resolve) => {
+      const body = JSON.stringify({ channel, message, token, auth });
+      const req = request(`${server.url}/post?site=demo`, { method: 'POST', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
 }
