@@ -403,5 +403,107 @@ export function runEngineSuite(factory: EngineFactory): void {
         );
       });
     });
+
+    // Added with the mesh dialect (issue 4): backends on /ws/v1 come, go, fall behind and fail
+    // writes while items flow; none of that may lose or duplicate an item.
+    describe('queues: consumers that come, go and fail', () => {
+      const BIG = { topicSize: 5000, maxTopics: 10 };
+      const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+      const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+
+      it('hands what a refusing consumer could not take to the others: every item exactly once', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const steady: number[] = [];
+        const flaky: number[] = [];
+        const leaving: number[] = [];
+        let flakyCalls = 0;
+        let leavingOpen = true;
+        await e.queueConsume(ns, topic, { id: 'steady', deliver: (i) => steady.push(i.d as number) > 0 });
+        // Refuses every other item, as a socket momentarily too far behind would.
+        await e.queueConsume(ns, topic, {
+          id: 'flaky',
+          deliver: (i) => ++flakyCalls % 2 === 0 && flaky.push(i.d as number) > 0,
+        });
+        // Takes items until its socket "closes" a third of the way through, then refuses all.
+        await e.queueConsume(ns, topic, {
+          id: 'leaving',
+          deliver: (i) => leavingOpen && leaving.push(i.d as number) > 0,
+        });
+        const n = 600;
+        for (let i = 0; i < n; i++) {
+          if (i === n / 3) leavingOpen = false;
+          await e.queuePush(ns, topic, item(i, topic), BIG);
+        }
+        await until(() => steady.length + flaky.length + leaving.length >= n);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(sorted([...steady, ...flaky, ...leaving]), range(0, n));
+        assert.ok(flaky.length > 0 && leaving.length > 0, 'every consumer took part');
+      });
+
+      it('keeps FIFO order across a consumer leaving and the next one arriving', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const first: number[] = [];
+        const second: number[] = [];
+        const detach = await e.queueConsume(ns, topic, {
+          id: 'first',
+          deliver: (i) => first.push(i.d as number) > 0,
+        });
+        for (let i = 0; i < 100; i++) await e.queuePush(ns, topic, item(i, topic), BIG);
+        await until(() => first.length === 100);
+        await detach();
+        for (let i = 100; i < 300; i++) await e.queuePush(ns, topic, item(i, topic), BIG);
+        await e.queueConsume(ns, topic, { id: 'second', deliver: (i) => second.push(i.d as number) > 0 });
+        await until(() => second.length === 200);
+        assert.deepEqual([...first, ...second], range(0, 300));
+      });
+
+      it('never calls a consumer after its detach resolved, while items keep flowing', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const a: number[] = [];
+        const b: number[] = [];
+        let detached = false;
+        let lateCalls = 0;
+        const detachA = await e.queueConsume(ns, topic, {
+          id: 'a',
+          deliver: (i) => {
+            if (detached) lateCalls++;
+            return a.push(i.d as number) > 0;
+          },
+        });
+        await e.queueConsume(ns, topic, { id: 'b', deliver: (i) => b.push(i.d as number) > 0 });
+        const pushes: Promise<unknown>[] = [];
+        for (let i = 0; i < 150; i++) pushes.push(e.queuePush(ns, topic, item(i, topic), BIG));
+        await until(() => a.length >= 10);
+        await detachA();
+        detached = true;
+        for (let i = 150; i < 300; i++) pushes.push(e.queuePush(ns, topic, item(i, topic), BIG));
+        await Promise.all(pushes);
+        await until(() => a.length + b.length >= 300);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(lateCalls, 0, 'no delivery to a detached consumer');
+        assert.deepEqual(sorted([...a, ...b]), range(0, 300));
+      });
+
+      it('delivers each item once with consumers and producers on two nodes', {
+        skip: !factory.multiNode && 'single-node engine',
+      }, async () => {
+        const n1 = await engine(51);
+        const n2 = await engine(52);
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const got: number[] = [];
+        const take = (i: QueueItem) => got.push(i.d as number) > 0;
+        await n1.queueConsume(ns, topic, { id: 'c1', deliver: take });
+        await n2.queueConsume(ns, topic, { id: 'c2', deliver: take });
+        await Promise.all(
+          range(0, 400).map((i) => (i % 2 ? n1 : n2).queuePush(ns, topic, item(i, topic), BIG)),
+        );
+        await until(() => got.length >= 400, 10_000);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(sorted(got), range(0, 400));
+      });
+    });
   });
 }
