@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { chatDialect } from '../../src/dialects/chat/index.js';
 import { KOZMA_NAME, KozmaBot } from '../../src/dialects/chat/kozma.js';
 import { KOZMA_APHORISMS } from '../../src/dialects/chat/kozma-aphorisms.js';
 import { get } from '../helpers/http.js';
@@ -168,6 +170,37 @@ describe('the Kozma Prutkov bot on a real server', () => {
       assert.ok(await client.silentFor(100), 'nothing after stop()');
       const history = await get(`${server.url}/api/rooms/kozma/history`);
       assert.ok(history.body.result.length >= 2);
+    } finally {
+      clearInterval(hold);
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('is started by the dialect when chat.kozma is on, and stopped by Dialect.close()', async () => {
+    const server = await startTestServer();
+    const client = await RawClient.connect(server.wsUrl('/ws?username=closer'));
+    // A second chat dialect on the same hub, with the bot on and fast timing injected.
+    const dialect = chatDialect(
+      {
+        hub: server.hub,
+        config: { ...server.config, chat: { ...server.config.chat, kozma: true } },
+        logger: pino({ level: 'silent' }),
+        startedAt: Date.now(),
+        ready: () => true,
+      },
+      { kozma: { firstDelayMs: 0, nextDelayMs: () => 5 } },
+    );
+    const hold = setInterval(() => {}, 1000);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const m = await client.next();
+        assert.equal(m.room, 'kozma');
+        assert.equal(m.sender.username, KOZMA_NAME);
+      }
+      await dialect.close?.();
+      while (client.buffered > 0) await client.next();
+      assert.ok(await client.silentFor(100), 'nothing after close()');
     } finally {
       clearInterval(hold);
       await client.close();

@@ -3,12 +3,16 @@ import type { DialectContext } from '../../app/context.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { resolveUsername } from './codec.js';
 import { chatApiRoutes } from './http-routes.js';
-import { KozmaBot } from './kozma.js';
+import { KozmaBot, type KozmaTiming } from './kozma.js';
 import { chatPageRoutes } from './page-routes.js';
 import { RoomDirectory } from './room-directory.js';
 import { ChatSession, type ChatShared } from './session.js';
 
-export { KozmaBot } from './kozma.js';
+/** Test seams; the server passes none. */
+export interface ChatDialectOptions {
+  /** Timing and randomness of the Kozma bot (when chat.kozma is on). */
+  kozma?: Partial<KozmaTiming>;
+}
 
 const isBlank = (v: string | null) => v === null || v.trim() === '';
 
@@ -16,7 +20,7 @@ const isBlank = (v: string | null) => v === null || v.trim() === '';
  * The `chat` dialect (seed 003, nane; SPEC §6): `/ws?username=` sessions, the `/api/*` REST API,
  * the chat page at `/`, and the `--kozma` bot. Rooms are the channels of `chat.namespace`.
  */
-export function chatDialect(ctx: DialectContext): Dialect {
+export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {}): Dialect {
   const { config, hub, logger } = ctx;
   const chat = config.chat;
   const rooms = new RoomDirectory(hub, chat.namespace);
@@ -38,6 +42,7 @@ export function chatDialect(ctx: DialectContext): Dialect {
   let kozma: KozmaBot | undefined;
   if (chat.kozma) {
     kozma = new KozmaBot({
+      ...options.kozma,
       post: async (room, text, sender) =>
         hub.publish(chat.namespace, await rooms.resolve(room), { data: text, sender }),
       logger,
