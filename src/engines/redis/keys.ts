@@ -11,6 +11,8 @@
  * | `P ord:<ns,ch>`                | string  | the channel's newest ord (INCR)                    |
  * | `P hist:<ns,ch>`               | list    | the channel's history, oldest first, contiguous ords |
  * | `P chans:<ns>`                 | zset    | channels of the namespace, score = last publish ms |
+ * | `P epoch`                      | string  | cluster data epoch token (detects Redis data loss) |
+ * | `P ordbase`                    | string  | first-ord base after a data loss (see lua.ts)      |
  * | `P node:<id>`                  | string  | node liveness lease (token, expires)               |
  * | `P q:<ns>:<topic>`             | list    | waiting queue items (JSON), oldest first           |
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
@@ -63,6 +65,14 @@ export class Keys {
 
   namespaceTopic(ns: string): string {
     return `${this.prefix}ns:${Keys.ns(ns)}`;
+  }
+
+  epoch(): string {
+    return `${this.prefix}epoch`;
+  }
+
+  ordBase(): string {
+    return `${this.prefix}ordbase`;
   }
 
   node(id: number): string {

@@ -21,13 +21,37 @@ end
 /**
  * One publication, atomically: next ord, append to the bounded history, index the channel in its
  * namespace, refresh TTLs, and hand it to every watching node (channel topic + namespace topic).
- * KEYS: ord, hist, chans. ARGV: body (the entry's JSON fields after ord and time, without braces),
- * head (the pub/sub envelope up to the entry), historySize, historyTtlSec, ordTtlSec, channel,
- * channelTopic, namespaceTopic.
- * Returns {ord, time ms, number of subscriber connections that received it}.
+ *
+ * Data-loss guard: every node learns the cluster's `epoch` token at start. If Redis lost its data
+ * (restart without persistence) the token is gone, or replaced by a node that started afterwards;
+ * the first publish that notices writes `ordbase` (µs since the epoch, like the memory engine's
+ * first ords) and every counter created from then on starts above it, so ords never go back to 1
+ * under subscribers and clients that hold the old, higher ords.
+ *
+ * KEYS: ord, hist, chans, epoch, ordbase. ARGV: body (the entry's JSON fields after ord and time,
+ * without braces), head (the pub/sub envelope up to the entry), historySize, historyTtlSec,
+ * ordTtlSec, channel, channelTopic, namespaceTopic, this node's epoch token.
+ * Returns {ord, time ms, subscriber connections that received it, the current epoch token}.
  */
 export const PUBLISH = `${NOW_MS}
+local epoch = redis.call('GET', KEYS[4])
+if epoch ~= ARGV[9] then
+  if not epoch then
+    epoch = ARGV[9]
+    redis.call('SET', KEYS[4], epoch)
+  end
+  if redis.call('EXISTS', KEYS[5]) == 0 then
+    redis.call('SET', KEYS[5], string.format('%d', now_ms() * 1000))
+  end
+end
 local ord = redis.call('INCR', KEYS[1])
+if ord == 1 then
+  local base = redis.call('GET', KEYS[5])
+  if base then
+    ord = tonumber(base) + 1
+    redis.call('SET', KEYS[1], string.format('%d', ord))
+  end
+end
 local ms = now_ms()
 local entry = '{"o":' .. string.format('%d', ord) .. ',"t":' .. string.format('%d', ms) .. ',' .. ARGV[1] .. '}'
 local size = tonumber(ARGV[3])
@@ -43,7 +67,7 @@ redis.call('ZADD', KEYS[3], ms, ARGV[6])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 local message = ARGV[2] .. entry .. '}'
 local n = redis.call('PUBLISH', ARGV[7], message) + redis.call('PUBLISH', ARGV[8], message)
-return {ord, ms, n}
+return {ord, ms, n, epoch}
 `;
 
 /**
@@ -100,7 +124,9 @@ return out
 /**
  * Push one queue item. A new topic past maxTopics first evicts the oldest topic that has no live
  * consumer (its items count as dropped); if every topic has consumers the item itself is dropped.
- * Past topicSize the oldest items are dropped and counted. Wakes consuming nodes.
+ * Past topicSize the oldest items are dropped and counted. Wakes consuming nodes when the topic
+ * was empty: a node that is woken pops until the topic is empty again, so a push onto a non-empty
+ * topic is already on its way (and the nodes' slow poll covers a wake-up lost in a reconnect).
  * KEYS: list, topics zset, dropped hash. ARGV: topic, item, topicSize, maxTopics, queue key
  * prefix, consumers key prefix, wake topic.
  * Returns {dropped}.
@@ -133,17 +159,19 @@ if len > size then
   redis.call('HINCRBY', KEYS[3], ARGV[1], len - size)
   dropped = dropped + len - size
 end
-redis.call('PUBLISH', ARGV[7], '')
+if len == 1 then redis.call('PUBLISH', ARGV[7], '') end
 return {dropped}
 `;
 
 /**
  * Put items a node popped but could not hand to any consumer back at the head of their topic, in
- * their original order (ARGV oldest first). KEYS: list.
+ * their original order, and wake the other consuming nodes: one of them may have a free consumer.
+ * KEYS: list. ARGV: wake topic, then the items oldest first.
  */
 export const QUEUE_UNPOP = `
-for i = #ARGV, 1, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
-return #ARGV
+for i = #ARGV, 2, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+redis.call('PUBLISH', ARGV[1], '')
+return #ARGV - 1
 `;
 
 /**

@@ -26,7 +26,7 @@ interface LocalTopic {
 /** How the engine's scripts are called (ioredis custom commands, see redis-engine.ts). */
 export interface QueueScripts {
   queuePush(list: string, topics: string, dropped: string, ...args: (string | number)[]): Promise<number[]>;
-  queueUnpop(list: string, ...items: string[]): Promise<number>;
+  queueUnpop(list: string, wakeTopic: string, ...items: string[]): Promise<number>;
   queueStats(
     topics: string,
     dropped: string,
@@ -49,9 +49,10 @@ const MAX_BACKOFF_MS = 2000;
  * consumer refuses goes back to the head of the list, so nothing is lost and order is kept for the
  * next taker; the node then backs off before offering again.
  *
- * Nodes learn about new items from a wake-up message the push script publishes on `qw:<ns,topic>`
- * (subscribed only while the node consumes the topic), plus a slow poll that covers wake-ups lost
- * while the pub/sub connection was down. Consumers are registered cluster-wide in a sorted set
+ * Nodes learn about new items from a wake-up message published on `qw:<ns,topic>` (subscribed
+ * only while the node consumes the topic) when a push finds the topic empty or a node puts items
+ * back; a woken node pops until the topic is empty. A slow poll covers wake-ups lost while the
+ * pub/sub connection was down. Consumers are registered cluster-wide in a sorted set
  * with expiring heartbeats, so `hasConsumer` sees consumers on every node and a dead node's
  * consumers vanish by themselves.
  *
@@ -260,7 +261,7 @@ export class RedisQueues {
 
   private async putBack(t: LocalTopic, items: string[]): Promise<void> {
     try {
-      await this.cmd.queueUnpop(t.key, ...items);
+      await this.cmd.queueUnpop(t.key, t.wake, ...items);
     } catch (err) {
       t.held.unshift(...items); // offered again (or put back) on the next pull
       this.onError(err, `putting items back into queue topic "${t.topic}"`);

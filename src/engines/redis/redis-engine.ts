@@ -53,7 +53,14 @@ export interface RedisEngineOptions {
 
 type Scripts = QueueScripts &
   LeaseScripts & {
-    sbPublish(ord: string, hist: string, chans: string, ...args: (string | number)[]): Promise<number[]>;
+    sbPublish(
+      ord: string,
+      hist: string,
+      chans: string,
+      epoch: string,
+      ordBase: string,
+      ...args: (string | number)[]
+    ): Promise<[number, number, number, string]>;
     sbHistory(
       ord: string,
       hist: string,
@@ -66,7 +73,7 @@ type Scripts = QueueScripts &
 type Client = Redis & Scripts;
 
 const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
-  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 3 },
+  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 5 },
   sbHistory: { lua: lua.HISTORY, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
   queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
@@ -118,6 +125,8 @@ export class RedisEngine implements Engine {
   private readonly watched = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** The cluster's data epoch as this node knows it (see the publish script). */
+  private epoch = '';
 
   constructor(
     options: RedisEngineOptions,
@@ -215,6 +224,8 @@ export class RedisEngine implements Engine {
         }
       }
       await this.lease.renew();
+      await this.cmd.set(this.keys.epoch(), this.token, 'NX');
+      this.epoch = (await this.cmd.get(this.keys.epoch())) ?? this.token;
       this.handlers = handlers;
       await this.control_.start();
     } catch (err) {
@@ -253,12 +264,14 @@ export class RedisEngine implements Engine {
   ): Promise<PublishResult> {
     const countId = options.count ? this.control_.nextId() : undefined;
     const gather = countId ? this.control_.gatherCounts(countId) : undefined;
-    let reply: number[];
+    let reply: [number, number, number, string];
     try {
       reply = await this.cmd.sbPublish(
         this.keys.ord(ns, channel),
         this.keys.history(ns, channel),
         this.keys.channels(ns),
+        this.keys.epoch(),
+        this.keys.ordBase(),
         entryBody(channel, input),
         envelopeHead(ns, countId ? { id: countId, node: this.nodeId } : undefined),
         options.historySize,
@@ -267,12 +280,14 @@ export class RedisEngine implements Engine {
         channel,
         this.keys.channelTopic(ns, channel),
         this.keys.namespaceTopic(ns),
+        this.epoch,
       );
     } catch (err) {
       gather?.cancel();
       throw unavailable('publish', err);
     }
-    const [ord, time, receivers] = reply as [number, number, number];
+    const [ord, time, receivers, epoch] = reply;
+    this.epoch = epoch; // changed only after a data loss, once per cluster
     const publication: Publication = { ...input, channel, ord, time };
     if (!gather) return { publication };
     return { publication, delivered: await gather.wait(receivers) };
