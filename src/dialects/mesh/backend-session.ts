@@ -45,14 +45,23 @@ export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
   };
 }
 
+/**
+ * Requests read but not yet answered. Past the high mark the socket is no longer read (TCP
+ * pushes back on the backend) until the backlog is down to the low mark: memory stays bounded
+ * without refusing requests of a trusted backend.
+ */
+const PENDING_HIGH = 1024;
+const PENDING_LOW = 256;
+
 class BackendSession {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
   private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
 
   constructor(
     private readonly ctx: DialectContext,
-    ws: WebSocket,
+    private readonly ws: WebSocket,
     req: IncomingMessage,
     private readonly namespace: string,
   ) {
@@ -77,7 +86,13 @@ class BackendSession {
       return;
     }
     const decoded = decodeRequest(text);
-    this.chain = this.chain.then(() => this.answer(decoded));
+    if (++this.pending === PENDING_HIGH) this.ws.pause();
+    this.chain = this.chain
+      .then(() => this.answer(decoded))
+      .catch((err) => this.ctx.logger.error({ err, client: this.conn.id }, 'mesh request not answered'))
+      .then(() => {
+        if (--this.pending === PENDING_LOW && this.ws.isPaused) this.ws.resume();
+      });
   }
 
   private async answer(decoded: DecodedRequest): Promise<void> {
