@@ -59,6 +59,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     return closing;
   };
   const shutdown = async () => {
+    const deadline = Date.now() + config.limits.shutdown_timeout_ms;
     listener.stopAccepting();
     for (const d of dialects)
       await d.close?.().catch((err) => logger.error({ err, dialect: d.name }, 'close failed'));
@@ -68,14 +69,29 @@ export async function startServer(config: Config, options: StartOptions): Promis
     for (const ws of listener.wss.clients) {
       if (ws.readyState === ws.OPEN) ws.close(1012, 'server restarting');
     }
-    await waitForSockets(listener, config.limits.shutdown_timeout_ms);
+    await waitForSockets(listener, deadline - Date.now());
     for (const ws of listener.wss.clients) ws.terminate();
-    await listener.closeHttp();
+    // In-flight HTTP requests get what is left of the grace period (at least a moment); one still
+    // running then (a client trickling its body, say) is cut, so that shutdown always ends.
+    const httpClosed = listener.closeHttp();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      httpClosed,
+      new Promise((r) => {
+        timer = setTimeout(r, Math.max(HTTP_MIN_GRACE_MS, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
+    listener.server.closeAllConnections();
+    await httpClosed;
     await engine.close();
     logger.info('switchboard stopped');
   };
   return { port: addr.port, host: addr.host, url, hub, close };
 }
+
+/** In-flight HTTP requests always get this long, even when WebSockets used up the grace period. */
+const HTTP_MIN_GRACE_MS = 500;
 
 async function waitForSockets(listener: Listener, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

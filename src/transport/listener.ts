@@ -40,6 +40,7 @@ export class Listener {
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
   private readonly limiter: ConnectionLimiter;
+  private serverClosed?: Promise<void>;
 
   constructor(
     dialects: Dialect[],
@@ -93,16 +94,32 @@ export class Listener {
   stopAccepting(): void {
     this.accepting = false;
     clearInterval(this.heartbeat);
-    this.server.close();
+    this.closeServer();
   }
 
-  /** Wait for in-flight HTTP requests, then drop idle keep-alive sockets. */
+  /**
+   * Wait for in-flight HTTP requests, dropping keep-alive sockets as they go idle. Resolves once
+   * every connection the HTTP server holds is gone; the caller bounds the wait (closeAllConnections).
+   */
   async closeHttp(): Promise<void> {
+    const done = this.closeServer();
+    // A keep-alive socket becomes idle when its last response is written: sweep until all are gone.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
     this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => {
-      if (!this.server.listening) resolve();
-      else this.server.close(() => resolve());
-    });
+    try {
+      await done;
+    } finally {
+      clearInterval(sweep);
+    }
+  }
+
+  /**
+   * `server.close` once, remembered: its callback fires only when the last connection has ended,
+   * which is what closeHttp waits for (a second `close` would only report "not running").
+   */
+  private closeServer(): Promise<void> {
+    this.serverClosed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    return this.serverClosed;
   }
 
   private beat(): void {
@@ -174,6 +191,8 @@ export class Listener {
         : { ok: true as const, state: undefined };
       if (!decision.ok) return refuse(socket, decision.status, decision.body);
       if (socket.destroyed) return;
+      // Shutdown began while this upgrade was being authorised: it would miss the 1012 round.
+      if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const alive = ws as Alive;
         alive.isAlive = true;

@@ -72,6 +72,43 @@ function stalledClient(port: number): Promise<Socket> {
   });
 }
 
+/**
+ * A `/post` sent in two parts: headers with `Expect: 100-continue` (the server's "100 Continue"
+ * proves the request is being handled), then `sentBytes` of the body; the rest on `finish()`.
+ */
+function startPost(port: number, body: string, sentBytes: number) {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const bytes = Buffer.from(body);
+  let text = '';
+  let onContinue: () => void;
+  const started = new Promise<void>((resolve) => {
+    onContinue = resolve;
+  });
+  const statusLine = new Promise<string>((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      const lines = text.split('\r\n').filter((l) => l.startsWith('HTTP/1.1 '));
+      if (lines.some((l) => l.startsWith('HTTP/1.1 100'))) onContinue();
+      const final = lines.find((l) => !l.startsWith('HTTP/1.1 100'));
+      if (final) resolve(final);
+    });
+    socket.once('close', () =>
+      reject(new Error(`connection closed with no answer: ${JSON.stringify(text)}`)),
+    );
+  });
+  socket.once('connect', () =>
+    socket.write(
+      `POST /post?site=demo HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${bytes.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+    ),
+  );
+  const startedWithBody = started.then(
+    () => new Promise<void>((resolve) => socket.write(bytes.subarray(0, sentBytes), () => resolve())),
+  );
+  return { started: startedWithBody, statusLine, finish: () => socket.end(bytes.subarray(sentBytes)) };
+}
+
 describe('graceful shutdown of a real process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-'));
   const children: ChildProcess[] = [];
@@ -135,6 +172,31 @@ describe('graceful shutdown of a real process', () => {
     for (const status of statuses.keys()) {
       assert.ok(status === 200 || status === 503, `no post answered ${status} during shutdown`);
     }
+  });
+
+  it('on SIGTERM: finishes HTTP requests in flight, cuts one that never ends, exits 0', async () => {
+    const path = join(dir, 'config.yaml');
+    writeFileSync(path, CONFIG);
+    const child = spawn(process.execPath, [MAIN, 'serve', '--config', path], { env: ENV });
+    children.push(child);
+    const url = await listeningUrl(child);
+    const port = Number(new URL(url).port);
+    const token = (await get(`${url}/token?site=demo`)).body.token as string;
+    const auth = hmac(POST_SECRET, token);
+
+    // In flight at the signal, completed after it: it must get its answer.
+    const late = startPost(port, JSON.stringify({ channel: CHANNEL, message: 'late', token, auth }), 10);
+    await late.started;
+    // In flight and never completed (its body stops half-way): it must not hold the exit.
+    const stuck = startPost(port, JSON.stringify({ channel: CHANNEL, message: 'never', token, auth }), 10);
+    await stuck.started;
+    stuck.statusLine.catch(() => undefined);
+
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    late.finish();
+    assert.match(await late.statusLine, /^HTTP\/1.1 200/);
+    assert.equal(await exitCode(child), 0);
   });
 });
 
