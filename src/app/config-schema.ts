@@ -112,6 +112,8 @@ const engineSchema = z.preprocess(
           .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
           .default('redis://127.0.0.1:6379'),
         prefix: nonEmpty().default('sb'),
+        // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
+        lease_node_id: bool().optional(),
       }),
     ],
     { error: 'expected type "memory" or "redis"' },

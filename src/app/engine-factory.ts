@@ -13,7 +13,7 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
       return RedisEngine.connect({
         url: config.engine.url,
         prefix: config.engine.prefix,
-        nodeId: config.node_id,
+        nodeId: config.engine.lease_node_id ? undefined : config.node_id,
         logger,
       });
   }
