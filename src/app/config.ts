@@ -59,7 +59,18 @@ interface Override {
 
 const ENV_PREFIX = 'SWITCHBOARD_';
 // Not config keys: the file selector itself, and knobs of the test suite.
-const ENV_IGNORED = (name: string) => name === 'SWITCHBOARD_CONFIG' || name.startsWith('SWITCHBOARD_TEST_');
+// Variables read by Switchboard's own clients (ctl, the examples), so that one shell can run both
+// the server and its tools without the server refusing them as unknown config keys.
+const CLIENT_VARS = new Set([
+  'SWITCHBOARD_URL',
+  'SWITCHBOARD_ADMIN_KEY',
+  'SWITCHBOARD_ADMIN_USER',
+  'SWITCHBOARD_API_KEY',
+  'SWITCHBOARD_SITE',
+  'SWITCHBOARD_TRIGGER_TOPIC',
+]);
+const ENV_IGNORED = (name: string) =>
+  name === 'SWITCHBOARD_CONFIG' || name.startsWith('SWITCHBOARD_TEST_') || CLIENT_VARS.has(name);
 
 export function loadConfig(opts: { argv?: ConfigArgv; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
   const argv = opts.argv ?? {};

@@ -115,6 +115,20 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ argv: { config: b }, env }).config.listen.port, 2222);
   });
 
+  test("the variables of Switchboard's own tools (ctl, examples) are not config keys", () => {
+    const env = {
+      SWITCHBOARD_URL: 'http://x',
+      SWITCHBOARD_ADMIN_KEY: 'k',
+      SWITCHBOARD_API_KEY: 'm',
+      SWITCHBOARD_SITE: 'demo',
+    };
+    assert.equal(
+      loadConfig({ argv: { config: file('listen: { port: 1111 }\n') }, env }).config.listen.port,
+      1111,
+    );
+    assert.throws(() => loadConfig({ env: { SWITCHBOARD_URLS: 'typo' } }), /urls/);
+  });
+
   test('a numeric-looking override of a string key keeps its text', () => {
     const env = { SWITCHBOARD_ADMIN__KEY: '0123', SWITCHBOARD_NAMESPACES__DEMO__POST_SECRET: 'true' };
     const { config } = loadConfig({ argv: { config: file(BASE), set: ['namespaces.demo.secret=42'] }, env });
