@@ -5,6 +5,9 @@ export const BENCH_CHANNEL = 'bench';
 
 export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 
+/** Variants of the `ws` child (argv[3]); see ws-fast-path.ts. */
+export type WsVariant = 'plain' | 'cork' | 'preframed';
+
 /** Where a Switchboard child publishes: the site namespace, or the chat namespace for chat. */
 export interface PublishTarget {
   namespace: string;

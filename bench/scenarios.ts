@@ -7,7 +7,16 @@ import type { ClientSpec } from './load-clients.js';
 import { makePayload, nowMicros } from './payload.js';
 import { findNatsServer, NatsServer, NodeServer, type ServerProcess } from './server-proc.js';
 
-export const SCENARIO_KEYS = ['ws', 'site', 'chat', 'gateway', 'nats', 'socketio'] as const;
+export const SCENARIO_KEYS = [
+  'ws',
+  'ws-cork',
+  'ws-preframed',
+  'site',
+  'chat',
+  'gateway',
+  'nats',
+  'socketio',
+] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
 
 export interface StartOptions {
@@ -87,6 +96,27 @@ const wsBaseline: Scenario = {
   unavailable: () => undefined,
   start: async () => {
     const server = await NodeServer.start('ws');
+    return childRunning(server, { url: () => `${wsBase(server.port)}/` }, siteTarget);
+  },
+};
+
+/** The two fast-path levers, measured on the baseline (see ws-fast-path.ts). */
+const wsCork: Scenario = {
+  key: 'ws-cork',
+  label: 'ws + cork per turn',
+  unavailable: () => undefined,
+  start: async () => {
+    const server = await NodeServer.start('ws', [], ['cork']);
+    return childRunning(server, { url: () => `${wsBase(server.port)}/` }, siteTarget);
+  },
+};
+
+const wsPreframed: Scenario = {
+  key: 'ws-preframed',
+  label: 'ws + cork + pre-framed',
+  unavailable: () => undefined,
+  start: async () => {
+    const server = await NodeServer.start('ws', [], ['preframed']);
     return childRunning(server, { url: () => `${wsBase(server.port)}/` }, siteTarget);
   },
 };
@@ -257,4 +287,4 @@ const socketIo: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [wsBaseline, site, chat, gateway, nats, socketIo];
+export const SCENARIOS: Scenario[] = [wsBaseline, wsCork, wsPreframed, site, chat, gateway, nats, socketIo];

@@ -14,8 +14,10 @@ import {
   type ChildRequest,
   type ChildStats,
   type PublishTarget,
+  type WsVariant,
 } from './child-protocol.js';
 import { makePayload, nowMicros } from './payload.js';
+import { rawSocket, TurnCorker, textFrame } from './ws-fast-path.js';
 
 /** How a server under test publishes one message; resolves once it is written to every socket. */
 type PublishOne = (payload: string, ord: number, target: PublishTarget) => unknown;
@@ -27,14 +29,36 @@ interface Under {
   close(): Promise<void>;
 }
 
-async function startWsBaseline(): Promise<{ port: number; under: Under }> {
+/**
+ * The plain `ws` broadcast server, as written in ws's own README (`plain`), and with the two
+ * fast-path levers of ws-fast-path.ts: per-turn coalescing (`cork`), and coalescing plus one
+ * pre-built frame written straight to every TCP socket (`preframed`).
+ */
+async function startWsBaseline(variant: WsVariant): Promise<{ port: number; under: Under }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   // The canonical ws broadcast: render once, then `ws.send` per client.
+  const corker = new TurnCorker();
   const publish: PublishOne = (payload, ord, target) => {
-    const frame = Buffer.from(JSON.stringify({ message: target.channel, ord, body: payload }));
-    for (const client of wss.clients)
-      if (client.readyState === WebSocket.OPEN) client.send(frame, { binary: false });
+    const data = Buffer.from(JSON.stringify({ message: target.channel, ord, body: payload }));
+    if (variant === 'plain') {
+      for (const client of wss.clients)
+        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: false });
+    } else if (variant === 'cork') {
+      for (const client of wss.clients) {
+        if (client.readyState !== WebSocket.OPEN) continue;
+        corker.hold(rawSocket(client));
+        client.send(data, { binary: false });
+      }
+    } else {
+      const frame = textFrame(data);
+      for (const client of wss.clients) {
+        if (client.readyState !== WebSocket.OPEN) continue;
+        const socket = rawSocket(client);
+        corker.hold(socket);
+        socket.write(frame);
+      }
+    }
   };
   const address = wss.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -163,7 +187,7 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
 async function main(): Promise<void> {
   const kind = process.argv[2] as ChildKind;
   const starters: Record<ChildKind, () => Promise<{ port: number; under: Under }>> = {
-    ws: startWsBaseline,
+    ws: () => startWsBaseline((process.argv[3] ?? 'plain') as WsVariant),
     socketio: startSocketIo,
     switchboard: startSwitchboard,
   };

@@ -38,9 +38,9 @@ export class NodeServer implements ServerProcess {
   }
 
   /** Forks the child; `execArgv` adds Node flags (`--cpu-prof` for a profile). */
-  static start(kind: ChildKind, execArgv: string[] = []): Promise<NodeServer> {
+  static start(kind: ChildKind, execArgv: string[] = [], args: string[] = []): Promise<NodeServer> {
     const script = new URL('./server-child.js', import.meta.url);
-    const child = fork(script, [kind], {
+    const child = fork(script, [kind, ...args], {
       execArgv: ['--expose-gc', ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
