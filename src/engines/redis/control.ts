@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { HubErrorCode } from '../../core/errors.js';
 import type { DeliveryCount } from '../../core/types.js';
 import type { ControlMessage, ControlReply, EngineHandlers } from '../engine.js';
+import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import type { Subscriber } from './subscriber.js';
 
@@ -94,10 +95,10 @@ export class ControlBus {
             });
           }
         },
-        (err: Error) =>
+        (err: unknown) =>
           settle({
             ok: false,
-            error: `cluster state (Redis) unavailable: ${err.message}`,
+            error: unavailable(`routing to node ${node}`, err).message,
             code: HubErrorCode.engineUnavailable,
           }),
       );
