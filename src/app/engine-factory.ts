@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engines/engine.js';
 import { MemoryEngine } from '../engines/memory/memory-engine.js';
-import { RedisEngine } from '../engines/redis/redis-engine.js';
 import type { Config } from './config-schema.js';
 
 /** The one place that chooses an engine. */
@@ -9,12 +8,15 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
   switch (config.engine.type) {
     case 'memory':
       return new MemoryEngine(config.node_id);
-    case 'redis':
+    case 'redis': {
+      // Loaded on demand: a single-node server never loads the Redis client.
+      const { RedisEngine } = await import('../engines/redis/redis-engine.js');
       return RedisEngine.connect({
         url: config.engine.url,
         prefix: config.engine.prefix,
         nodeId: config.engine.lease_node_id ? undefined : config.node_id,
         logger,
       });
+    }
   }
 }
