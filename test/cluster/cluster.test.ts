@@ -140,6 +140,24 @@ describe('cluster: three nodes on one Redis', () => {
     await backend.close();
   });
 
+  it('gives chat clients on every node each message of every room, and one room list', async () => {
+    const clients = await Promise.all(
+      [a, b, c].map((n, i) => RawClient.connect(n.wsUrl(`/ws?username=${['alice', 'bob', 'carol'][i]}`))),
+    );
+    const [alice, bob, carol] = clients as [RawClient, RawClient, RawClient];
+    alice.send({ room: 'lobby', text: 'hello from A', id: 'm1' });
+    bob.send({ room: 'garden', text: 'hello from B' });
+    for (const client of [alice, bob, carol]) {
+      const got = [await client.next(), await client.next()].map(
+        (m) => `${m.room}:${m.sender.username}:${m.text}`,
+      );
+      assert.deepEqual(got.sort(), ['garden:bob:hello from B', 'lobby:alice:hello from A']);
+    }
+    const rooms = (await (await fetch(`${c.url}/api/rooms`)).json()) as { result: { name: string }[] };
+    assert.deepEqual(rooms.result.map((r) => r.name).sort(), ['garden', 'lobby']);
+    await Promise.all([alice, bob, carol].map((x) => x.close()));
+  });
+
   it('hands 10,000 queue items produced on two nodes to consumers on two nodes, each exactly once', async () => {
     // Gateway clients on C, A and B produce (every frame is an item of the client topic);
     // backends on A and B consume it.

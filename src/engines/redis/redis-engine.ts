@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelInfo, Publication, PublishInput, QueueItem } from '../../core/types.js';
 import {
@@ -18,12 +17,12 @@ import {
 } from '../engine.js';
 import { ChannelStreams } from './channel-streams.js';
 import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js';
+import { type Client, client, quit, withTimeout } from './connection.js';
 import { ControlBus } from './control.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
-import * as lua from './lua.js';
-import { type LeaseScripts, NodeLease } from './node-lease.js';
-import { type QueueScripts, RedisQueues } from './queues.js';
+import { NodeLease } from './node-lease.js';
+import { RedisQueues } from './queues.js';
 import { Subscriber } from './subscriber.js';
 
 export interface RedisEngineOptions {
@@ -51,58 +50,6 @@ export interface RedisEngineOptions {
   leaseTtlMs?: number;
 }
 
-type Scripts = QueueScripts &
-  LeaseScripts & {
-    sbPublish(
-      ord: string,
-      hist: string,
-      chans: string,
-      epoch: string,
-      ordBase: string,
-      ...args: (string | number)[]
-    ): Promise<[number, number, number, string]>;
-    sbHistory(
-      ord: string,
-      hist: string,
-      mode: string,
-      n: number,
-      limit: number,
-    ): Promise<(string | number)[]>;
-    sbChannels(chans: string, ordPrefix: string, histPrefix: string, ordTtlMs: number): Promise<unknown[]>;
-  };
-type Client = Redis & Scripts;
-
-const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
-  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 5 },
-  sbHistory: { lua: lua.HISTORY, numberOfKeys: 2 },
-  sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
-  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
-  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
-  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 2 },
-  consumersRegister: { lua: lua.CONSUMERS_REGISTER }, // numKeys passed per call
-  consumersLive: { lua: lua.CONSUMERS_LIVE, numberOfKeys: 1 },
-  leaseRenew: { lua: lua.LEASE_RENEW, numberOfKeys: 1 },
-  leaseRelease: { lua: lua.LEASE_RELEASE, numberOfKeys: 1 },
-  leaseAcquire: { lua: lua.LEASE_ACQUIRE },
-};
-
-function client(url: string, name: string): Client {
-  const options: RedisOptions = {
-    lazyConnect: true,
-    // Fail fast while disconnected instead of queueing: callers get a clear error now, and a
-    // publish is never replayed after a reconnect (it may already have run).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    autoResubscribe: false, // Subscriber does it, then repairs what was missed
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-    connectionName: name,
-  };
-  const redis = new Redis(url, options);
-  for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
-  return redis as Client;
-}
-
 /**
  * The cluster engine (SPEC §8): any number of nodes share channels, history, queues and routing
  * through one Redis. Two connections per node: `cmd` for commands and scripts, `sub` for pub/sub.
@@ -119,7 +66,10 @@ export class RedisEngine implements Engine {
   private readonly control_: ControlBus;
   private readonly queues: RedisQueues;
   private readonly lease: NodeLease;
-  private readonly token = randomBytes(8).toString('hex');
+  private readonly token: string;
+  private readonly log: Logger | undefined;
+  /** Set while the command connection is down after having been up (for one log line each way). */
+  private lostAt: number | undefined;
   private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger'>>;
   private handlers: EngineHandlers | undefined;
   private readonly watched = new Set<string>();
@@ -147,7 +97,7 @@ export class RedisEngine implements Engine {
     };
     this.log = options.logger;
     this.keys = new Keys(options.prefix);
-    if (leased) this.token = leased.token;
+    this.token = leased?.token ?? randomBytes(8).toString('hex');
     this.cmd = leased?.cmd ?? client(options.url, `switchboard-${this.nodeId}`);
     this.subConn = client(options.url, `switchboard-${this.nodeId}-sub`);
     const onError = (err: unknown, what: string) =>
@@ -182,11 +132,25 @@ export class RedisEngine implements Engine {
     this.cmd.on('error', (err) => this.log?.debug({ err }, 'redis command connection'));
     this.subConn.on('error', (err) => this.log?.debug({ err }, 'redis pub/sub connection'));
     this.cmd.on('ready', () => {
-      if (this.handlers) void this.heartbeat();
+      if (!this.handlers) return;
+      if (this.lostAt !== undefined) {
+        this.log?.info(
+          { node: this.nodeId, down_ms: Date.now() - this.lostAt },
+          'redis engine: Redis is back',
+        );
+        this.lostAt = undefined;
+      }
+      void this.heartbeat();
+    });
+    this.cmd.on('close', () => {
+      if (!this.handlers || this.closed || this.lostAt !== undefined) return;
+      this.lostAt = Date.now();
+      this.log?.warn(
+        { node: this.nodeId, url: this.o.url },
+        'redis engine: lost the connection to Redis; not ready, reconnecting (local traffic continues)',
+      );
     });
   }
-
-  private readonly log: Logger | undefined;
 
   /**
    * An engine for a node without a configured id: leases the first free node id from Redis
@@ -423,21 +387,4 @@ export class RedisEngine implements Engine {
       // Redis away: ready() already says so; the next beat after the reconnect catches up.
     }
   }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis at ${url} not reachable within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function quit(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-  else redis.disconnect();
 }

@@ -1,0 +1,75 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import * as lua from './lua.js';
+import type { LeaseScripts } from './node-lease.js';
+import type { QueueScripts } from './queues.js';
+
+/** The engine's Lua scripts as ioredis commands (EVALSHA, EVAL after a Redis restart). */
+type Scripts = QueueScripts &
+  LeaseScripts & {
+    sbPublish(
+      ord: string,
+      hist: string,
+      chans: string,
+      epoch: string,
+      ordBase: string,
+      ...args: (string | number)[]
+    ): Promise<[number, number, number, string]>;
+    sbHistory(
+      ord: string,
+      hist: string,
+      mode: string,
+      n: number,
+      limit: number,
+    ): Promise<(string | number)[]>;
+    sbChannels(chans: string, ordPrefix: string, histPrefix: string, ordTtlMs: number): Promise<unknown[]>;
+  };
+export type Client = Redis & Scripts;
+
+const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
+  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 5 },
+  sbHistory: { lua: lua.HISTORY, numberOfKeys: 2 },
+  sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
+  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
+  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
+  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 2 },
+  consumersRegister: { lua: lua.CONSUMERS_REGISTER }, // numKeys passed per call
+  consumersLive: { lua: lua.CONSUMERS_LIVE, numberOfKeys: 1 },
+  leaseRenew: { lua: lua.LEASE_RENEW, numberOfKeys: 1 },
+  leaseRelease: { lua: lua.LEASE_RELEASE, numberOfKeys: 1 },
+  leaseAcquire: { lua: lua.LEASE_ACQUIRE },
+};
+
+export function client(url: string, name: string): Client {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    // Fail fast while disconnected instead of queueing: callers get a clear error now, and a
+    // publish is never replayed after a reconnect (it may already have run).
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false, // Subscriber does it, then repairs what was missed
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+    connectionName: name,
+  };
+  const redis = new Redis(url, options);
+  for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
+  return redis as Client;
+}
+
+/** Reject if `p` has not settled within `ms` (connecting to an unreachable Redis). */
+export async function withTimeout<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis at ${url} not reachable within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function quit(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
+}
