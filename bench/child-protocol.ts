@@ -5,6 +5,12 @@ export const BENCH_CHANNEL = 'bench';
 
 export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 
+/** Options of the `switchboard` child (argv[3], JSON): a cluster node on a shared Redis. */
+export interface SwitchboardChildOptions {
+  nodeId?: number;
+  redisUrl?: string;
+}
+
 /** Variants of the `ws` child (argv[3]); see ws-fast-path.ts. */
 export type WsVariant = 'plain' | 'cork' | 'preframed';
 

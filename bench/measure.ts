@@ -29,6 +29,8 @@ export interface BurstFigures {
   clientCpuMicrosPerDelivery: number;
   /** Wall time of the burst, µs per delivery (1e6 / deliveries per second). */
   wallMicrosPerDelivery: number;
+  /** CPU per delivery of the process the server depends on (redis-server), when there is one. */
+  sideCpuMicrosPerDelivery?: number;
 }
 
 export interface Latency {
@@ -75,6 +77,7 @@ async function burst(running: Running, pool: ClientPool, o: BenchOptions): Promi
   const expected = o.subscribers * o.messages;
   pool.reset();
   const before = await running.server.stats(false);
+  const sideBefore = await running.side?.stats(false);
   const t0 = performance.now();
   const clientCpu = process.cpuUsage();
   const [, done] = await Promise.all([running.burst(o.messages, o.bytes), pool.waitFor(expected, o.stallMs)]);
@@ -82,6 +85,7 @@ async function burst(running: Running, pool: ClientPool, o: BenchOptions): Promi
   const end = done.complete ? done.at : done.at - o.stallMs;
   const after = await running.server.stats(false);
   const client = process.cpuUsage(clientCpu);
+  const sideAfter = await running.side?.stats(false);
   const delivered = pool.delivered;
   const perDelivery = (micros: number) => micros / Math.max(1, delivered);
   return {
@@ -89,6 +93,8 @@ async function burst(running: Running, pool: ClientPool, o: BenchOptions): Promi
     deliveriesPerSec: delivered / ((end - t0) / 1000),
     clientCpuMicrosPerDelivery: perDelivery(client.user + client.system),
     wallMicrosPerDelivery: perDelivery((end - t0) * 1000),
+    sideCpuMicrosPerDelivery:
+      sideBefore && sideAfter ? perDelivery(sideAfter.cpuMicros - sideBefore.cpuMicros) : undefined,
     delivered,
     expected,
     wireBytesPerDelivery: pool.bytes / Math.max(1, delivered),
@@ -161,7 +167,8 @@ export async function runScenario(
       log(
         `${scenario.key}: burst ${r + 1}/${o.reps}: ${b.delivered}/${b.expected} delivered, ` +
           `${b.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, ${b.deliveriesPerSec.toFixed(0)} deliveries/s ` +
-          `(load generator ${b.clientCpuMicrosPerDelivery.toFixed(2)} µs CPU, wall ${b.wallMicrosPerDelivery.toFixed(2)} µs per delivery)`,
+          `(load generator ${b.clientCpuMicrosPerDelivery.toFixed(2)} µs CPU, wall ${b.wallMicrosPerDelivery.toFixed(2)} µs per delivery` +
+          `${b.sideCpuMicrosPerDelivery === undefined ? '' : `, redis-server ${b.sideCpuMicrosPerDelivery.toFixed(2)} µs CPU`})`,
       );
     }
     await sleep(200);

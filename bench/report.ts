@@ -42,8 +42,13 @@ export function toRow(r: ScenarioResult): Row {
     p50: r.latency?.p50,
     p99: r.latency?.p99,
     p999: r.latency?.p999,
-    note: r.skipped ?? r.error ?? (complete ? undefined : `${lost} deliveries missing`),
+    note: r.skipped ?? r.error ?? (complete ? sideNote(r) : `${lost} deliveries missing`),
   };
+}
+
+function sideNote(r: ScenarioResult): string | undefined {
+  const side = r.bursts.map((b) => b.sideCpuMicrosPerDelivery).filter((v) => v !== undefined);
+  return side.length ? `+ redis-server ${median(side).toFixed(2)} µs CPU/delivery` : undefined;
 }
 
 /** A Markdown table (it reads as plain text on a terminal too). */

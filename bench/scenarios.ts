@@ -5,13 +5,22 @@ import WebSocket from 'ws';
 import { BENCH_CHANNEL, BENCH_SITE, type PublishTarget } from './child-protocol.js';
 import type { ClientSpec } from './load-clients.js';
 import { makePayload, nowMicros } from './payload.js';
-import { findNatsServer, NatsServer, NodeServer, type ServerProcess } from './server-proc.js';
+import {
+  ClusterServer,
+  findNatsServer,
+  findRedisServer,
+  NatsServer,
+  NodeServer,
+  RedisServer,
+  type ServerProcess,
+} from './server-proc.js';
 
 export const SCENARIO_KEYS = [
   'ws',
   'ws-cork',
   'ws-preframed',
   'site',
+  'site-redis',
   'chat',
   'gateway',
   'nats',
@@ -28,6 +37,8 @@ export interface StartOptions {
 export interface Running {
   server: ServerProcess;
   clients: ClientSpec;
+  /** A process the server depends on, measured beside it (redis-server). */
+  side?: ServerProcess;
   /** Resolves once `count` clients are subscribed as the server sees it. */
   ready(count: number): Promise<void>;
   /** Publish `count` messages as fast as the publisher can. */
@@ -121,27 +132,97 @@ const wsPreframed: Scenario = {
   },
 };
 
+/**
+ * Site clients spread round-robin over `ports` (one per node), subscribed with a token from the
+ * first node (any node accepts any node's token) and the seed's HMAC.
+ */
+async function siteClients(ports: number[]): Promise<ClientSpec> {
+  const res = await fetch(`http://127.0.0.1:${ports[0]}/token?site=${BENCH_SITE.name}`);
+  const { token } = (await res.json()) as { token: string };
+  const auth = createHmac('sha256', BENCH_SITE.secret)
+    .update(BENCH_CHANNEL + token)
+    .digest('base64');
+  const subscribe = JSON.stringify({
+    request: 'subscribe',
+    req_id: '1',
+    body: { channel: BENCH_CHANNEL, after: 0, token, auth },
+  });
+  return {
+    url: (i) => `${wsBase(ports[i % ports.length]!)}/ws?site=${BENCH_SITE.name}`,
+    handshake: (ws) => firstFrame(ws, subscribe, (t) => t.includes('"response":"ok"'), 'site subscribe'),
+  };
+}
+
 const site: Scenario = {
   key: 'site',
   label: 'Switchboard site',
   unavailable: () => undefined,
   start: async (options) => {
     const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
-    const res = await fetch(`http://127.0.0.1:${server.port}/token?site=${BENCH_SITE.name}`);
-    const { token } = (await res.json()) as { token: string };
-    const auth = createHmac('sha256', BENCH_SITE.secret)
-      .update(BENCH_CHANNEL + token)
-      .digest('base64');
-    const subscribe = JSON.stringify({
-      request: 'subscribe',
-      req_id: '1',
-      body: { channel: BENCH_CHANNEL, after: 0, token, auth },
-    });
-    const clients: ClientSpec = {
-      url: () => `${wsBase(server.port)}/ws?site=${BENCH_SITE.name}`,
-      handshake: (ws) => firstFrame(ws, subscribe, (t) => t.includes('"response":"ok"'), 'site subscribe'),
-    };
-    return childRunning(server, clients, siteTarget);
+    return childRunning(server, await siteClients([server.port]), siteTarget);
+  },
+};
+
+const REDIS_NODES = 2;
+
+/**
+ * The site fan-out on the Redis engine: two Switchboard nodes on one private redis-server,
+ * subscribers split between them, every message published on node 1. CPU and RSS are the two
+ * nodes' sums; redis-server's own CPU is reported beside them.
+ */
+const siteRedis: Scenario = {
+  key: 'site-redis',
+  label: 'Switchboard site, Redis, 2 nodes',
+  unavailable: () => {
+    const found = findRedisServer();
+    return found.ok ? undefined : found.reason;
+  },
+  start: async (options) => {
+    const found = findRedisServer();
+    if (!found.ok) throw new Error(found.reason);
+    const redis = await RedisServer.start(found.path);
+    const nodes: NodeServer[] = [];
+    try {
+      for (let n = 1; n <= REDIS_NODES; n++) {
+        const childOptions = JSON.stringify({ nodeId: n, redisUrl: redis.url });
+        nodes.push(await NodeServer.start('switchboard', options.switchboardExecArgv, [childOptions]));
+      }
+      const cluster = new ClusterServer(nodes);
+      const clients = await siteClients(nodes.map((n) => n.port));
+      const publisher = nodes[0]!;
+      return {
+        server: cluster,
+        side: redis,
+        clients,
+        ready: async (count) => {
+          // Client i went to node i % REDIS_NODES.
+          await Promise.all(
+            nodes.map((node, k) =>
+              node.request({
+                op: 'ready',
+                count: Math.floor(count / REDIS_NODES) + (k < count % REDIS_NODES ? 1 : 0),
+                target: siteTarget,
+                timeoutMs: 30_000,
+              }),
+            ),
+          );
+        },
+        burst: async (count, bytes) => {
+          await publisher.request({ op: 'burst', count, bytes, target: siteTarget });
+        },
+        paced: async (count, ratePerSec, bytes) => {
+          await publisher.request({ op: 'paced', count, ratePerSec, bytes, target: siteTarget });
+        },
+        close: async () => {
+          await cluster.close();
+          await redis.close();
+        },
+      };
+    } catch (err) {
+      await Promise.all(nodes.map((n) => n.close()));
+      await redis.close();
+      throw err;
+    }
   },
 };
 
@@ -287,4 +368,14 @@ const socketIo: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [wsBaseline, wsCork, wsPreframed, site, chat, gateway, nats, socketIo];
+export const SCENARIOS: Scenario[] = [
+  wsBaseline,
+  wsCork,
+  wsPreframed,
+  site,
+  siteRedis,
+  chat,
+  gateway,
+  nats,
+  socketIo,
+];

@@ -14,6 +14,7 @@ import {
   type ChildRequest,
   type ChildStats,
   type PublishTarget,
+  type SwitchboardChildOptions,
   type WsVariant,
 } from './child-protocol.js';
 import { makePayload, nowMicros } from './payload.js';
@@ -94,9 +95,11 @@ async function startSocketIo(): Promise<{ port: number; under: Under }> {
   };
 }
 
-async function startSwitchboard(): Promise<{ port: number; under: Under }> {
+async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ port: number; under: Under }> {
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
+    node_id: options.nodeId ?? 1,
+    engine: options.redisUrl ? { type: 'redis', url: options.redisUrl, prefix: 'bench' } : undefined,
     namespaces: {
       [BENCH_SITE.name]: {
         secret: BENCH_SITE.secret,
@@ -189,7 +192,7 @@ async function main(): Promise<void> {
   const starters: Record<ChildKind, () => Promise<{ port: number; under: Under }>> = {
     ws: () => startWsBaseline((process.argv[3] ?? 'plain') as WsVariant),
     socketio: startSocketIo,
-    switchboard: startSwitchboard,
+    switchboard: () => startSwitchboard(JSON.parse(process.argv[3] ?? '{}') as SwitchboardChildOptions),
   };
   const { port, under } = await starters[kind]();
   process.on('message', (msg: { id: number } & ChildRequest) => {

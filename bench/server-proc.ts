@@ -151,13 +151,7 @@ export class NatsServer implements ServerProcess {
   }
 
   async stats(): Promise<ChildStats> {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name start at field 3 (state); utime is field 14.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { cpuMicros: (ticks * 1e6) / CLOCK_TICKS, rss: rssKb * 1024 };
+    return procStats(this.pid);
   }
 
   async close(): Promise<void> {
@@ -167,6 +161,92 @@ export class NatsServer implements ServerProcess {
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU time (utime + stime, clock-tick resolution) and RSS of any process, from /proc. */
+export function procStats(pid: number): ChildStats {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name start at field 3 (state); utime is field 14.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuMicros: (ticks * 1e6) / CLOCK_TICKS, rss: rssKb * 1024 };
+}
+
+/** Where `redis-server` is, or why the Redis-engine scenario is skipped. */
+export function findRedisServer(): { ok: true; path: string } | { ok: false; reason: string } {
+  try {
+    const path = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+    if (path) return { ok: true, path };
+  } catch {
+    // not found: fall through
+  }
+  return { ok: false, reason: 'redis-server is not on PATH (Debian: apt-get install redis-server)' };
+}
+
+/** Our own redis-server, no persistence, on a free loopback port (never the machine's 6379). */
+export class RedisServer implements ServerProcess {
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  get pid(): number {
+    return this.proc.pid ?? 0;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(binary: string): Promise<RedisServer> {
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const proc = spawn(binary, args, { stdio: 'ignore' });
+    const deadline = Date.now() + 5000;
+    while (!(await canConnect(port))) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error('redis-server did not start');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return new RedisServer(proc, port);
+  }
+
+  async stats(): Promise<ChildStats> {
+    return procStats(this.pid);
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Several server processes measured as one: CPU and RSS are summed. */
+export class ClusterServer implements ServerProcess {
+  constructor(readonly nodes: ServerProcess[]) {}
+
+  get port(): number {
+    return this.nodes[0]!.port;
+  }
+
+  get pid(): number {
+    return this.nodes[0]!.pid;
+  }
+
+  async stats(gc: boolean): Promise<ChildStats> {
+    const all = await Promise.all(this.nodes.map((n) => n.stats(gc)));
+    return all.reduce((a, b) => ({ cpuMicros: a.cpuMicros + b.cpuMicros, rss: a.rss + b.rss }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.close()));
   }
 }
 
