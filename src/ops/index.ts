@@ -5,6 +5,7 @@ import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
 import { adminApiRoutes } from './admin-api.js';
 import { checkAdminKey } from './admin-auth.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { createMetrics } from './metrics.js';
 
 export { countError } from './metrics.js';
@@ -31,6 +32,7 @@ export function opsApiDialect(ctx: DialectContext): Dialect {
         },
       },
       ...adminApiRoutes(ctx),
+      ...dashboardRoutes(),
     ],
   };
 }

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { get } from '../helpers/http.js';
+import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
+import { RawClient } from '../helpers/ws-client.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const KEY = 'dashboard-admin-key';
+const DOCS = new URL('../../../docs/', import.meta.url); // from dist/test/browser/
+
+/** Chromium may still be being installed (scripts/ensure-chromium.mjs): wait, then fail, never skip. */
+async function waitForChromium(timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(CHROMIUM) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package`);
+}
+
+/** A GET with the path sent byte for byte (fetch would normalise `..` away). */
+function rawGet(base: string, path: string): Promise<{ status: number; type: string | undefined }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the admin dashboard in Chromium', () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const contexts: BrowserContext[] = [];
+  const clients: RawClient[] = [];
+  const pageErrors: string[] = [];
+  let page: Page;
+
+  const openPage = async (viewport = { width: 1280, height: 860 }): Promise<Page> => {
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    const p = await context.newPage();
+    p.setDefaultTimeout(20_000);
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    await p.goto(`${server.url}/admin`);
+    return p;
+  };
+  const signIn = async (p: Page, key: string) => {
+    await p.locator('#key-input').fill(key);
+    await p.locator('#login-button').click();
+  };
+  const online = (p: Page) => p.locator('#status[data-state="online"]').waitFor();
+  const tab = (p: Page, name: string) => p.locator(`.tabs button[data-view="${name}"]`).click();
+
+  /** A site client subscribed to `channel` the way a browser would (token, then HMAC auth). */
+  const siteSubscriber = async (channel: string): Promise<RawClient> => {
+    const client = await RawClient.connect(server.wsUrl('/ws?site=demo'));
+    clients.push(client);
+    const { token } = (await get(`${server.url}/token?site=demo`)).body;
+    const auth = createHmac('sha256', TEST_NAMESPACE.secret)
+      .update(channel + token)
+      .digest('base64');
+    client.send({ request: 'subscribe', req_id: 's1', body: { channel, token, auth } });
+    assert.equal((await client.next()).response, 'ok');
+    return client;
+  };
+  const chatClient = async (username: string): Promise<RawClient> => {
+    const client = await RawClient.connect(server.wsUrl(`/ws?username=${encodeURIComponent(username)}`));
+    clients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    await waitForChromium();
+    server = await startTestServer({ admin: { key: KEY }, namespaces: { demo: TEST_NAMESPACE } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.close();
+  });
+
+  // The listener resolves `..` before routing, so those paths reach no route at all; encoded
+  // slashes and dot files reach the asset route and must be refused there.
+  it('serves the page and its files with their types, and nothing outside web/admin', async () => {
+    const html = await get(`${server.url}/admin`);
+    assert.equal(html.status, 200);
+    assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(html.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    for (const [file, type] of [
+      ['app.js', /^text\/javascript/],
+      ['chart.js', /^text\/javascript/],
+      ['style.css', /^text\/css/],
+    ] as const) {
+      const r = await get(`${server.url}/assets/admin/${file}`);
+      assert.equal(r.status, 200, file);
+      assert.match(r.headers.get('content-type') ?? '', type, file);
+    }
+    for (const path of [
+      '/assets/admin/../../package.json',
+      '/assets/admin/..%2F..%2Fpackage.json',
+      '/assets/admin/%2e%2e/%2e%2e/package.json',
+      '/assets/admin/.hidden.js',
+      '/assets/admin/missing.js',
+      '/assets/admin/index',
+    ]) {
+      const r = await rawGet(server.url, path);
+      assert.equal(r.status, 404, path);
+      assert.match(r.type ?? '', /^application\/json/, path);
+    }
+  });
+
+  it('refuses a wrong key with a clear error, then signs in with the right one', async () => {
+    page = await openPage();
+    await signIn(page, 'not-the-key');
+    const error = page.locator('#login-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent()) ?? '', /Wrong admin key/);
+    assert.equal(await page.locator('#app').isHidden(), true);
+
+    await signIn(page, KEY);
+    await online(page);
+    assert.equal(await page.locator('#login').isHidden(), true);
+    // Kept for the tab: a reload does not ask again.
+    await page.reload();
+    await online(page);
+    assert.equal(await page.locator('#login').isHidden(), true);
+  });
+
+  it('updates the figures and the chart live as clients connect and messages flow', async () => {
+    await siteSubscriber('news');
+    await chatClient('watcher');
+    await page.locator('#f-connections', { hasText: /^2$/ }).waitFor();
+    await page.locator('#f-subscriptions', { hasText: /^1$/ }).waitFor();
+    for (let i = 0; i < 5; i++) await server.hub.publish('demo', 'news', { data: { n: i } });
+    await page.locator('#f-accepted', { hasText: /^5$/ }).waitFor();
+    await page.locator('#chart polyline.series.in').waitFor();
+    const demo = page.locator('#namespaces tr', { hasText: 'demo' });
+    await demo.waitFor();
+    assert.deepEqual(await page.locator('#by-dialect .bar-label').allTextContents(), ['chat', 'site']);
+  });
+
+  it('tails a channel live, shows markup as text, and publishes from the page', async () => {
+    const subscriber = await siteSubscriber('alerts');
+    await server.hub.publish('demo', 'alerts', { data: 'before the page looked' });
+    await tab(page, 'channels');
+    await page.locator('#channel-ns').selectOption('demo');
+    await page.locator('#channels button[data-channel="alerts"]').click();
+    await page.locator('#history .pub-data', { hasText: 'before the page looked' }).waitFor();
+
+    // Published elsewhere while the page is open: the tail shows it.
+    await server.hub.publish('demo', 'alerts', { data: { level: 'high' }, event: 'raised' });
+    await page.locator('#history .pub-data', { hasText: '"level": "high"' }).waitFor();
+    await page.locator('#history .tag', { hasText: 'raised' }).waitFor();
+
+    const markup = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    await server.hub.publish('demo', 'alerts', { data: markup, sender: '<i>someone</i>' });
+    const shown = page.locator('#history .pub-data', { hasText: '<b>bold</b>' });
+    await shown.waitFor();
+    assert.equal(await shown.textContent(), markup);
+    assert.equal(await page.locator('#history img, #history b, #history i').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+
+    // Published from the page: it reaches the real subscriber and enters history.
+    await page.locator('#publish-data').fill('{"from": "the dashboard"}');
+    await page.locator('#publish-button').click();
+    await page.locator('#publish-result', { hasText: /Published as #\d+, delivered to 1/ }).waitFor();
+    await page.locator('#history .pub-data', { hasText: 'the dashboard' }).waitFor();
+    let got = '';
+    for (let i = 0; i < 5 && !got.includes('the dashboard'); i++)
+      got = JSON.stringify(await subscriber.next());
+    assert.match(got, /the dashboard/);
+    const { publications } = await server.hub.history('demo', 'alerts', { last: 1 });
+    assert.deepEqual(publications[0]?.data, { from: 'the dashboard' });
+  });
+
+  it('lists connections and kicks one: the real WebSocket client is closed', async () => {
+    const victim = await chatClient('kick-me');
+    await tab(page, 'connections');
+    const row = page.locator('#connections tr', { hasText: 'kick-me' });
+    await row.waitFor();
+    assert.equal(await row.locator('td[data-label="Dialect"]').textContent(), 'chat');
+    assert.equal(await row.locator('td[data-label="Namespace"]').textContent(), 'chat');
+    const site = page.locator('#connections tr', { hasText: 'alerts' });
+    assert.equal(await site.locator('td[data-label="Dialect"]').textContent(), 'site');
+
+    await row.locator('button', { hasText: 'Kick' }).click();
+    await row.locator('button', { hasText: 'Confirm kick' }).click();
+    const closed = await victim.closed;
+    assert.equal(closed.code, 1000);
+    assert.equal(closed.reason, 'disconnected by admin');
+    await row.waitFor({ state: 'detached' });
+    await page.locator('#toast', { hasText: 'Disconnected' }).waitFor();
+  });
+
+  it('shows queue topics with their depths', async () => {
+    await server.hub.queuePush('demo', 'jobs', { n: 0, c: '0', t: 'jobs', d: { job: 1 } });
+    await server.hub.queuePush('demo', 'jobs', { n: 0, c: '0', t: 'jobs', d: { job: 2 } });
+    await tab(page, 'queues');
+    const row = page.locator('#topics tr', { hasText: 'jobs' });
+    await row.waitFor();
+    assert.equal(await row.locator('td[data-label="Depth"]').textContent(), '2');
+    assert.equal(await row.locator('td[data-label="Consumers"]').textContent(), '0');
+  });
+
+  it('fits a phone screen: no sideways scrolling, tables stacked as cards', async () => {
+    const phone = await openPage({ width: 390, height: 800 });
+    await signIn(phone, KEY);
+    await online(phone);
+    for (const view of ['overview', 'channels', 'connections', 'queues']) {
+      await tab(phone, view);
+      await phone.locator(`#view-${view}`).waitFor();
+      if (view === 'connections') {
+        await phone.locator('#connections tr', { hasText: 'watcher' }).waitFor();
+        assert.equal(await phone.locator('#view-connections thead').isVisible(), false);
+      }
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${view} scrolls sideways by ${overflow}px`);
+    }
+    assert.deepEqual(pageErrors, [], 'no script errors on any page');
+  });
+
+  it('takes the screenshots for the docs (SWITCHBOARD_SCREENSHOTS=1)', async (t) => {
+    if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') {
+      t.diagnostic('set SWITCHBOARD_SCREENSHOTS=1 to refresh docs/admin-dashboard*.png');
+      return;
+    }
+    await screenshots(page, server, chatClient, siteSubscriber);
+  });
+});
+
+/** About a minute of varying traffic so the chart has a shape, then the two views. */
+async function screenshots(
+  page: Page,
+  server: Awaited<ReturnType<typeof startTestServer>>,
+  chatClient: (name: string) => Promise<RawClient>,
+  siteSubscriber: (channel: string) => Promise<RawClient>,
+): Promise<void> {
+  await page.reload();
+  await page.locator('#status[data-state="online"]').waitFor();
+  await page.locator('.tabs button[data-view="overview"]').click();
+  const names = ['ada', 'grace', 'linus', 'margaret', 'ken', 'barbara'];
+  for (let second = 0; second < 64; second++) {
+    if (second % 8 === 0 && names.length > 0) await chatClient(names.shift()!);
+    if (second % 11 === 3) await siteSubscriber(second % 2 ? 'news' : 'prices');
+    const burst = Math.round(20 + 15 * Math.sin(second / 6) + (second > 40 ? 25 : 0));
+    for (let i = 0; i < burst; i++) {
+      await server.hub.publish('demo', i % 3 ? 'prices' : 'news', {
+        data: { symbol: 'SWB', price: 100 + Math.round(Math.sin(i) * 500) / 100 },
+      });
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await page.screenshot({ path: new URL('admin-dashboard.png', DOCS).pathname, fullPage: true });
+
+  await page.locator('.tabs button[data-view="channels"]').click();
+  await page.locator('#channel-ns').selectOption('demo');
+  await page.locator('#channels button[data-channel="alerts"]').click();
+  await server.hub.publish('demo', 'alerts', {
+    data: { level: 'info', text: 'deploy 2026.11.23 finished in 42 s' },
+    event: 'deploy',
+    sender: 'ci-bot',
+  });
+  await page.locator('#history .pub-data', { hasText: 'deploy 2026' }).waitFor();
+  await page.locator('#publish-data').fill('{"level": "warn", "text": "maintenance at 22:00 UTC"}');
+  await page.locator('#publish-event').fill('notice');
+  await page.screenshot({ path: new URL('admin-dashboard-channel.png', DOCS).pathname, fullPage: true });
+}

@@ -1,0 +1,96 @@
+// A hand-drawn SVG line chart for the dashboard: messages in/s and deliveries/s on the left axis,
+// connections on the right one, over a fixed window ending now. No library; every label is set
+// through textContent.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const HEIGHT = 190;
+const PAD = { top: 12, right: 44, bottom: 24, left: 44 };
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A round upper bound for an axis (1, 2, 5 × 10^n), never below `min`. */
+function niceMax(value, min) {
+  const v = Math.max(value, min);
+  const pow = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * pow >= v) return m * pow;
+  return 10 * pow;
+}
+
+function compact(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`;
+  return String(Math.round(n * 10) / 10);
+}
+
+/**
+ * Draw `samples` ({t (ms), inRate, outRate, conns}) into `container`, replacing what was there.
+ * `windowMs` is the span of the x axis, ending at `now`.
+ */
+export function drawChart(container, samples, { now = Date.now(), windowMs = 300_000 } = {}) {
+  const width = Math.max(container.clientWidth, 280);
+  const plotW = width - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const rateMax = niceMax(Math.max(0, ...samples.flatMap((s) => [s.inRate, s.outRate])), 5);
+  const connMax = niceMax(Math.max(0, ...samples.map((s) => s.conns)), 5);
+  const x = (t) => PAD.left + ((t - (now - windowMs)) / windowMs) * plotW;
+  const y = (v, max) => PAD.top + plotH - (v / max) * plotH;
+
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${HEIGHT}`,
+    width,
+    height: HEIGHT,
+    role: 'img',
+    class: 'chart-svg',
+  });
+  root.append(svg('title', {}, 'Messages per second and connections'));
+
+  const ticks = 4;
+  for (let i = 0; i <= ticks; i++) {
+    const yy = PAD.top + (plotH * i) / ticks;
+    root.append(svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: yy, y2: yy, class: 'grid' }));
+    const frac = 1 - i / ticks;
+    root.append(
+      svg(
+        'text',
+        { x: PAD.left - 6, y: yy + 4, class: 'axis in', 'text-anchor': 'end' },
+        compact(rateMax * frac),
+      ),
+    );
+    root.append(
+      svg('text', { x: PAD.left + plotW + 6, y: yy + 4, class: 'axis conn' }, compact(connMax * frac)),
+    );
+  }
+  const minutes = Math.round(windowMs / 60_000);
+  for (let m = 0; m <= minutes; m++) {
+    const xx = x(now - windowMs + m * 60_000);
+    const label = m === minutes ? 'now' : `-${minutes - m}m`;
+    root.append(svg('text', { x: xx, y: HEIGHT - 6, class: 'axis', 'text-anchor': 'middle' }, label));
+  }
+
+  const visible = samples.filter((s) => s.t >= now - windowMs);
+  const line = (pick, max, cls) => {
+    if (visible.length === 0) return;
+    const points = visible.map((s) => `${x(s.t).toFixed(1)},${y(pick(s), max).toFixed(1)}`).join(' ');
+    root.append(svg('polyline', { points, class: `series ${cls}` }));
+    const last = visible[visible.length - 1];
+    root.append(svg('circle', { cx: x(last.t), cy: y(pick(last), max), r: 3, class: `point ${cls}` }));
+  };
+  line((s) => s.conns, connMax, 'conn');
+  line((s) => s.outRate, rateMax, 'out');
+  line((s) => s.inRate, rateMax, 'in');
+  if (visible.length < 2) {
+    root.append(
+      svg(
+        'text',
+        { x: PAD.left + plotW / 2, y: PAD.top + plotH / 2, class: 'axis', 'text-anchor': 'middle' },
+        'collecting…',
+      ),
+    );
+  }
+  container.replaceChildren(root);
+}
