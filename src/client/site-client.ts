@@ -5,6 +5,8 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { SiteClientError, SiteClientErrorKind } from './errors.js';
+import { ConnectionLost, detach, type RequestHandlers, Requests, safeClose } from './requests.js';
+import { createRecord, type SubRecord } from './subscription.js';
 import {
   ConnectionState,
   type GetAuth,
@@ -18,32 +20,9 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './types.js';
-import { classifyServerError, encodeSubscribe, encodeUnsubscribe, parseServerFrame } from './wire.js';
+import { encodeSubscribe, encodeUnsubscribe, parseServerFrame } from './wire.js';
 
 type Timer = ReturnType<typeof setTimeout>;
-
-interface SubRecord {
-  channel: string;
-  handler: MessageHandler<unknown>;
-  initialAfter: number;
-  lastOrd: number;
-  /** `active` only after the server's ok on the current socket: messages before that are dropped. */
-  status: 'waiting' | 'pending' | 'active';
-  backoff: Backoff;
-  retryTimer: Timer | undefined;
-  /** Settles the `subscribe()` promise; cleared once settled. */
-  first: { resolve(s: Subscription): void; reject(e: unknown): void } | undefined;
-  handle: Subscription;
-}
-
-interface PendingRequest {
-  ok(body: unknown): void;
-  fail(error: SiteClientError | ConnectionLost): void;
-  timer: Timer;
-}
-
-/** A request that died with its socket: it is repeated on the next connection, never surfaced. */
-class ConnectionLost {}
 
 const OPEN = 1;
 const ABANDON_CODE = 4000;
@@ -59,13 +38,12 @@ export class SiteClient extends Emitter<SiteClientEvents> {
   private readonly random: () => number;
   private readonly connBackoff: Backoff;
   private readonly subs = new Map<string, SubRecord>();
-  private readonly pending = new Map<string, PendingRequest>();
+  private readonly requests = new Requests();
   private connectWaiters: { resolve(): void; reject(e: unknown): void }[] = [];
   private current: ConnectionState = ConnectionState.idle;
   private ws: WebSocketLike | undefined;
   /** Bumped whenever a socket is opened or dropped: callbacks of an older one are ignored. */
   private gen = 0;
-  private reqSeq = 0;
   private connectTimer: Timer | undefined;
   private reconnectTimer: Timer | undefined;
   private closing: Promise<void> | undefined;
@@ -131,27 +109,11 @@ export class SiteClient extends Emitter<SiteClientEvents> {
       );
     }
     return new Promise<Subscription>((resolve, reject) => {
-      const sub: SubRecord = {
-        channel,
-        handler: handler as MessageHandler<unknown>,
-        initialAfter: after,
-        lastOrd: Math.max(0, after),
-        status: 'waiting',
+      const sub = createRecord(channel, handler as MessageHandler<unknown>, after, {
         backoff: new Backoff(this.backoffOptions, this.random),
-        retryTimer: undefined,
         first: { resolve, reject },
-        handle: undefined as unknown as Subscription,
-      };
-      sub.handle = {
-        channel,
-        get lastOrd() {
-          return sub.lastOrd;
-        },
-        get active() {
-          return sub.status === 'active';
-        },
         unsubscribe: () => this.unsubscribe(sub),
-      };
+      });
       this.subs.set(channel, sub);
       if (this.current === ConnectionState.idle) this.connect().catch(() => undefined);
       else if (this.current === ConnectionState.connected) void this.sendSubscribe(sub);
@@ -228,7 +190,7 @@ export class SiteClient extends Emitter<SiteClientEvents> {
       detach(ws);
       if (ws.readyState <= OPEN) safeClose(ws, ABANDON_CODE, reason);
     }
-    this.failPending(new ConnectionLost());
+    this.requests.failAll(new ConnectionLost());
     for (const sub of this.subs.values()) sub.status = 'waiting';
     if (!this.shouldReconnect({ code, reason })) {
       this.finish({ code, reason });
@@ -252,7 +214,7 @@ export class SiteClient extends Emitter<SiteClientEvents> {
     clearTimeout(this.connectTimer);
     clearTimeout(this.reconnectTimer);
     const closed = this.closedError();
-    this.failPending(closed);
+    this.requests.failAll(closed);
     for (const waiter of this.connectWaiters.splice(0)) waiter.reject(closed);
     for (const sub of this.subs.values()) {
       clearTimeout(sub.retryTimer);
@@ -275,13 +237,8 @@ export class SiteClient extends Emitter<SiteClientEvents> {
     if (frame.kind === 'message') {
       this.deliver(frame.channel, frame.ord, frame.body);
     } else if (frame.kind === 'response') {
-      const request = frame.reqId === undefined ? undefined : this.pending.get(frame.reqId);
-      if (request) {
-        this.pending.delete(frame.reqId as string);
-        clearTimeout(request.timer);
-        if (frame.ok) request.ok(frame.body);
-        else request.fail(serverError(frame.body));
-      } else if (!frame.ok) {
+      if (this.requests.answer(frame.reqId, frame.ok, frame.body)) return;
+      if (!frame.ok) {
         const message = typeof frame.body === 'string' ? frame.body : JSON.stringify(frame.body);
         this.emitError(new SiteClientError('protocol', `server error: ${message}`));
       }
@@ -306,30 +263,20 @@ export class SiteClient extends Emitter<SiteClientEvents> {
     }
   }
 
-  /** Send one request on the current socket; exactly one of `ok`/`fail` is called, synchronously with its answer. */
-  private request(build: (reqId: string) => string, handlers: Omit<PendingRequest, 'timer'>): void {
+  /** Send one request on the current socket; exactly one of `ok`/`fail` is called. */
+  private request(build: (reqId: string) => string, handlers: RequestHandlers): void {
     const ws = this.ws;
     if (!ws || this.current !== ConnectionState.connected) {
       handlers.fail(new ConnectionLost());
       return;
     }
     const gen = this.gen;
-    const reqId = String(++this.reqSeq);
-    const timer = setTimeout(() => this.lost(gen, 1006, 'request timed out'), this.requestTimeoutMs);
-    this.pending.set(reqId, { ...handlers, timer });
     try {
-      ws.send(build(reqId));
+      this.requests.send(ws, build, handlers, this.requestTimeoutMs, () =>
+        this.lost(gen, 1006, 'request timed out'),
+      );
     } catch {
       this.lost(gen, 1006, 'send failed');
-    }
-  }
-
-  private failPending(error: SiteClientError | ConnectionLost): void {
-    const requests = [...this.pending.values()];
-    this.pending.clear();
-    for (const r of requests) {
-      clearTimeout(r.timer);
-      r.fail(error);
     }
   }
 
@@ -361,6 +308,7 @@ export class SiteClient extends Emitter<SiteClientEvents> {
     if (!this.isCurrent(sub, gen)) return;
     const after = sub.lastOrd > 0 ? sub.lastOrd : sub.initialAfter;
     this.request((id) => encodeSubscribe(id, sub.channel, after, creds.token, creds.auth), {
+      channel: sub.channel,
       // Synchronous with the ok frame: the backlog right behind it must find the sub active.
       ok: () => {
         if (this.subs.get(sub.channel) !== sub) return;
@@ -372,7 +320,7 @@ export class SiteClient extends Emitter<SiteClientEvents> {
       },
       fail: (error) => {
         if (error instanceof ConnectionLost || this.subs.get(sub.channel) !== sub) return;
-        this.subscribeFailed(sub, error.channel ? error : withChannel(error, sub.channel));
+        this.subscribeFailed(sub, error);
       },
     });
   }
@@ -438,35 +386,5 @@ export class SiteClient extends Emitter<SiteClientEvents> {
 
   private closedError(channel?: string): SiteClientError {
     return new SiteClientError(SiteClientErrorKind.closed, 'the client was closed', { channel });
-  }
-}
-
-function serverError(body: unknown): SiteClientError {
-  const message = typeof body === 'string' ? body : JSON.stringify(body);
-  return new SiteClientError('server', message, { serverCode: classifyServerError(message) });
-}
-
-function withChannel(error: SiteClientError, channel: string): SiteClientError {
-  return new SiteClientError(error.kind, error.message, {
-    channel,
-    serverCode: error.serverCode,
-    cause: error.cause,
-  });
-}
-
-/** Silence a socket we no longer use; `ws` throws on an 'error' without a listener, so never null. */
-function detach(ws: WebSocketLike): void {
-  ws.onopen = () => undefined;
-  ws.onmessage = () => undefined;
-  ws.onclose = () => undefined;
-  ws.onerror = () => undefined;
-}
-
-function safeClose(ws: WebSocketLike, code: number, reason: string): void {
-  try {
-    // Browsers throw on reasons over 123 bytes; ours are short, but never let this throw.
-    ws.close(code, reason.slice(0, 100));
-  } catch {
-    // already closing
   }
 }
