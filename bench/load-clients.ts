@@ -49,17 +49,23 @@ export class ClientPool {
   static async open(spec: ClientSpec, count: number): Promise<ClientPool> {
     const pool = new ClientPool(spec);
     let next = 0;
+    let failure: unknown;
     const worker = async () => {
-      while (next < count) {
+      while (next < count && failure === undefined) {
         const index = next++;
-        pool.sockets.push(await pool.openOne(index));
+        try {
+          pool.sockets.push(await pool.openOne(index));
+        } catch (err) {
+          failure ??= err;
+        }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
-    } catch (err) {
+    // Every worker stops at the first failure; all are settled before the pool is closed, so no
+    // socket opened late is left behind.
+    await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
+    if (failure !== undefined) {
       pool.close();
-      throw err;
+      throw failure;
     }
     return pool;
   }
@@ -85,10 +91,16 @@ export class ClientPool {
       ws.once('error', (err) => reject(new ConnectError(`client ${index} failed: ${err.message}`, index)));
       ws.once('open', () => {
         const ready = this.spec.handshake?.(ws, index) ?? Promise.resolve();
-        ready.then(() => {
-          ws.on('message', (data: Buffer) => this.onFrame(ws, data));
-          resolve(ws);
-        }, reject);
+        ready.then(
+          () => {
+            ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+            resolve(ws);
+          },
+          (err: unknown) => {
+            ws.terminate();
+            reject(err);
+          },
+        );
       });
     });
   }
