@@ -11,4 +11,11 @@ import { opsDialect } from './ops-routes.js';
  * Every wire protocol the server speaks. Each entry turns the shared context into routes; the
  * listener neither knows nor cares which dialect a route belongs to.
  */
-export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [opsDialect, opsApiDialect, siteDialect, meshDialect, rocketDialect, chatDialect];
+export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [
+  opsDialect,
+  opsApiDialect,
+  siteDialect,
+  meshDialect,
+  rocketDialect,
+  chatDialect,
+];
