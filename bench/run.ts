@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   o.pacedSeconds = num(values['paced-seconds'], 'paced-seconds') ?? o.pacedSeconds;
   const only = values.only?.split(',').map((s) => s.trim());
   for (const k of only ?? []) {
-    if (!(SCENARIO_KEYS as readonly string[]).includes(k)) {
+    if (!SCENARIO_KEYS.includes(k)) {
       throw new Error(`--only: unknown scenario "${k}" (known: ${SCENARIO_KEYS.join(', ')})`);
     }
   }
