@@ -9,6 +9,8 @@ export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 export interface SwitchboardChildOptions {
   nodeId?: number;
   redisUrl?: string;
+  /** Bench-only prototype patches (switchboard-fast-path.ts). */
+  fastPath?: 'cork' | 'preframed';
 }
 
 /** Variants of the `ws` child (argv[3]); see ws-fast-path.ts. */

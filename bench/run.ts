@@ -15,11 +15,11 @@ import { SCENARIO_KEYS, SCENARIOS } from './scenarios.js';
 
 const DEFAULTS: BenchOptions = {
   subscribers: 2000,
-  messages: 200,
+  messages: 100,
   reps: 3,
   bytes: 100,
   pacedRate: 50_000,
-  pacedSeconds: 4,
+  pacedSeconds: 2,
   stallMs: 10_000,
 };
 

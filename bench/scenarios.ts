@@ -49,6 +49,18 @@ const site: Scenario = {
   },
 };
 
+/** Switchboard site with the fast-path levers patched in (bench only: switchboard-fast-path.ts). */
+const siteFast = (fastPath: 'cork' | 'preframed', label: string): Scenario => ({
+  key: `site-${fastPath}`,
+  label,
+  unavailable: () => undefined,
+  start: async (options) => {
+    const args = [JSON.stringify({ fastPath })];
+    const server = await NodeServer.start('switchboard', options.switchboardExecArgv, args);
+    return childRunning(server, await siteClients([server.port]), siteTarget);
+  },
+});
+
 const REDIS_NODES = 2;
 
 /**
@@ -147,6 +159,8 @@ export const SCENARIOS: Scenario[] = [
   wsCork,
   wsPreframed,
   site,
+  siteFast('cork', 'site + cork (bench patch)'),
+  siteFast('preframed', 'site + cork + pre-framed (patch)'),
   siteRedis,
   chat,
   gateway,

@@ -96,6 +96,10 @@ async function startSocketIo(): Promise<{ port: number; under: Under }> {
 }
 
 async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ port: number; under: Under }> {
+  if (options.fastPath) {
+    const { applyFastPath } = await import('./switchboard-fast-path.js');
+    applyFastPath(options.fastPath);
+  }
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     node_id: options.nodeId ?? 1,
