@@ -2,8 +2,10 @@
 // and the application still sees every message the server kept exactly once, in order.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { configSchema } from '../../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../../src/app/server.js';
@@ -225,5 +227,95 @@ describe('SiteClient against a real server', () => {
     await until(() => got.length === 2, 'two messages');
     assert.deepEqual(got, [{ n: 0 }, { n: 1 }]);
     assert.equal(client.state, 'connected');
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+// The compiled SDK, served to the page as ES modules exactly as a bundler-free app would load it.
+const SDK_DIR = new URL('../../src/client/', import.meta.url); // from dist/test/protocol/
+
+describe('SiteClient in Chromium (native WebSocket)', () => {
+  it("resumes across a server restart with the browser's own WebSocket and nothing from Node", async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: npm test installs it (scripts/ensure-chromium.mjs)`,
+    );
+    let server = await startOn(0);
+    const port = server.port;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      // The page is a document of the server's own loopback origin (Chromium's local-network
+      // checks block a page from elsewhere from opening ws://127.0.0.1); the SDK's files are
+      // served to it from here.
+      await page.route('**/sdk-test/*.js', (route) => {
+        const name = new URL(route.request().url()).pathname.replace('/sdk-test/', '');
+        if (!/^[\w-]+\.js$/.test(name)) return route.fulfill({ status: 404, body: '' });
+        return route.fulfill({
+          contentType: 'text/javascript',
+          body: readFileSync(new URL(name, SDK_DIR), 'utf8'),
+        });
+      });
+      // The site's backend, reached from the page as it would be over its own HTTP API.
+      await page.exposeFunction('backendAuth', async (channel: string) => backendAuth(server.url)(channel));
+      await page.goto(`${server.url}/token?site=demo`);
+      await page.evaluate(async (wsUrl) => {
+        const entry = '/sdk-test/index.js';
+        const { SiteClient } = await import(entry);
+        const w = window as unknown as Record<string, unknown>;
+        w.received = [];
+        w.states = [];
+        const client = new SiteClient({
+          url: wsUrl,
+          getAuth: w.backendAuth,
+          backoff: { initialMs: 50, maxMs: 300 },
+        });
+        client.on('state', (s: { state: string; code?: number }) => (w.states as unknown[]).push(s));
+        w.client = client;
+        // Bounded, so a page that cannot connect fails the test with its states instead of hanging it.
+        const subscribed = client.subscribe('browser', (body: { n: number }) =>
+          (w.received as number[]).push(body.n),
+        );
+        const stuck = new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`not subscribed: ${JSON.stringify(w.states)}`)), 20_000),
+        );
+        await Promise.race([subscribed, stuck]);
+      }, `ws://127.0.0.1:${port}/ws?site=demo`);
+
+      const count = () => page.evaluate(() => (window as unknown as { received: number[] }).received.length);
+      const waitFor = async (n: number) => {
+        const deadline = Date.now() + 20_000;
+        while ((await count()) < n) {
+          assert.ok(Date.now() < deadline, `the page received ${await count()} of ${n}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await postRange(server.url, 'browser', 0, 50);
+      await waitFor(50);
+      await server.close();
+      server = await startOn(port);
+      await postRange(server.url, 'browser', 50, 100);
+      await waitFor(100);
+
+      const { received, states } = await page.evaluate(() => {
+        const w = window as unknown as { received: number[]; states: { state: string; code?: number }[] };
+        return { received: w.received, states: w.states };
+      });
+      assert.deepEqual(
+        received,
+        Array.from({ length: 100 }, (_, i) => i),
+      );
+      assert.ok(states.some((s) => s.state === 'reconnecting' && s.code === 1012));
+      await page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close());
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });
