@@ -304,6 +304,38 @@ describe('SiteClient with a fake socket', () => {
     assert.equal((await p).active, true);
   });
 
+  it('a subscribe made while reconnecting goes out on the next connection', async () => {
+    h = harness();
+    const connected = h.client.connect();
+    await until(() => FakeSocket.instances.length === 1);
+    FakeSocket.last.open();
+    await connected;
+    FakeSocket.last.serverClose(1012, 'server restarting');
+    assert.equal(h.client.state, 'reconnecting');
+    const p = h.client.subscribe('late', () => undefined);
+    const { socket, req } = await reopened(2);
+    assert.deepEqual(req.body.channel, 'late');
+    socket.ok(req.req_id);
+    assert.equal((await p).active, true);
+  });
+
+  it('hands frames in neither site shape to raw listeners; close() rejects a pending connect()', async () => {
+    h = harness();
+    const raw: unknown[] = [];
+    h.client.on('raw', (d) => raw.push(d));
+    const connected = h.client.connect();
+    await until(() => FakeSocket.instances.length === 1);
+    FakeSocket.last.open();
+    await connected;
+    FakeSocket.last.receive('{"from":"a backend"}');
+    FakeSocket.last.receive('plain text');
+    assert.deepEqual(raw, ['{"from":"a backend"}', 'plain text']);
+    FakeSocket.last.serverClose(1006);
+    const again = h.client.connect();
+    await h.client.close();
+    await assert.rejects(again, (e: SiteClientError) => e.kind === 'closed');
+  });
+
   it('refuses a second subscription to one channel and bad arguments', async () => {
     h = harness();
     await subscribed(h);
