@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { PublishInput } from '../../src/core/types.js';
 import { get } from '../helpers/http.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
@@ -270,16 +271,33 @@ async function screenshots(
   }
   await page.screenshot({ path: new URL('admin-dashboard.png', DOCS).pathname, fullPage: true });
 
+  const deploys: PublishInput[] = [
+    {
+      data: { service: 'api', version: '2026.11.23-1', status: 'started' },
+      event: 'deploy',
+      sender: 'ci-bot',
+    },
+    {
+      data: { service: 'api', version: '2026.11.23-1', status: 'finished', seconds: 42 },
+      event: 'deploy',
+      sender: 'ci-bot',
+    },
+    { data: 'rollback window closes at 18:00 UTC', sender: 'ops' },
+  ];
+  for (const d of deploys) await server.hub.publish('demo', 'deploys', d);
   await page.locator('.tabs button[data-view="channels"]').click();
   await page.locator('#channel-ns').selectOption('demo');
-  await page.locator('#channels button[data-channel="alerts"]').click();
-  await server.hub.publish('demo', 'alerts', {
-    data: { level: 'info', text: 'deploy 2026.11.23 finished in 42 s' },
+  await page.locator('#channels button[data-channel="deploys"]').click();
+  await page.locator('#history .pub-data', { hasText: 'rollback window' }).waitFor();
+  await server.hub.publish('demo', 'deploys', {
+    data: { service: 'worker', version: '2026.11.23-2', status: 'started' },
     event: 'deploy',
     sender: 'ci-bot',
   });
-  await page.locator('#history .pub-data', { hasText: 'deploy 2026' }).waitFor();
-  await page.locator('#publish-data').fill('{"level": "warn", "text": "maintenance at 22:00 UTC"}');
+  await page.locator('#history .pub-data', { hasText: 'worker' }).waitFor();
+  await page
+    .locator('#publish-data')
+    .fill('{"service": "worker", "note": "hold further deploys until 19:00"}');
   await page.locator('#publish-event').fill('notice');
   await page.screenshot({ path: new URL('admin-dashboard-channel.png', DOCS).pathname, fullPage: true });
 }

@@ -193,17 +193,18 @@ function renderStats(stats) {
   $('f-failed').textContent = fmt.format(stats.messages.failed);
   $('f-memory').textContent = `${(stats.memory / 1048576).toFixed(0)} MB`;
   $('conn-badge').textContent = conns ? String(conns) : '';
-  $('node').textContent = `node ${stats.node_id} · ${stats.engine} · up ${duration(stats.uptime)}`;
+  $('node').textContent = `node ${stats.node_id} · ${stats.engine} engine · up ${duration(stats.uptime)}`;
   if (state.view === 'overview') redrawChart();
 
   const dialects = Object.entries(stats.connections.by_dialect).sort(
     (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
   );
+  const most = dialects[0]?.[1] ?? 1;
   $('by-dialect-empty').hidden = dialects.length > 0;
   $('by-dialect').replaceChildren(
     ...dialects.map(([name, n]) => {
       const bar = h('span', { class: 'bar' });
-      bar.style.width = `${Math.max(4, (n / conns) * 100)}%`;
+      bar.style.width = `${Math.max(4, (n / most) * 100)}%`;
       return h(
         'li',
         {},

@@ -13,12 +13,12 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
-/** A round upper bound for an axis (1, 2, 5 × 10^n), never below `min`. */
-function niceMax(value, min) {
-  const v = Math.max(value, min);
-  const pow = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * pow >= v) return m * pow;
-  return 10 * pow;
+/** An axis top that splits into `ticks` round steps (1, 2, 5 × 10^n), never below one step of 1. */
+function niceMax(value, ticks) {
+  const raw = Math.max(value / ticks, 1);
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow;
+  return step * ticks;
 }
 
 function compact(n) {
@@ -35,8 +35,9 @@ export function drawChart(container, samples, { now = Date.now(), windowMs = 300
   const width = Math.max(container.clientWidth, 280);
   const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const rateMax = niceMax(Math.max(0, ...samples.flatMap((s) => [s.inRate, s.outRate])), 5);
-  const connMax = niceMax(Math.max(0, ...samples.map((s) => s.conns)), 5);
+  const ticks = 4;
+  const rateMax = niceMax(Math.max(0, ...samples.flatMap((s) => [s.inRate, s.outRate])), ticks);
+  const connMax = niceMax(Math.max(0, ...samples.map((s) => s.conns)), ticks);
   const x = (t) => PAD.left + ((t - (now - windowMs)) / windowMs) * plotW;
   const y = (v, max) => PAD.top + plotH - (v / max) * plotH;
 
@@ -49,7 +50,6 @@ export function drawChart(container, samples, { now = Date.now(), windowMs = 300
   });
   root.append(svg('title', {}, 'Messages per second and connections'));
 
-  const ticks = 4;
   for (let i = 0; i <= ticks; i++) {
     const yy = PAD.top + (plotH * i) / ticks;
     root.append(svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: yy, y2: yy, class: 'grid' }));
