@@ -35,4 +35,6 @@ export interface ChildStats {
   /** User + system CPU time of this process since it started, µs. */
   cpuMicros: number;
   rss: number;
+  /** V8 heap in use (Node servers only): how much of the RSS is JavaScript objects. */
+  heapUsed?: number;
 }

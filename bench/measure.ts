@@ -50,6 +50,8 @@ export interface ScenarioResult {
   error?: string;
   connectsPerSec?: number;
   rssPerConnection?: number;
+  /** The part of it that is V8 heap (Node servers). */
+  heapPerConnection?: number;
   bursts: BurstFigures[];
   latency?: Latency;
 }
@@ -154,9 +156,15 @@ export async function runScenario(
     await sleep(300);
     const loaded = await running.server.stats(true);
     result.rssPerConnection = (loaded.rss - idle.rss) / o.subscribers;
+    if (loaded.heapUsed !== undefined && idle.heapUsed !== undefined) {
+      result.heapPerConnection = (loaded.heapUsed - idle.heapUsed) / o.subscribers;
+    }
     log(
       `${scenario.key}: ${o.subscribers} subscribed, ${result.connectsPerSec.toFixed(0)} conn/s, ` +
-        `${(result.rssPerConnection / 1024).toFixed(1)} KiB RSS/conn`,
+        `${(result.rssPerConnection / 1024).toFixed(1)} KiB RSS/conn` +
+        (result.heapPerConnection === undefined
+          ? ''
+          : ` (of which V8 heap ${(result.heapPerConnection / 1024).toFixed(1)} KiB)`),
     );
     // Warm-up: let the JIT settle before anything is timed.
     await burst(running, pool, { ...o, messages: Math.max(1, Math.ceil(o.messages / 4)) });

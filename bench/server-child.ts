@@ -139,7 +139,8 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
 function stats(gc: boolean): ChildStats {
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
-  return { cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss };
+  const memory = process.memoryUsage();
+  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

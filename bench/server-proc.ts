@@ -242,7 +242,11 @@ export class ClusterServer implements ServerProcess {
 
   async stats(gc: boolean): Promise<ChildStats> {
     const all = await Promise.all(this.nodes.map((n) => n.stats(gc)));
-    return all.reduce((a, b) => ({ cpuMicros: a.cpuMicros + b.cpuMicros, rss: a.rss + b.rss }));
+    return all.reduce((a, b) => ({
+      cpuMicros: a.cpuMicros + b.cpuMicros,
+      rss: a.rss + b.rss,
+      heapUsed: a.heapUsed === undefined || b.heapUsed === undefined ? undefined : a.heapUsed + b.heapUsed,
+    }));
   }
 
   async close(): Promise<void> {
