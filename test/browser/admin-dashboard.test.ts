@@ -107,8 +107,13 @@ describe('the admin dashboard in Chromium', () => {
     assert.match(html.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     for (const [file, type] of [
       ['app.js', /^text\/javascript/],
+      ['api.js', /^text\/javascript/],
       ['chart.js', /^text\/javascript/],
+      ['dom.js', /^text\/javascript/],
+      ['inspector.js', /^text\/javascript/],
       ['style.css', /^text\/css/],
+      ['views.css', /^text\/css/],
+      ['small-screens.css', /^text\/css/],
     ] as const) {
       const r = await get(`${server.url}/assets/admin/${file}`);
       assert.equal(r.status, 200, file);

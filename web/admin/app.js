@@ -1,34 +1,18 @@
 // The Switchboard admin dashboard: a client of the admin API (docs/operations.md "Admin API") with
 // no build step and no dependencies. Server-provided text only ever reaches the DOM through
 // textContent.
+import { AuthError, api, auth, seg } from './api.js';
 import { drawChart } from './chart.js';
+import { $, ago, clock, duration, fmt, h, MAX_ROWS, showMore, td, toast } from './dom.js';
+import { createInspector } from './inspector.js';
 
 const KEY_STORE = 'switchboard.admin.key';
 const POLL_MS = 2000;
-const TAIL_MS = 1000;
 const CHART_WINDOW_MS = 5 * 60_000;
-const HISTORY_SHOWN = 200;
 const KICK_CONFIRM_MS = 4000;
 const VIEWS = ['overview', 'channels', 'connections', 'queues'];
 
-const $ = (id) => document.getElementById(id);
-
-/** An element with text content and attributes; never parses markup. */
-function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null) continue;
-    if (k === 'text') node.textContent = String(v);
-    else if (k === 'class') node.className = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, String(v));
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
 const state = {
-  key: sessionStorage.getItem(KEY_STORE),
   view: VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'overview',
   namespaces: [],
   prev: null,
@@ -36,38 +20,8 @@ const state = {
   pollTimer: 0,
   /** Bumped on every restart of the loop so a poll still in flight does not start a second loop. */
   pollGen: 0,
-  /** The channel being inspected: {ns, channel, lastOrd, gen} */
-  inspect: null,
-  tailTimer: 0,
   pendingKick: null,
 };
-
-class AuthError extends Error {}
-
-/** Calls the admin API with the key; a 401 sends the operator back to the login form. */
-async function api(path, { method = 'GET', body, key = state.key } = {}) {
-  const headers = {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/admin/api${path}`, {
-    method,
-    headers,
-    cache: 'no-store',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let json = null;
-  try {
-    json = await res.json();
-  } catch {
-    json = null;
-  }
-  const message = json && typeof json.error === 'string' ? json.error : `HTTP ${res.status}`;
-  if (res.status === 401 || res.status === 403) throw new AuthError(message);
-  if (!res.ok) throw new Error(message);
-  return json;
-}
-
-const seg = encodeURIComponent;
 
 // ---------- login ----------
 
@@ -84,7 +38,7 @@ async function signIn(key) {
   $('login-button').disabled = true;
   try {
     await api('/stats', { key });
-    state.key = key;
+    auth.key = key;
     sessionStorage.setItem(KEY_STORE, key);
     $('login').hidden = true;
     $('app').hidden = false;
@@ -101,7 +55,7 @@ async function signIn(key) {
 }
 
 function signOut(error) {
-  state.key = null;
+  auth.key = null;
   sessionStorage.removeItem(KEY_STORE);
   closeInspector();
   state.samples = [];
@@ -153,7 +107,7 @@ async function poll() {
     if (state.view === 'connections') await refreshConnections();
     if (state.view === 'queues') await refreshQueues();
   });
-  if (gen === state.pollGen && state.key !== null) state.pollTimer = setTimeout(poll, POLL_MS);
+  if (gen === state.pollGen && auth.key !== null) state.pollTimer = setTimeout(poll, POLL_MS);
 }
 
 function setStatus(kind, label) {
@@ -162,8 +116,6 @@ function setStatus(kind, label) {
 }
 
 // ---------- overview ----------
-
-const fmt = new Intl.NumberFormat();
 
 function rate(now, prev, key) {
   const dt = (now.t - prev.t) / 1000;
@@ -226,17 +178,6 @@ function redrawChart() {
   drawChart($('chart'), state.samples, { windowMs });
 }
 
-function duration(seconds) {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
-  return `${Math.floor(seconds / 86400)}d ${Math.floor((seconds % 86400) / 3600)}h`;
-}
-
-function td(label, text, cls) {
-  return h('td', { 'data-label': label, text, class: cls });
-}
-
 function renderNamespaces(list) {
   $('namespaces').replaceChildren(
     ...list.map((n) =>
@@ -289,151 +230,9 @@ window.addEventListener('resize', () => {
   if (state.view === 'overview') redrawChart();
 });
 
-// ---------- channels and the inspector ----------
+// ---------- channels ----------
 
-async function refreshChannels() {
-  const ns = $('channel-ns').value;
-  if (!ns) return;
-  const channels = await api(`/namespaces/${seg(ns)}/channels`);
-  if ($('channel-ns').value !== ns) return;
-  $('channels-empty').hidden = channels.length > 0;
-  $('channels').replaceChildren(
-    ...channels.map((c) => {
-      const active = state.inspect?.ns === ns && state.inspect.channel === c.name;
-      return h(
-        'li',
-        { class: active ? 'active' : undefined },
-        h(
-          'button',
-          { type: 'button', onclick: () => openChannel(ns, c.name), 'data-channel': c.name },
-          h('span', { class: 'channel-name', text: c.name }),
-          h('span', {
-            class: 'meta',
-            text: `${c.subscribers} subscriber${c.subscribers === 1 ? '' : 's'} · last ${c.last_time ? clock(c.last_time) : '–'}`,
-          }),
-        ),
-      );
-    }),
-  );
-}
-
-$('channel-ns').addEventListener('change', () => guarded(refreshChannels));
-$('open-channel').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const name = $('channel-input').value.trim();
-  if (name && $('channel-ns').value) openChannel($('channel-ns').value, name);
-});
-
-function closeInspector() {
-  clearTimeout(state.tailTimer);
-  state.inspect = null;
-}
-
-async function openChannel(ns, channel) {
-  closeInspector();
-  const inspect = { ns, channel, lastOrd: 0 };
-  state.inspect = inspect;
-  $('inspector-title').textContent = `${ns} / ${channel}`;
-  $('inspector-meta').textContent = 'loading…';
-  $('history').replaceChildren();
-  $('publish').hidden = false;
-  $('publish-result').textContent = '';
-  await guarded(async () => {
-    const r = await api(`/namespaces/${seg(ns)}/channels/${seg(channel)}/history?last=50`);
-    if (state.inspect !== inspect) return;
-    appendHistory(r.publications, false);
-    inspect.lastOrd = Math.max(r.top, ...r.publications.map((p) => p.ord));
-    renderInspectorMeta();
-  });
-  await guarded(refreshChannels);
-  if (state.inspect === inspect) state.tailTimer = setTimeout(() => tail(inspect), TAIL_MS);
-}
-
-/** Polls history with `after` = the last ord seen: works the same for every dialect. */
-async function tail(inspect) {
-  if (state.inspect !== inspect) return;
-  if ($('tail-toggle').checked) {
-    await guarded(async () => {
-      const { ns, channel } = inspect;
-      const r = await api(`/namespaces/${seg(ns)}/channels/${seg(channel)}/history?after=${inspect.lastOrd}`);
-      if (state.inspect !== inspect) return;
-      const fresh = r.publications.filter((p) => p.ord > inspect.lastOrd);
-      appendHistory(fresh, true);
-      if (fresh.length > 0) inspect.lastOrd = fresh[fresh.length - 1].ord;
-      renderInspectorMeta();
-    });
-  }
-  if (state.inspect === inspect) state.tailTimer = setTimeout(() => tail(inspect), TAIL_MS);
-}
-
-function renderInspectorMeta() {
-  const live = $('tail-toggle').checked ? 'tailing live' : 'paused';
-  const n = $('history').children.length;
-  $('inspector-meta').textContent =
-    `${n} message${n === 1 ? '' : 's'} shown · last ord ${state.inspect?.lastOrd || '–'} · ${live}`;
-  $('history-empty').hidden = n > 0;
-}
-$('tail-toggle').addEventListener('change', renderInspectorMeta);
-
-function appendHistory(publications, fresh) {
-  const list = $('history');
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  for (const p of publications) {
-    const data =
-      p.binary === true
-        ? `(binary, base64) ${p.data}`
-        : typeof p.data === 'string'
-          ? p.data
-          : JSON.stringify(p.data, null, 2);
-    list.append(
-      h(
-        'li',
-        { class: fresh ? 'fresh' : undefined, 'data-ord': p.ord },
-        h(
-          'div',
-          { class: 'pub-head' },
-          h('span', { class: 'mono', text: `#${p.ord}` }),
-          h('time', { text: clock(p.time) }),
-          p.event !== undefined ? h('span', { class: 'tag', text: p.event }) : null,
-          p.sender !== undefined ? h('span', { class: 'sender', text: `from ${p.sender}` }) : null,
-        ),
-        h('pre', { class: 'pub-data', text: data }),
-      ),
-    );
-  }
-  while (list.children.length > HISTORY_SHOWN) list.firstElementChild.remove();
-  if (atBottom || !fresh) list.scrollTop = list.scrollHeight;
-}
-
-$('publish').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const inspect = state.inspect;
-  if (!inspect) return;
-  const raw = $('publish-data').value;
-  let data = raw;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    data = raw; // not JSON: published as a string
-  }
-  const event = $('publish-event').value.trim();
-  $('publish-button').disabled = true;
-  await guarded(async () => {
-    try {
-      const r = await api(`/namespaces/${seg(inspect.ns)}/channels/${seg(inspect.channel)}/publish`, {
-        method: 'POST',
-        body: event ? { data, event } : { data },
-      });
-      $('publish-result').textContent =
-        `Published as #${r.ord}, delivered to ${r.delivered?.s ?? 0} subscriber(s).`;
-      $('publish-data').value = '';
-    } catch (err) {
-      if (err instanceof AuthError) throw err;
-      $('publish-result').textContent = `Not published: ${err.message}`;
-    }
-  });
-  $('publish-button').disabled = false;
-});
+const { refreshChannels, closeInspector } = createInspector(guarded);
 
 // ---------- connections ----------
 
@@ -442,9 +241,10 @@ async function refreshConnections() {
   const list = await api(`/connections${ns ? `?namespace=${seg(ns)}` : ''}`);
   list.sort((a, b) => a.connected_at.localeCompare(b.connected_at));
   $('connections-empty').hidden = list.length > 0;
+  showMore($('connections-more'), list.length, 'connections', 'the oldest first; filter by namespace');
   const pending = state.pendingKick && state.pendingKick.until > Date.now() ? state.pendingKick.id : null;
   $('connections').replaceChildren(
-    ...list.map((c) => {
+    ...list.slice(0, MAX_ROWS).map((c) => {
       const context = c.context && Object.keys(c.context).length > 0 ? JSON.stringify(c.context) : '–';
       const subs = c.watching_all ? 'whole namespace' : c.subscriptions.join(', ') || '–';
       const kick = h('button', {
@@ -517,31 +317,6 @@ async function refreshQueues() {
   );
 }
 
-// ---------- small things ----------
-
-function clock(time) {
-  const d = new Date(time);
-  return (
-    d.toLocaleTimeString([], { hour12: false }) +
-    (Date.now() - d > 86_400_000 ? ` ${d.toLocaleDateString()}` : '')
-  );
-}
-
-function ago(time) {
-  const s = Math.max(0, Math.floor((Date.now() - new Date(time)) / 1000));
-  return `${duration(s)} ago`;
-}
-
-let toastTimer = 0;
-function toast(text) {
-  const t = $('toast');
-  t.textContent = text;
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    t.hidden = true;
-  }, 4000);
-}
-
-if (state.key !== null) signIn(state.key);
+const stored = sessionStorage.getItem(KEY_STORE);
+if (stored !== null) signIn(stored);
 else showLogin();
