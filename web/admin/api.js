@@ -7,17 +7,25 @@ export const auth = { key: null };
 /** The server refused the credentials (401/403): the page goes back to the sign-in form. */
 export class AuthError extends Error {}
 
-/** Calls `/admin/api<path>`; resolves with the JSON answer, throws AuthError or Error. */
+/** No answer at all: the server is down or the network is. */
+export class NetworkError extends Error {}
+
+/** Calls `/admin/api<path>`; resolves with the JSON answer, throws AuthError, NetworkError or Error. */
 export async function api(path, { method = 'GET', body, key = auth.key } = {}) {
   const headers = {};
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/admin/api${path}`, {
-    method,
-    headers,
-    cache: 'no-store',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch(`/admin/api${path}`, {
+      method,
+      headers,
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new NetworkError(err.message);
+  }
   let json = null;
   try {
     json = await res.json();

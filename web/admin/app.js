@@ -1,7 +1,7 @@
 // The Switchboard admin dashboard: a client of the admin API (docs/operations.md "Admin API") with
 // no build step and no dependencies. Server-provided text only ever reaches the DOM through
 // textContent.
-import { AuthError, api, auth, seg } from './api.js';
+import { AuthError, api, auth, NetworkError, seg } from './api.js';
 import { drawChart } from './chart.js';
 import { $, ago, clock, duration, fmt, h, MAX_ROWS, showMore, td, toast } from './dom.js';
 import { createInspector } from './inspector.js';
@@ -48,7 +48,8 @@ async function signIn(key) {
     if (err instanceof AuthError) {
       sessionStorage.removeItem(KEY_STORE);
       showLogin(`Wrong admin key: the server refused it (${err.message}).`);
-    } else showLogin(`Cannot reach the server: ${err.message}`);
+    } else if (err instanceof NetworkError) showLogin(`Cannot reach the server (${err.message}).`);
+    else showLogin(`The server answered with an error: ${err.message}`);
   } finally {
     $('login-button').disabled = false;
   }
@@ -90,7 +91,8 @@ async function guarded(work) {
     return true;
   } catch (err) {
     if (err instanceof AuthError) signOut(`The admin key was refused: ${err.message}`);
-    else setStatus('offline', `unreachable (${err.message})`);
+    else if (err instanceof NetworkError) setStatus('offline', 'server unreachable, retrying…');
+    else setStatus('error', `error: ${err.message}`);
     return false;
   }
 }
