@@ -50,7 +50,7 @@ const site: Scenario = {
 };
 
 /** Switchboard site with the fast-path levers patched in (bench only: switchboard-fast-path.ts). */
-const siteFast = (fastPath: 'cork' | 'preframed', label: string): Scenario => ({
+const siteFast = (fastPath: 'cork' | 'preframed' | 'batched', label: string): Scenario => ({
   key: `site-${fastPath}`,
   label,
   unavailable: () => undefined,
@@ -161,6 +161,7 @@ export const SCENARIOS: Scenario[] = [
   site,
   siteFast('cork', 'site + cork (bench patch)'),
   siteFast('preframed', 'site + cork + pre-framed (patch)'),
+  siteFast('batched', 'site + pre-framed, 1 write/turn (patch)'),
   siteRedis,
   chat,
   gateway,
