@@ -1,0 +1,162 @@
+// Well-behaved clients of every dialect, for the server-level fuzz: after each batch of hostile
+// frames, each probe does the dialect's basic round trip on fresh connections and must get the
+// correct answers. Credentials are fixed here so the probes compute HMACs with node:crypto.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { get, post } from '../helpers/http.js';
+import type { startTestServer } from '../helpers/server.js';
+import { RawClient } from '../helpers/ws-client.js';
+import { Backend } from '../protocol/mesh-fixtures.js';
+
+export type FuzzServer = Awaited<ReturnType<typeof startTestServer>>;
+
+export const NS = 'demo';
+export const SITE_SECRET = 'fuzz-site-secret';
+export const POST_SECRET = 'fuzz-post-secret';
+export const API_KEY = 'fuzz-mesh-key';
+export const ROCKET_PATH = '/rk';
+export const ROCKET_USER = { user: 'writer', secret: 'w' };
+export const CLIENT_TOPIC = 'clients';
+
+/** The server config of the fuzz: one namespace speaking site, mesh and rocket, plus chat. */
+export const FUZZ_CONFIG = {
+  namespaces: {
+    [NS]: {
+      secret: SITE_SECRET,
+      post_secret: POST_SECRET,
+      token_ttl: 300,
+      api_keys: [API_KEY],
+      client_topic: CLIENT_TOPIC,
+      rocket: {
+        path: ROCKET_PATH,
+        users: { [ROCKET_USER.user]: { secret: ROCKET_USER.secret, permissions: ['READ', 'WRITE'] } },
+      },
+    },
+  },
+  chat: { namespace: 'chat' },
+  // The fuzz sends hundreds of frames a second on one connection: the rate limit is not under test.
+  limits: { max_messages_per_second: 1_000_000, max_messages_burst: 1_000_000 },
+};
+
+const hmac = (key: string, text: string) => createHmac('sha256', key).update(text).digest('base64');
+
+export const backendUrl = (server: FuzzServer) =>
+  server.wsUrl(`/ws/v1?site=${NS}&key=${encodeURIComponent(API_KEY)}`);
+
+async function token(server: FuzzServer): Promise<string> {
+  const res = await get(`${server.url}/token?site=${NS}`);
+  assert.equal(res.status, 200, res.text);
+  return res.body.token;
+}
+
+/** Post through /post, signed as the seed says; asserts the answer is 200. */
+export async function sitePost(server: FuzzServer, channel: string, message: unknown): Promise<void> {
+  const t = await token(server);
+  const res = await post(`${server.url}/post?site=${NS}`, {
+    channel,
+    message,
+    token: t,
+    auth: hmac(POST_SECRET, t),
+  });
+  assert.equal(res.status, 200, res.text);
+}
+
+async function probeSite(server: FuzzServer, tag: string): Promise<void> {
+  const c = await RawClient.connect(server.wsUrl(`/ws?site=${NS}`));
+  try {
+    const channel = `probe-site-${tag}`;
+    const t = await token(server);
+    c.send({
+      request: 'subscribe',
+      req_id: tag,
+      body: { channel, token: t, auth: hmac(SITE_SECRET, channel + t) },
+    });
+    assert.deepEqual(await c.next(), { response: 'ok', req_id: tag, body: null });
+    await sitePost(server, channel, { tag });
+    const msg = await c.next();
+    assert.deepEqual({ message: msg.message, body: msg.body }, { message: channel, body: { tag } });
+  } finally {
+    await c.close();
+  }
+}
+
+async function probeRocket(server: FuzzServer, tag: string): Promise<void> {
+  const c = await RawClient.connect(server.wsUrl(ROCKET_PATH));
+  try {
+    const channel = `probe-rocket-${tag}`;
+    c.send({ authenticate: ROCKET_USER });
+    assert.deepEqual(await c.next(), { authenticated: ROCKET_USER.user });
+    c.send({ subscribe: { channel } });
+    assert.deepEqual(await c.next(), { subscribed: channel });
+    c.send({ broadcast: { event: 'probe', channel, data: { tag } } });
+    const frames = [await c.next(), await c.next()];
+    assert.deepEqual(
+      frames.sort((a, b) => Object.keys(a).length - Object.keys(b).length),
+      [{ broadcasted: channel }, { event: 'probe', channel, data: { tag } }],
+    );
+  } finally {
+    await c.close();
+  }
+}
+
+async function probeChat(server: FuzzServer, tag: string): Promise<void> {
+  const c = await RawClient.connect(server.wsUrl(`/ws?username=probe-${tag}`));
+  try {
+    c.send({ ping: true });
+    assert.deepEqual(await c.next(), { pong: true });
+    c.send({ room: 'probe-room', text: `hi ${tag}`, id: tag });
+    const msg = await c.next();
+    assert.deepEqual(
+      { id: msg.id, room: msg.room, text: msg.text, sender: msg.sender },
+      { id: tag, room: 'probe-room', text: `hi ${tag}`, sender: { username: `probe-${tag}` } },
+    );
+  } finally {
+    await c.close();
+  }
+}
+
+/** mesh over /ws/v1 and HTTP, and the gateway: a client's frame reaches a backend and back. */
+async function probeMesh(server: FuzzServer, tag: string): Promise<void> {
+  const backend = await Backend.connect(backendUrl(server));
+  const seen = backend.events.length;
+  let client: RawClient | undefined;
+  try {
+    const popped = await backend.request('queue.pop', { t: [CLIENT_TOPIC] });
+    assert.equal(popped.E, null, JSON.stringify(popped));
+    client = await RawClient.connect(server.wsUrl(`/client?site=${NS}`));
+    client.send(`hello ${tag}`);
+    const fromClient = () =>
+      backend.events
+        .slice(seen)
+        .find((e) => e.p.d?.event === 'message' && e.p.d.frame.data === `hello ${tag}`);
+    await backend.until(() => fromClient() !== undefined, 'the probe client frame');
+    const sent = await backend.request('mesh.send', { c: fromClient().p.c, d: `back ${tag}` });
+    assert.deepEqual(sent, { E: null, r: { s: true }, i: sent.i });
+    assert.equal((await client.nextFrame()).data, `back ${tag}`);
+    const published = await backend.request('mesh.publish', { c: `probe-mesh-${tag}`, d: { tag } });
+    assert.equal(published.E, null, JSON.stringify(published));
+    const http = await post(
+      `${server.url}/v1/mesh/publish?site=${NS}`,
+      { c: `probe-mesh-${tag}`, d: 1 },
+      {
+        authorization: `Bearer ${API_KEY}`,
+      },
+    );
+    assert.equal(http.status, 200, http.text);
+    assert.equal(http.body.E, null, http.text);
+  } finally {
+    await client?.close();
+    await backend.close();
+  }
+}
+
+/** Every dialect's round trip, and the process still answering plain HTTP. */
+export async function probeEveryDialect(server: FuzzServer, tag: string): Promise<void> {
+  await Promise.all([
+    probeSite(server, tag),
+    probeRocket(server, tag),
+    probeChat(server, tag),
+    probeMesh(server, tag),
+  ]);
+  assert.equal((await get(`${server.url}/token?site=${NS}`)).status, 200);
+}
