@@ -198,10 +198,17 @@ describe('the admin dashboard in Chromium', () => {
   });
 
   it('lists connections and kicks one: the real WebSocket client is closed', async () => {
+    const before = new Set(server.hub.connections.keys());
     const victim = await chatClient('kick-me');
+    const id = [...server.hub.connections.keys()].find((k) => !before.has(k))!;
+    // Context set by a backend (mesh conn.call) shows in the table, as text.
+    assert.deepEqual(await server.hub.call(id, 'set_context', [{ role: '<b>agent</b>' }]), { ok: true });
     await tab(page, 'connections');
-    const row = page.locator('#connections tr', { hasText: 'kick-me' });
+    const row = page.locator(`#connections tr[data-id="${id}"]`);
     await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /kick-me/);
+    assert.equal(await row.locator('td[data-label="Context"]').textContent(), '{"role":"<b>agent</b>"}');
+    assert.match((await row.locator('td[data-label="Client"]').textContent()) ?? '', new RegExp(id));
     assert.equal(await row.locator('td[data-label="Dialect"]').textContent(), 'chat');
     assert.equal(await row.locator('td[data-label="Namespace"]').textContent(), 'chat');
     const site = page.locator('#connections tr', { hasText: 'alerts' });

@@ -265,6 +265,17 @@ async function refreshConnections() {
         td('Context', context, 'mono clip'),
         td('Subscriptions', subs, 'clip'),
         td('Connected since', `${clock(c.connected_at)} (${ago(c.connected_at)})`),
+        // The id is what `switchboard ctl` and the API take; the address tells clients apart.
+        h(
+          'td',
+          { 'data-label': 'Client', class: 'client' },
+          h(
+            'div',
+            {},
+            h('span', { class: 'mono', text: c.id }),
+            c.remote_address ? h('span', { class: 'meta', text: c.remote_address }) : null,
+          ),
+        ),
         h('td', { class: 'actions' }, kick),
       );
     }),
