@@ -77,7 +77,14 @@ describe('the admin dashboard in Chromium', () => {
 
   before(async () => {
     await waitForChromium();
-    server = await startTestServer({ admin: { key: KEY }, namespaces: { demo: TEST_NAMESPACE } });
+    const rocket = {
+      path: '/demo',
+      users: { boss: { secret: 'boss-secret', permissions: ['READ', 'WRITE', 'MANAGE'] } },
+    };
+    server = await startTestServer({
+      admin: { key: KEY },
+      namespaces: { demo: { ...TEST_NAMESPACE, rocket } },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -231,6 +238,27 @@ describe('the admin dashboard in Chromium', () => {
     await row.waitFor();
     assert.equal(await row.locator('td[data-label="Depth"]').textContent(), '2');
     assert.equal(await row.locator('td[data-label="Consumers"]').textContent(), '0');
+  });
+
+  it('lets a rocket user with MANAGE sign in and see only its own namespace', async () => {
+    const p = await openPage();
+    await p.locator('#manager-login summary').click();
+    await p.locator('#mgr-ns').fill('demo');
+    await p.locator('#mgr-user').fill('boss');
+    await p.locator('#mgr-secret').fill('not-the-secret');
+    await p.locator('#login-button').click();
+    await p.locator('#login-error', { hasText: 'Manager sign-in refused' }).waitFor();
+
+    await p.locator('#mgr-secret').fill('boss-secret');
+    await p.locator('#login-button').click();
+    await online(p);
+    await p.locator('#node', { hasText: 'manager demo / boss' }).waitFor();
+    assert.deepEqual(await p.locator('#namespaces td[data-label="Name"]').allTextContents(), ['demo']);
+    assert.equal(await p.locator('#f-in-rate').isVisible(), false, 'no server-wide figures');
+    await tab(p, 'connections');
+    await p.locator('#connections tr', { hasText: 'alerts' }).waitFor();
+    const namespaces = await p.locator('#connections td[data-label="Namespace"]').allTextContents();
+    assert.ok(namespaces.length > 0 && namespaces.every((n) => n === 'demo'), namespaces.join());
   });
 
   it('fits a phone screen: no sideways scrolling, tables stacked as cards', async () => {

@@ -1,8 +1,17 @@
 // The admin API as the page calls it (docs/operations.md "Admin API"): JSON, with the admin key as
 // a Bearer token on every request.
 
-/** The key in use; null when signed out. */
-export const auth = { key: null };
+/**
+ * The credentials in use: the Authorization header value (`Bearer KEY`, or `Basic ...` for a rocket
+ * manager), and the role they give. `header` is null when signed out; '' for a server without a key.
+ */
+export const auth = { header: null, role: 'admin', label: '' };
+
+/** `Authorization` value of a rocket user: Basic base64(utf-8 "namespace/user:secret"). */
+export function basicHeader(ns, user, secret) {
+  const bytes = new TextEncoder().encode(`${ns}/${user}:${secret}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
 
 /** The server refused the credentials (401/403): the page goes back to the sign-in form. */
 export class AuthError extends Error {}
@@ -11,9 +20,9 @@ export class AuthError extends Error {}
 export class NetworkError extends Error {}
 
 /** Calls `/admin/api<path>`; resolves with the JSON answer, throws AuthError, NetworkError or Error. */
-export async function api(path, { method = 'GET', body, key = auth.key } = {}) {
+export async function api(path, { method = 'GET', body, header = auth.header } = {}) {
   const headers = {};
-  if (key) headers.authorization = `Bearer ${key}`;
+  if (header) headers.authorization = header;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {

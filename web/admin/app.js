@@ -1,12 +1,12 @@
 // The Switchboard admin dashboard: a client of the admin API (docs/operations.md "Admin API") with
 // no build step and no dependencies. Server-provided text only ever reaches the DOM through
 // textContent.
-import { AuthError, api, auth, NetworkError, seg } from './api.js';
+import { AuthError, api, auth, basicHeader, NetworkError, seg } from './api.js';
 import { drawChart } from './chart.js';
 import { $, ago, clock, duration, fmt, h, MAX_ROWS, showMore, td, toast } from './dom.js';
 import { createInspector } from './inspector.js';
 
-const KEY_STORE = 'switchboard.admin.key';
+const KEY_STORE = 'switchboard.admin.auth';
 const POLL_MS = 2000;
 const CHART_WINDOW_MS = 5 * 60_000;
 const KICK_CONFIRM_MS = 4000;
@@ -34,20 +34,25 @@ function showLogin(error) {
   $('key-input').focus();
 }
 
-async function signIn(key) {
+/** `creds` = {header, role: 'admin' | 'manager', label}; checked against the server before use. */
+async function signIn(creds) {
   $('login-button').disabled = true;
   try {
-    await api('/stats', { key });
-    auth.key = key;
-    sessionStorage.setItem(KEY_STORE, key);
+    // /stats needs the admin key; /namespaces is what a manager may read.
+    await api(creds.role === 'admin' ? '/stats' : '/namespaces', { header: creds.header });
+    Object.assign(auth, creds);
+    sessionStorage.setItem(KEY_STORE, JSON.stringify(creds));
     $('login').hidden = true;
     $('app').hidden = false;
+    $('app').dataset.role = creds.role;
     $('key-input').value = '';
+    $('mgr-secret').value = '';
     startPolling();
   } catch (err) {
     if (err instanceof AuthError) {
       sessionStorage.removeItem(KEY_STORE);
-      showLogin(`Wrong admin key: the server refused it (${err.message}).`);
+      const what = creds.role === 'admin' ? 'Wrong admin key' : 'Manager sign-in refused';
+      showLogin(`${what}: the server refused it (${err.message}).`);
     } else if (err instanceof NetworkError) showLogin(`Cannot reach the server (${err.message}).`);
     else showLogin(`The server answered with an error: ${err.message}`);
   } finally {
@@ -56,7 +61,7 @@ async function signIn(key) {
 }
 
 function signOut(error) {
-  auth.key = null;
+  auth.header = null;
   sessionStorage.removeItem(KEY_STORE);
   closeInspector();
   state.samples = [];
@@ -66,9 +71,19 @@ function signOut(error) {
 
 $('login-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  signIn($('key-input').value);
+  if ($('manager-login').open) {
+    const [ns, user, secret] = ['mgr-ns', 'mgr-user', 'mgr-secret'].map((id) => $(id).value.trim());
+    signIn({ header: basicHeader(ns, user, secret), role: 'manager', label: `${ns} / ${user}` });
+  } else {
+    const key = $('key-input').value;
+    signIn({ header: key ? `Bearer ${key}` : '', role: 'admin', label: '' });
+  }
 });
 $('logout').addEventListener('click', () => signOut());
+// One way to sign in at a time: the key field is ignored while the manager fields are open.
+$('manager-login').addEventListener('toggle', () => {
+  $('key-input').disabled = $('manager-login').open;
+});
 
 // ---------- polling ----------
 
@@ -100,8 +115,9 @@ async function guarded(work) {
 async function poll() {
   const gen = state.pollGen;
   await guarded(async () => {
-    const [stats, namespaces] = await Promise.all([api('/stats'), api('/namespaces')]);
-    setStatus('online', stats.ready ? 'live' : 'engine not ready');
+    const [stats, namespaces] =
+      auth.role === 'admin' ? await Promise.all([api('/stats'), api('/namespaces')]) : await managerStats();
+    setStatus('online', stats.ready === false ? 'engine not ready' : 'live');
     state.namespaces = namespaces;
     renderStats(stats);
     renderNamespaces(namespaces);
@@ -109,7 +125,7 @@ async function poll() {
     if (state.view === 'connections') await refreshConnections();
     if (state.view === 'queues') await refreshQueues();
   });
-  if (gen === state.pollGen && auth.key !== null) state.pollTimer = setTimeout(poll, POLL_MS);
+  if (gen === state.pollGen && auth.header !== null) state.pollTimer = setTimeout(poll, POLL_MS);
 }
 
 function setStatus(kind, label) {
@@ -119,18 +135,31 @@ function setStatus(kind, label) {
 
 // ---------- overview ----------
 
+/**
+ * A manager may not read /stats (server-wide): its figures are those of its namespace, from the
+ * namespace list and its connections. No message counters: those are per node, not per namespace.
+ */
+async function managerStats() {
+  const [namespaces, conns] = await Promise.all([api('/namespaces'), api('/connections')]);
+  const byDialect = {};
+  for (const c of conns) byDialect[c.dialect] = (byDialect[c.dialect] ?? 0) + 1;
+  const stats = {
+    connections: { total: conns.length, by_dialect: byDialect },
+    subscriptions: namespaces.reduce((n, ns) => n + ns.subscriptions, 0),
+  };
+  return [stats, namespaces];
+}
+
 function rate(now, prev, key) {
   const dt = (now.t - prev.t) / 1000;
   return dt > 0 ? Math.max(0, (now[key] - prev[key]) / dt) : 0;
 }
 
+/** `stats` as /admin/api/stats answers; a manager's lacks messages, memory and node details. */
 function renderStats(stats) {
-  const now = {
-    t: Date.now(),
-    accepted: stats.messages.accepted,
-    delivered: stats.messages.delivered,
-  };
   const conns = stats.connections.total;
+  const m = stats.messages;
+  const now = { t: Date.now(), accepted: m?.accepted ?? 0, delivered: m?.delivered ?? 0 };
   if (state.prev) {
     const inRate = rate(now, state.prev, 'accepted');
     const outRate = rate(now, state.prev, 'delivered');
@@ -142,12 +171,14 @@ function renderStats(stats) {
   state.prev = now;
   $('f-connections').textContent = fmt.format(conns);
   $('f-subscriptions').textContent = fmt.format(stats.subscriptions);
-  $('f-accepted').textContent = fmt.format(stats.messages.accepted);
-  $('f-delivered').textContent = fmt.format(stats.messages.delivered);
-  $('f-failed').textContent = fmt.format(stats.messages.failed);
-  $('f-memory').textContent = `${(stats.memory / 1048576).toFixed(0)} MB`;
   $('conn-badge').textContent = conns ? String(conns) : '';
-  $('node').textContent = `node ${stats.node_id} · ${stats.engine} engine · up ${duration(stats.uptime)}`;
+  if (m) {
+    $('f-accepted').textContent = fmt.format(m.accepted);
+    $('f-delivered').textContent = fmt.format(m.delivered);
+    $('f-failed').textContent = fmt.format(m.failed);
+    $('f-memory').textContent = `${(stats.memory / 1048576).toFixed(0)} MB`;
+    $('node').textContent = `node ${stats.node_id} · ${stats.engine} engine · up ${duration(stats.uptime)}`;
+  } else $('node').textContent = `manager ${auth.label}`;
   if (state.view === 'overview') redrawChart();
 
   const dialects = Object.entries(stats.connections.by_dialect).sort(
@@ -176,8 +207,8 @@ function redrawChart() {
   const span = first ? Date.now() - first.t : 0;
   const windowMs = Math.min(CHART_WINDOW_MS, Math.max(1, Math.ceil(span / 60_000)) * 60_000);
   const title = windowMs >= CHART_WINDOW_MS ? 'last 5 minutes' : `last ${windowMs / 60_000} min`;
-  $('chart-title').textContent = `Traffic, ${title}`;
-  drawChart($('chart'), state.samples, { windowMs });
+  $('chart-title').textContent = `${auth.role === 'admin' ? 'Traffic' : 'Connections'}, ${title}`;
+  drawChart($('chart'), state.samples, { windowMs, rates: auth.role === 'admin' });
 }
 
 function renderNamespaces(list) {
@@ -330,6 +361,16 @@ async function refreshQueues() {
   );
 }
 
-const stored = sessionStorage.getItem(KEY_STORE);
+/** The credentials this tab signed in with, or null. */
+function storedCredentials() {
+  try {
+    const creds = JSON.parse(sessionStorage.getItem(KEY_STORE) ?? 'null');
+    return typeof creds?.header === 'string' ? creds : null;
+  } catch {
+    return null;
+  }
+}
+
+const stored = storedCredentials();
 if (stored !== null) signIn(stored);
 else showLogin();

@@ -29,9 +29,9 @@ function compact(n) {
 
 /**
  * Draw `samples` ({t (ms), inRate, outRate, conns}) into `container`, replacing what was there.
- * `windowMs` is the span of the x axis, ending at `now`.
+ * `windowMs` is the span of the x axis, ending at `now`; `rates: false` draws connections only.
  */
-export function drawChart(container, samples, { now = Date.now(), windowMs = 300_000 } = {}) {
+export function drawChart(container, samples, { now = Date.now(), windowMs = 300_000, rates = true } = {}) {
   const width = Math.max(container.clientWidth, 280);
   const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -54,13 +54,10 @@ export function drawChart(container, samples, { now = Date.now(), windowMs = 300
     const yy = PAD.top + (plotH * i) / ticks;
     root.append(svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: yy, y2: yy, class: 'grid' }));
     const frac = 1 - i / ticks;
-    root.append(
-      svg(
-        'text',
-        { x: PAD.left - 6, y: yy + 4, class: 'axis in', 'text-anchor': 'end' },
-        compact(rateMax * frac),
-      ),
-    );
+    if (rates) {
+      const label = compact(rateMax * frac);
+      root.append(svg('text', { x: PAD.left - 6, y: yy + 4, class: 'axis in', 'text-anchor': 'end' }, label));
+    }
     root.append(
       svg('text', { x: PAD.left + plotW + 6, y: yy + 4, class: 'axis conn' }, compact(connMax * frac)),
     );
@@ -81,8 +78,10 @@ export function drawChart(container, samples, { now = Date.now(), windowMs = 300
     root.append(svg('circle', { cx: x(last.t), cy: y(pick(last), max), r: 3, class: `point ${cls}` }));
   };
   line((s) => s.conns, connMax, 'conn');
-  line((s) => s.outRate, rateMax, 'out');
-  line((s) => s.inRate, rateMax, 'in');
+  if (rates) {
+    line((s) => s.outRate, rateMax, 'out');
+    line((s) => s.inRate, rateMax, 'in');
+  }
   if (visible.length < 2) {
     root.append(
       svg(
