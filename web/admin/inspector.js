@@ -134,6 +134,10 @@ export function createInspector(guarded) {
     const inspect = current;
     if (!inspect) return;
     const raw = $('publish-data').value;
+    if (raw.trim() === '') {
+      $('publish-result').textContent = 'Type the data to publish first.';
+      return;
+    }
     let data = raw;
     try {
       data = JSON.parse(raw);
