@@ -1,5 +1,6 @@
 // What a fuzz property is, and how one is run: the same properties serve `npm test` (a few
 // thousand cases) and `npm run fuzz` (over 100,000), only the number of runs differs.
+import { AssertionError } from 'node:assert';
 import fc from 'fast-check';
 
 export interface FuzzProperty<T = any> {
@@ -19,12 +20,16 @@ export interface FuzzProperty<T = any> {
 
 export const property = <T>(p: FuzzProperty<T>): FuzzProperty<T> => p;
 
-/** Run one property; never throws. A failure carries fast-check's shrunk counterexample report. */
+/**
+ * Run one property; never throws. A failure carries fast-check's shrunk counterexample report and
+ * its kind: `crash` when the code under test threw (not an assertion), `violation` when it answered
+ * but broke the property (wrong shape, wrong value).
+ */
 export function runProperty(
   p: FuzzProperty,
   numRuns: number,
   seed?: number,
-): { ran: number; failure?: string } {
+): { ran: number; failure?: string; kind?: 'crash' | 'violation' } {
   const details = fc.check(
     fc.property(p.arbitrary, (v) => {
       p.check(v);
@@ -32,7 +37,8 @@ export function runProperty(
     seed === undefined ? { numRuns } : { numRuns, seed },
   );
   if (!details.failed) return { ran: details.numRuns };
-  return { ran: details.numRuns, failure: fc.defaultReportMessage(details) ?? 'failed' };
+  const kind = details.errorInstance instanceof AssertionError ? 'violation' : 'crash';
+  return { ran: details.numRuns, failure: fc.defaultReportMessage(details) ?? 'failed', kind };
 }
 
 /** Truncated JSON of a counterexample, for assertion messages that stay readable. */
