@@ -187,7 +187,9 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
           const sent = objectOf(wireText(f));
           const raw = sent?.i !== undefined ? sent.i : sent?.id;
           const id =
-            typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : null;
+            typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw))
+              ? (JSON.parse(JSON.stringify(raw)) as string | number) // as JSON carries it back: -0 is 0
+              : null;
           if (next.frame.E === null) assert.equal(typeof next.frame.r, 'object', show(next.frame));
           else assertMeshError(next.frame, undefined, next.frame.E.c);
           if (next.frame.E === null || next.frame.E.c !== 101) assert.deepEqual(next.frame.i, id);
