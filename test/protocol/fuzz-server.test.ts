@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type Frame, hostileFrame, invalidUtf8, MAX_FRAME_BYTES, utf8Bytes } from '../fuzz/arbitraries.js';
-import { chatTemplates } from '../fuzz/chat.js';
+import { chatTemplates, chatVerdict } from '../fuzz/chat.js';
 import { assertMeshError, meshTemplates } from '../fuzz/mesh.js';
 import { show } from '../fuzz/property.js';
 import { assertRocketError, rocketTemplates } from '../fuzz/rocket.js';
@@ -207,15 +207,29 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
       () => RawClient.connect(server.wsUrl('/ws?username=fuzzer')),
       frames(chatTemplates, FRAMES, 4),
       async (c, f) => {
-        // A ping after every frame marks where the server's answers to that frame end.
+        // A ping after every frame marks where the server's answers to that frame end; a frame
+        // that is itself a ping is answered too. What the codec says of the frame must happen.
+        const verdict = 'rawText' in f ? undefined : chatVerdict(f);
+        let pongs = verdict?.kind === 'ping' ? 2 : 1;
         c.send({ ping: true });
         for (;;) {
           const next = await nextOrClose(c);
           if ('closed' in next) {
             assertDocumentedClose(next.closed, [1007], f);
+            if (frameBytes(f) <= MAX_FRAME_BYTES && verdict) {
+              assert.deepEqual(
+                { kind: verdict.kind, reason: next.closed.reason },
+                { kind: 'invalid', reason: (verdict as { reason?: string }).reason },
+              );
+            }
             return false;
           }
-          if (next.frame.pong === true) return true;
+          if (next.frame.pong === true) {
+            assert.notEqual(verdict?.kind, 'invalid', `no close after ${show(f)}`);
+            if (--pongs === 0) return true;
+            continue;
+          }
+          assert.equal(verdict?.kind, 'message', `a message after ${show(f)}`);
           assert.equal(typeof next.frame.room, 'string', show(next.frame));
           assert.equal(typeof next.frame.text, 'string');
           assert.equal(next.frame.sender?.username, 'fuzzer');
