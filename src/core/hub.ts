@@ -10,6 +10,15 @@ import {
 } from '../engines/engine.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
+import {
+  type ClusterInspection,
+  type ConnectionView,
+  gatherCluster,
+  type InspectWhat,
+  inspectLocal,
+  isInspectWhat,
+  type NodeStats,
+} from './inspect.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
@@ -37,6 +46,8 @@ export interface HubCounters {
 export class Hub {
   readonly connections = new Map<string, Connection>();
   readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0, published: 0 };
+  /** When this hub was built (ms): a node's uptime in cluster views. */
+  readonly startedAt = Date.now();
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -296,8 +307,24 @@ export class Hub {
     return this.route(client, { type: 'call', client, fn, args, namespace });
   }
 
-  disconnect(client: string, code = 1000, reason = 'disconnected by server'): Promise<ControlReply> {
-    return this.route(client, { type: 'disconnect', client, code, reason });
+  /** Close a connection anywhere; with `namespace`, only a connection of that namespace. */
+  disconnect(
+    client: string,
+    code = 1000,
+    reason = 'disconnected by server',
+    namespace?: string,
+  ): Promise<ControlReply> {
+    return this.route(client, { type: 'disconnect', client, code, reason, namespace });
+  }
+
+  /**
+   * Ask every node of the cluster for its figures or its connection list (src/core/inspect.ts):
+   * per-node answers plus the nodes that did not answer within the engine's control timeout.
+   */
+  inspectCluster(what: 'stats', namespace?: string): Promise<ClusterInspection<NodeStats>>;
+  inspectCluster(what: 'connections', namespace?: string): Promise<ClusterInspection<ConnectionView[]>>;
+  inspectCluster(what: InspectWhat, namespace?: string): Promise<ClusterInspection<unknown>> {
+    return gatherCluster(this, what, namespace);
   }
 
   private async route(client: string, message: ControlMessage): Promise<ControlReply> {
@@ -309,6 +336,15 @@ export class Hub {
   }
 
   private async handleControl(message: ControlMessage): Promise<ControlReply> {
+    if (message.type === 'inspect') {
+      if (!isInspectWhat(message.what))
+        return {
+          ok: false,
+          error: `cannot inspect "${String(message.what)}"`,
+          code: HubErrorCode.invalidCall,
+        };
+      return { ok: true, result: inspectLocal(this, message.what, message.namespace) };
+    }
     const conn = this.connections.get(message.client);
     const foreign = message.namespace !== undefined && conn?.namespace !== message.namespace;
     if (!conn || conn.closed || foreign) {

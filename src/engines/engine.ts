@@ -77,11 +77,14 @@ export interface HistoryResult {
  * A message addressed to one node (mesh.send / conn.call / kick routed by client id). With
  * `namespace` set, the target must be a connection of that namespace or the reply is
  * `unknown_client`: a tenant's API key never reaches another tenant's connections.
+ * `inspect` asks the node about itself (src/core/inspect.ts): `stats` answers its figures,
+ * `connections` its connection list; `namespace` then restricts both to that namespace.
  */
 export type ControlMessage = (
   | { type: 'send'; client: string; data: string; binary: boolean }
   | { type: 'call'; client: string; fn: string; args: JsonValue[] }
   | { type: 'disconnect'; client: string; code: number; reason: string }
+  | { type: 'inspect'; what: 'stats' | 'connections' }
 ) & { namespace?: string };
 
 export type ControlReply = { ok: true; result?: JsonValue } | { ok: false; error: string; code?: string };
@@ -155,6 +158,13 @@ export interface Engine {
 
   /** Send a control message to the node `nodeId` (may be this node). */
   control(nodeId: number, message: ControlMessage): Promise<ControlReply>;
+  /**
+   * Ids of the nodes currently in the cluster, ascending, this node included once started (a
+   * single-node engine answers `[nodeId]`). May list a node that died moments ago (until its
+   * registration expires): `control` to it then fails in bounded time. Rejects if shared state
+   * is unreachable.
+   */
+  nodes(): Promise<number[]>;
 
   queuePush(
     namespace: string,

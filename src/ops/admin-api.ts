@@ -1,10 +1,15 @@
 // The admin HTTP API under /admin/api/ (reference: docs/operations.md "Admin API"). JSON in and
-// out, snake_case keys as in /stats. Lists (connections, subscriber counts) are this node's: a
-// cluster-wide view belongs to the Redis engine work. Actions on a connection by id (send,
-// subscribe, kick) are routed by the hub to whatever node holds it.
+// out, snake_case keys as in /stats. `stats` and `connections` cover every node of the cluster
+// (each node asked through the hub's `inspect` control message, `?local=1` for this node only);
+// per-namespace and per-channel subscriber counts are this node's. Actions on a connection by id
+// (send, subscribe, kick) are routed by the hub to whatever node holds it.
+
+import type { ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
 import { HubErrorCode } from '../core/errors.js';
+import { type ConnectionView, connectionView, localStats, sumStats } from '../core/inspect.js';
+import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
 import type { ControlReply } from '../engines/engine.js';
 import type { HttpRoute } from '../transport/routes.js';
@@ -53,31 +58,29 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     [...hub.localConnections()].filter((c) => ns === undefined || c.namespace === ns);
 
   return [
-    apiRoute(ctx, 'GET', '/admin/api/stats', ({ principal }) => {
+    apiRoute(ctx, 'GET', '/admin/api/stats', async ({ principal, url, res }) => {
       adminOnly(principal);
-      const byDialect: Record<string, number> = {};
-      const byNamespace: Record<string, number> = {};
-      let subscriptions = 0;
-      const conns = local();
-      for (const c of conns) {
-        byDialect[c.dialect] = (byDialect[c.dialect] ?? 0) + 1;
-        byNamespace[c.namespace] = (byNamespace[c.namespace] ?? 0) + 1;
-        subscriptions += c.subscriptions.size;
-      }
-      return {
+      const own = localStats(hub);
+      const self = {
         node_id: hub.nodeId,
-        engine: hub.engine.kind,
+        engine: own.engine,
         ready: ctx.ready(),
         uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
-        memory: process.memoryUsage().rss,
-        connections: { total: conns.length, by_dialect: byDialect, by_namespace: byNamespace },
-        subscriptions,
-        messages: {
-          accepted: hub.counters.published,
-          published: hub.counters.publications,
-          delivered: hub.counters.deliveries,
-          failed: hub.counters.failedDeliveries,
-        },
+        memory: own.memory,
+        connections: own.connections,
+        subscriptions: own.subscriptions,
+        messages: own.messages,
+      };
+      if (localOnly(url)) return self;
+      const view = await hub.inspectCluster('stats');
+      const stats = view.answers.map((a) => a.result);
+      reportMissing(res, view.missing);
+      return {
+        ...self,
+        cluster: sumStats(stats),
+        nodes: stats,
+        missing: view.missing,
+        ...(view.error !== undefined && { cluster_error: view.error }),
       };
     }),
 
@@ -155,7 +158,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       return await hub.engine.queueStats(ns);
     }),
 
-    apiRoute(ctx, 'GET', '/admin/api/connections', ({ principal, url }) => {
+    apiRoute(ctx, 'GET', '/admin/api/connections', async ({ principal, url, res }) => {
       const asked = url.searchParams.get('namespace') ?? undefined;
       const ns =
         asked !== undefined
@@ -163,13 +166,28 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
           : principal.kind === 'manager'
             ? principal.namespace
             : undefined;
-      return local(ns).map(connectionJson);
+      if (localOnly(url)) return local(ns).map((c) => connectionView(c, hub.nodeId));
+      const view = await hub.inspectCluster('connections', ns);
+      reportMissing(res, view.missing);
+      return view.answers.flatMap((a) => a.result);
     }),
 
-    apiRoute(ctx, 'GET', new RegExp(`${CONN}$`), ({ principal, params }) => {
-      const conn = connectionFor(principal, params[0]!);
-      if (!conn) throw new ApiError(404, `client ${params[0]} not found on this node`);
-      return connectionJson(conn);
+    apiRoute(ctx, 'GET', new RegExp(`${CONN}$`), async ({ principal, params }) => {
+      const id = params[0]!;
+      const conn = connectionFor(principal, id, true);
+      if (conn) return connectionView(conn, hub.nodeId);
+      // Held by another node (or gone): ask the node its id names, within the manager's namespace.
+      const node = nodeOfClientId(id);
+      if (node !== undefined && node !== hub.nodeId) {
+        const reply = await hub.engine.control(node, {
+          type: 'inspect',
+          what: 'connections',
+          namespace: scope(principal),
+        });
+        const found = reply.ok ? (reply.result as ConnectionView[]).find((c) => c.id === id) : undefined;
+        if (found) return found;
+      }
+      throw new ApiError(404, `client ${id} not found`);
     }),
 
     apiRoute(ctx, 'POST', new RegExp(`${CONN}/send$`), async ({ principal, params, req }) => {
@@ -206,7 +224,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
 
     apiRoute(ctx, 'POST', new RegExp(`${CONN}/disconnect$`), async ({ principal, params, req }) => {
       const id = params[0]!;
-      connectionFor(principal, id);
+      connectionFor(principal, id, true);
       const body = await readObject(req, bodyLimit);
       const code = body.code ?? 1000;
       // Only codes a server may put in a close frame: 1000 or the application range.
@@ -214,7 +232,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         throw new ApiError(400, 'code must be 1000, 1008 or 3000-4999');
       }
       const reason = typeof body.reason === 'string' ? closeReason(body.reason) : 'disconnected by admin';
-      return replyOf(await hub.disconnect(id, code, reason));
+      return replyOf(await hub.disconnect(id, code, reason, scope(principal)));
     }),
   ];
 }
@@ -226,18 +244,15 @@ function closeReason(text: string): string {
   return out;
 }
 
-function connectionJson(c: Connection): Record<string, unknown> {
-  return {
-    id: c.id,
-    dialect: c.dialect,
-    namespace: c.namespace,
-    user: c.user ?? null,
-    context: c.context,
-    subscriptions: [...c.subscriptions.keys()],
-    watching_all: c.watchingAll,
-    connected_at: new Date(c.connectedAt).toISOString(),
-    remote_address: c.remoteAddress ?? null,
-  };
+/** `?local=1` (or `true`): this node's figures only, no question to the other nodes. */
+function localOnly(url: URL): boolean {
+  const v = url.searchParams.get('local');
+  return v === '1' || v === 'true';
+}
+
+/** Nodes that did not answer a cluster-wide list, for clients that read only the array. */
+function reportMissing(res: ServerResponse, missing: { node: number }[]): void {
+  if (missing.length > 0) res.setHeader('x-switchboard-missing-nodes', missing.map((m) => m.node).join(','));
 }
 
 /** A hub control reply as an answer: 404 for an unknown client, 400 for bad arguments. */

@@ -19,6 +19,8 @@ export class ApiError extends Error {
 
 export interface ApiRequest {
   req: IncomingMessage;
+  /** For extra response headers only: the handler's return value is the body. */
+  res: ServerResponse;
   url: URL;
   /** Path groups, already percent-decoded. */
   params: string[];
@@ -42,7 +44,7 @@ export function apiRoute(
       if (!auth.ok) return sendError(res, auth.status, auth.error);
       try {
         const params = rawParams.map(decodeParam);
-        const body = await handler({ req, url, params, principal: auth.principal });
+        const body = await handler({ req, res, url, params, principal: auth.principal });
         sendJson(res, 200, body);
       } catch (err) {
         if (err instanceof ApiError) return sendError(res, err.status, err.message);

@@ -242,6 +242,31 @@ export function runEngineSuite(factory: EngineFactory): void {
         assert.deepEqual(reply, { ok: true, result: 'handled disconnect' });
         assert.equal(recB.controls[0]!.type, 'disconnect');
       });
+
+      it('lists its own node among the nodes once started', async () => {
+        const e = await engine(21);
+        const nodes = await e.nodes();
+        assert.ok(nodes.includes(21), `nodes() answered ${JSON.stringify(nodes)}`);
+        assert.equal(nodes.filter((n) => n === 21).length, 1, 'listed once');
+      });
+
+      it('lists every started node of the cluster, and hands an inspect message on', {
+        skip: !factory.multiNode && 'single-node engine',
+      }, async () => {
+        const recB = recorder();
+        const a = await engine(22);
+        await engine(23, recB);
+        const nodes = await a.nodes();
+        assert.ok(nodes.includes(22) && nodes.includes(23), `nodes() answered ${JSON.stringify(nodes)}`);
+        assert.deepEqual(
+          nodes,
+          [...nodes].sort((x, y) => x - y),
+          'ascending',
+        );
+        const reply = await a.control(23, { type: 'inspect', what: 'stats', namespace: 'ns' });
+        assert.deepEqual(reply, { ok: true, result: 'handled inspect' });
+        assert.deepEqual(recB.controls[0], { type: 'inspect', what: 'stats', namespace: 'ns' });
+      });
     });
 
     describe('cluster', () => {

@@ -2,6 +2,7 @@
 // `{"status":"error","message":"…"}` with the status SPEC §3 names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
+import { sumStats } from '../../core/inspect.js';
 import type { JsonValue } from '../../core/types.js';
 import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
@@ -16,7 +17,7 @@ export function siteHttpRoutes(ctx: DialectContext, sites: SiteRegistry): HttpRo
   return [
     { method: 'GET', path: '/token', handle: (_req, res, url) => token(sites, res, url) },
     { method: 'POST', path: '/post', handle: (req, res, url) => post(ctx, sites, req, res, url) },
-    { method: 'GET', path: '/stats', handle: (req, res) => stats(ctx, req, res) },
+    { method: 'GET', path: '/stats', handle: (req, res, url) => stats(ctx, req, res, url) },
   ];
 }
 
@@ -81,7 +82,17 @@ async function post(
   sendJson(res, 200, { status: 'ok' });
 }
 
-async function stats(ctx: DialectContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * This node's figures at the top level (as before clustering), plus, unless `?local=1`:
+ * `cluster` (totals over the nodes that answered), `nodes` (each node's own figures, by id) and
+ * `missing` (live nodes that did not answer within the engine's control timeout).
+ */
+async function stats(
+  ctx: DialectContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const key = ctx.config.admin.key;
   if (key !== undefined && !safeEqual(bearerToken(req) ?? '', key)) {
     return fail(res, 401, 'admin key required');
@@ -95,19 +106,33 @@ async function stats(ctx: DialectContext, req: IncomingMessage, res: ServerRespo
     byDialect[conn.dialect] = (byDialect[conn.dialect] ?? 0) + 1;
     subscriptions += conn.subscriptions.size;
   }
-  sendJson(res, 200, {
+  const local = url.searchParams.get('local');
+  const [channels, view] = await Promise.all([
+    countChannels(ctx),
+    local === '1' || local === 'true' ? undefined : hub.inspectCluster('stats'),
+  ]);
+  const self = {
     uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
     memory: process.memoryUsage().rss,
     node_id: hub.nodeId,
     engine: hub.engine.kind,
     connections: { total, by_dialect: byDialect },
     subscriptions,
-    channels: await countChannels(ctx),
+    channels,
     messages: {
       published: hub.counters.publications,
       delivered: hub.counters.deliveries,
       failed: hub.counters.failedDeliveries,
     },
+  };
+  if (!view) return sendJson(res, 200, self);
+  const nodes = view.answers.map((a) => a.result);
+  sendJson(res, 200, {
+    ...self,
+    cluster: sumStats(nodes),
+    nodes,
+    missing: view.missing,
+    ...(view.error !== undefined && { cluster_error: view.error }),
   });
 }
 

@@ -96,6 +96,10 @@ export class MemoryEngine implements Engine {
 
   async unwatch(_ns: string, _channel: string): Promise<void> {}
 
+  async nodes(): Promise<number[]> {
+    return [this.nodeId];
+  }
+
   async control(nodeId: number, message: ControlMessage): Promise<ControlReply> {
     if (nodeId !== this.nodeId || !this.handlers) {
       return { ok: false, error: `node ${nodeId} is not part of this server`, code: 'unknown_client' };

@@ -378,6 +378,18 @@ export class RedisEngine implements Engine {
     return NodeLease.liveNodes(this.cmd, this.keys);
   }
 
+  /** The registry's live nodes, plus this one even if its lease renewal is late. */
+  async nodes(): Promise<number[]> {
+    let live: number[];
+    try {
+      live = await this.clusterNodes();
+    } catch (err) {
+      throw unavailable('node list', err);
+    }
+    if (!this.closed && !live.includes(this.nodeId)) live.push(this.nodeId);
+    return live.sort((a, b) => a - b);
+  }
+
   private async heartbeat(): Promise<void> {
     if (this.closed) return;
     try {

@@ -1,0 +1,195 @@
+/**
+ * Cluster-wide views for /stats and the admin API (SPEC §8). Each node answers an `inspect`
+ * control message with figures about itself only; `gatherCluster` asks every live node in
+ * parallel (this one locally, others through `engine.control`, which is bounded in time) and
+ * keeps the answers apart per node, plus the nodes that did not answer. Nothing here is cached:
+ * every view is a fresh round of questions.
+ *
+ * Shapes use the snake_case keys of /stats and the admin API, so a node's answer can be put in a
+ * response as it is.
+ */
+import type { ControlMessage, Engine } from '../engines/engine.js';
+import type { Connection } from './connection.js';
+import type { HubCounters } from './hub.js';
+import type { JsonValue } from './types.js';
+
+export const InspectWhat = { stats: 'stats', connections: 'connections' } as const;
+export type InspectWhat = (typeof InspectWhat)[keyof typeof InspectWhat];
+
+export const isInspectWhat = (v: unknown): v is InspectWhat => v === 'stats' || v === 'connections';
+
+/** One node's figures (`inspect` `stats`). With a namespace, connection figures cover only it. */
+export type NodeStats = {
+  node: number;
+  engine: string;
+  ready: boolean;
+  /** Seconds since this node's hub was built. */
+  uptime: number;
+  /** Resident set size of the node's process, bytes. */
+  memory: number;
+  connections: { total: number; by_dialect: Record<string, number>; by_namespace: Record<string, number> };
+  subscriptions: number;
+  /** accepted: publications made through the node; published: fanned out by it; delivered/failed: writes. */
+  messages: { accepted: number; published: number; delivered: number; failed: number };
+};
+
+/** One connection as the admin API lists it, with the node that holds it. */
+export type ConnectionView = {
+  node: number;
+  id: string;
+  dialect: string;
+  namespace: string;
+  user: string | null;
+  context: Record<string, JsonValue>;
+  subscriptions: string[];
+  watching_all: boolean;
+  connected_at: string;
+  remote_address: string | null;
+};
+
+/** What the hub exposes to build a node's answer (kept narrow so this file needs no Hub). */
+export interface InspectSource {
+  readonly nodeId: number;
+  readonly engine: Engine;
+  readonly counters: HubCounters;
+  readonly startedAt: number;
+  localConnections(): IterableIterator<Connection>;
+}
+
+export function connectionView(c: Connection, node: number): ConnectionView {
+  return {
+    node,
+    id: c.id,
+    dialect: c.dialect,
+    namespace: c.namespace,
+    user: c.user ?? null,
+    context: c.context,
+    subscriptions: [...c.subscriptions.keys()],
+    watching_all: c.watchingAll,
+    connected_at: new Date(c.connectedAt).toISOString(),
+    remote_address: c.remoteAddress ?? null,
+  };
+}
+
+export function localStats(src: InspectSource, namespace?: string): NodeStats {
+  const byDialect: Record<string, number> = {};
+  const byNamespace: Record<string, number> = {};
+  let total = 0;
+  let subscriptions = 0;
+  for (const c of src.localConnections()) {
+    if (namespace !== undefined && c.namespace !== namespace) continue;
+    total++;
+    byDialect[c.dialect] = (byDialect[c.dialect] ?? 0) + 1;
+    byNamespace[c.namespace] = (byNamespace[c.namespace] ?? 0) + 1;
+    subscriptions += c.subscriptions.size;
+  }
+  return {
+    node: src.nodeId,
+    engine: src.engine.kind,
+    ready: src.engine.ready(),
+    uptime: Math.floor((Date.now() - src.startedAt) / 1000),
+    memory: process.memoryUsage().rss,
+    connections: { total, by_dialect: byDialect, by_namespace: byNamespace },
+    subscriptions,
+    messages: {
+      accepted: src.counters.published,
+      published: src.counters.publications,
+      delivered: src.counters.deliveries,
+      failed: src.counters.failedDeliveries,
+    },
+  };
+}
+
+export function localConnectionViews(src: InspectSource, namespace?: string): ConnectionView[] {
+  const out: ConnectionView[] = [];
+  for (const c of src.localConnections()) {
+    if (namespace === undefined || c.namespace === namespace) out.push(connectionView(c, src.nodeId));
+  }
+  return out;
+}
+
+/** This node's answer to an `inspect` control message. */
+export function inspectLocal(src: InspectSource, what: InspectWhat, namespace?: string): JsonValue {
+  return what === 'stats' ? localStats(src, namespace) : localConnectionViews(src, namespace);
+}
+
+export interface ClusterInspection<T> {
+  /** One answer per node that answered, ordered by node id (this node is always there). */
+  answers: { node: number; result: T }[];
+  /** Live nodes (per the engine's registry) that did not answer in time, with why. */
+  missing: { node: number; error: string }[];
+  /** Set when the engine could not list the nodes: only this node was asked. */
+  error?: string;
+}
+
+/**
+ * Ask every node for `what`. Never throws and never waits longer than the engine's control
+ * timeout (plus the time to list the nodes): a silent or vanished node ends up in `missing`.
+ */
+export async function gatherCluster<W extends InspectWhat>(
+  src: InspectSource,
+  what: W,
+  namespace?: string,
+): Promise<ClusterInspection<W extends 'stats' ? NodeStats : ConnectionView[]>> {
+  type T = W extends 'stats' ? NodeStats : ConnectionView[];
+  let nodes: number[];
+  let error: string | undefined;
+  try {
+    nodes = await src.engine.nodes();
+  } catch (err) {
+    nodes = [];
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const others = [...new Set(nodes)].filter((n) => n !== src.nodeId);
+  const message: ControlMessage = { type: 'inspect', what, ...(namespace !== undefined && { namespace }) };
+  const replies = await Promise.all(
+    others.map((node) =>
+      src.engine.control(node, message).then(
+        (reply) => ({ node, reply }),
+        (err: unknown) => ({ node, reply: { ok: false as const, error: String(err) } }),
+      ),
+    ),
+  );
+  const answers: { node: number; result: T }[] = [
+    { node: src.nodeId, result: inspectLocal(src, what, namespace) as T },
+  ];
+  const missing: { node: number; error: string }[] = [];
+  for (const { node, reply } of replies) {
+    if (reply.ok && reply.result !== undefined) answers.push({ node, result: reply.result as T });
+    else missing.push({ node, error: reply.ok ? 'empty answer' : reply.error });
+  }
+  answers.sort((a, b) => a.node - b.node);
+  return error === undefined ? { answers, missing } : { answers, missing, error };
+}
+
+/** Cluster totals of the nodes that answered (memory summed over processes, no uptime). */
+export function sumStats(stats: NodeStats[]): Omit<NodeStats, 'node' | 'engine' | 'ready' | 'uptime'> & {
+  nodes: number;
+} {
+  const sum = {
+    nodes: stats.length,
+    memory: 0,
+    connections: {
+      total: 0,
+      by_dialect: {} as Record<string, number>,
+      by_namespace: {} as Record<string, number>,
+    },
+    subscriptions: 0,
+    messages: { accepted: 0, published: 0, delivered: 0, failed: 0 },
+  };
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  for (const s of stats) {
+    sum.memory += s.memory;
+    sum.connections.total += s.connections.total;
+    add(sum.connections.by_dialect, s.connections.by_dialect);
+    add(sum.connections.by_namespace, s.connections.by_namespace);
+    sum.subscriptions += s.subscriptions;
+    sum.messages.accepted += s.messages.accepted;
+    sum.messages.published += s.messages.published;
+    sum.messages.delivered += s.messages.delivered;
+    sum.messages.failed += s.messages.failed;
+  }
+  return sum;
+}
