@@ -23,3 +23,28 @@ export function renderOnce<T>(publication: Publication, key: string, render: (p:
   cache.set(key, out);
   return out;
 }
+
+/**
+ * `renderOnce` for a renderer that needs a per-node context (a dialect's shared state): the context
+ * is passed through instead of captured, so a caller on the fan-out path allocates no closure per
+ * delivery.
+ */
+export function renderOnceWith<C, T>(
+  publication: Publication,
+  key: string,
+  context: C,
+  render: (p: Publication, context: C) => T,
+): T {
+  const p = publication as WithRenders;
+  let cache = p[RENDERS];
+  if (cache === undefined) {
+    cache = new Map();
+    p[RENDERS] = cache;
+  } else {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit as T;
+  }
+  const out = render(publication, context);
+  cache.set(key, out);
+  return out;
+}

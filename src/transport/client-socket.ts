@@ -1,5 +1,8 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import { framePayload, isBinaryFrame } from './frame.js';
 import { transportCounters } from './limits.js';
+import { holdForTurn, type TurnCorked } from './write-batcher.js';
 
 export interface SocketLimits {
   /** Past this many bytes waiting in the socket, the client is closed as a slow consumer. */
@@ -13,31 +16,90 @@ export interface SocketLimits {
  */
 const CLOSE_GRACE_MS = 3000;
 
+// Constant option objects: `ws.send` copies them, so one per kind serves every write.
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
+/**
+ * The parts of `ws` 8's internals the fast path relies on (node_modules/ws/lib/websocket.js and
+ * sender.js, ws 8.x; docs/benchmarks.md "Coupling to ws internals"). `_socket` is the TCP socket
+ * under a server-side WebSocket; the Sender writes a message synchronously to it only while its
+ * `_state` is DEFAULT (0) with an empty `_queue` (otherwise — compressing, reading a Blob — it
+ * queues, and a frame written past it would overtake the queued ones) and `_firstFragment` is true
+ * (no fragmented message is half sent).
+ */
+interface WsInternals {
+  _socket?: Duplex;
+  _extensions?: Record<string, unknown>;
+  _sender?: { _state?: unknown; _queue?: unknown; _firstFragment?: unknown };
+}
+type SenderInternals = { _state: number; _queue: unknown[]; _firstFragment: boolean };
+
+/** The Sender when its fields look as ws 8 has them and permessage-deflate is off; else null. */
+function directSender(ws: WsInternals): SenderInternals | null {
+  const sender = ws._sender;
+  if (ws._extensions === undefined || Object.keys(ws._extensions).length > 0) return null;
+  if (sender === undefined || typeof sender._state !== 'number' || !Array.isArray(sender._queue)) return null;
+  if (typeof sender._firstFragment !== 'boolean') return null;
+  return sender as SenderInternals;
+}
+
+function corkable(socket: Duplex | undefined): socket is Duplex {
+  return socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function';
+}
+
 /**
  * The write side of a client WebSocket, shared by every dialect: bounded outbound buffer (a
  * client that falls behind gets 1013 "slow consumer" instead of growing our memory) and a close
  * that cannot hang. Writes never throw; they return false when the frame was not queued.
+ *
+ * Fast path (issue 7): every write corks the TCP socket for the rest of the event-loop turn
+ * (write-batcher.ts), so a burst to one client is one syscall; `sendFrame` writes a frame built
+ * once per publication (frame.ts) straight to the TCP socket. Both paths write to the same socket
+ * in call order, so frames never reorder between them.
  */
-export class ClientSocket {
+export class ClientSocket implements TurnCorked {
   private closing = false;
+  /** The TCP socket when it can be corked (always, with ws 8 on a real connection); else null. */
+  private readonly tcp: Duplex | null;
+  /** ws's Sender when pre-framed frames may bypass it (ws 8 fields present, no compression). */
+  private readonly sender: SenderInternals | null;
+  /** Corked by us for the current turn (released by write-batcher.ts). */
+  private corked = false;
 
   constructor(
     readonly ws: WebSocket,
     private readonly limits: SocketLimits,
-  ) {}
+  ) {
+    const internals = ws as unknown as WsInternals;
+    this.tcp = corkable(internals._socket) ? internals._socket : null;
+    this.sender = this.tcp === null ? null : directSender(internals);
+  }
 
   get open(): boolean {
     return !this.closing && this.ws.readyState === WebSocket.OPEN;
   }
 
   send(data: string | Buffer, binary = false): boolean {
-    if (!this.open) return false;
-    if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
-      transportCounters.slowConsumers++;
-      this.close(1013, 'slow consumer');
-      return false;
+    if (!this.admit()) return false;
+    this.holdCork();
+    this.ws.send(data, binary ? BINARY : TEXT);
+    return true;
+  }
+
+  /**
+   * Write a complete frame made by frame.ts (the same Buffer for every receiver). Falls back to
+   * `ws.send` of its payload — same bytes on the wire — whenever ws might hold data of its own.
+   */
+  sendFrame(frame: Buffer): boolean {
+    if (!this.admit()) return false;
+    this.holdCork();
+    const sender = this.sender;
+    if (sender !== null && sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
+      this.tcp!.write(frame);
+    } else {
+      this.ws.send(framePayload(frame), isBinaryFrame(frame) ? BINARY : TEXT);
     }
-    this.ws.send(data, { binary });
     return true;
   }
 
@@ -53,5 +115,34 @@ export class ClientSocket {
     const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
     timer.unref();
     this.ws.once('close', () => clearTimeout(timer));
+  }
+
+  /** write-batcher.ts: the turn is over, let everything written in it leave in one writev. */
+  releaseCork(): void {
+    this.corked = false;
+    try {
+      this.tcp!.uncork();
+    } catch {
+      // A destroyed socket has nothing left to flush; the close path reports it.
+    }
+  }
+
+  /** Open and not too far behind; a client past the limit is closed with 1013. */
+  private admit(): boolean {
+    if (!this.open) return false;
+    // bufferedAmount includes the socket's writableLength, so corked bytes count.
+    if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
+      transportCounters.slowConsumers++;
+      this.close(1013, 'slow consumer');
+      return false;
+    }
+    return true;
+  }
+
+  private holdCork(): void {
+    if (this.corked || this.tcp === null) return;
+    this.corked = true;
+    this.tcp.cork();
+    holdForTurn(this);
   }
 }

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import type { Hub } from '../../core/hub.js';
-import { renderOnce } from '../../core/render-cache.js';
+import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { textFrame } from '../../transport/frame.js';
 import { type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
@@ -23,13 +24,18 @@ export const LIVE_RENDER_KEY = 'chat.live';
 /** The cache key of the stored rendering (no `id`): /history and `last_message`. */
 export const STORED_RENDER_KEY = 'chat.stored';
 
-/** The live frame of a publication, encoded once per node however many chat clients receive it. */
+function renderLiveFrame(p: Publication, shared: ChatShared): Buffer {
+  // Every publication of the namespace passes here once: the cheapest place to learn its room.
+  shared.rooms.note(p.channel);
+  return textFrame(renderMessage(p, shared.namespace, true));
+}
+
+/**
+ * The live rendering of a publication as one complete WebSocket frame (transport/frame.ts),
+ * encoded once per node however many chat clients receive it.
+ */
 export function liveFrame(shared: ChatShared, p: Publication): Buffer {
-  return renderOnce(p, LIVE_RENDER_KEY, () => {
-    // Every publication of the namespace passes here once: the cheapest place to learn its room.
-    shared.rooms.note(p.channel);
-    return Buffer.from(renderMessage(p, shared.namespace, true));
-  });
+  return renderOnceWith(p, LIVE_RENDER_KEY, shared, renderLiveFrame);
 }
 
 /** The stored rendering (JSON text without `id`), cached on the publication like the live one. */
@@ -75,7 +81,7 @@ export class ChatSession implements ConnectionSink {
   // ---- ConnectionSink -----------------------------------------------------------------------
 
   deliver(p: Publication): boolean {
-    return this.socket.send(liveFrame(this.shared, p));
+    return this.socket.sendFrame(liveFrame(this.shared, p));
   }
 
   sendRaw(data: string | Buffer, binary: boolean): boolean {

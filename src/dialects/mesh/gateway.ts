@@ -13,8 +13,9 @@ import type { RawData, WebSocket } from 'ws';
 import type { DialectContext } from '../../app/context.js';
 import type { ConnectionSink } from '../../core/connection.js';
 import { renderOnce } from '../../core/render-cache.js';
-import type { JsonValue } from '../../core/types.js';
+import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { encodeFrame } from '../../transport/frame.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { renderRawFrame } from './codec.js';
@@ -22,13 +23,16 @@ import { renderRawFrame } from './codec.js';
 const DEFAULT_CLIENT_TOPIC = 'client';
 const RENDER_KEY = 'mesh.raw';
 
+/** The raw rendering as one complete WebSocket frame (binary publications as binary frames). */
+function renderFrame(p: Publication): Buffer {
+  const raw = renderRawFrame(p);
+  return encodeFrame(raw.data, raw.binary);
+}
+
 /** The sink of every mesh connection: publications and mesh.send data as raw frames (SPEC §7). */
 export function rawSink(socket: ClientSocket): ConnectionSink {
   return {
-    deliver: (p) => {
-      const frame = renderOnce(p, RENDER_KEY, renderRawFrame);
-      return socket.send(frame.data, frame.binary);
-    },
+    deliver: (p) => socket.sendFrame(renderOnce(p, RENDER_KEY, renderFrame)),
     sendRaw: (data, binary) => socket.send(data, binary),
     close: (code, reason) => socket.close(code, reason),
   };

@@ -7,6 +7,7 @@ import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { textFrame } from '../../transport/frame.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, RocketErrorId, rocketError } from './errors.js';
@@ -27,6 +28,8 @@ const MAX_PENDING = 256;
 const OWN_COPY_WAIT_MS = 2000;
 
 const RENDER_KEY = 'rocket';
+/** The rendering as one complete WebSocket frame, written as-is to every receiver. */
+const renderFrame = (p: Publication): Buffer => textFrame(renderPublication(p));
 
 /** The item a trigger puts on the vhost's trigger topic (mesh `queue.pop` → `p.d`). */
 export interface TriggerItem {
@@ -106,7 +109,7 @@ export class RocketSession implements ConnectionSink, Access {
   // ---- ConnectionSink ---------------------------------------------------------------------
 
   deliver(publication: Publication): boolean {
-    const written = this.socket.send(renderOnce(publication, RENDER_KEY, renderPublication));
+    const written = this.socket.sendFrame(renderOnce(publication, RENDER_KEY, renderFrame));
     if (this.ownCopyWaiters.size > 0) this.sawOwnCopy(publication.channel, publication.ord);
     return written;
   }

@@ -6,6 +6,7 @@ import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
+import { textFrame } from '../../transport/frame.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { safeEqual, subscribeAuth } from './auth.js';
 import {
@@ -31,6 +32,8 @@ const MAX_PENDING_REQUESTS = 256;
 
 /** The key under which a publication's site rendering is cached for all its receivers. */
 const RENDER_KEY = 'site';
+/** The rendering as one complete WebSocket frame, written as-is to every receiver. */
+const renderFrame = (p: Publication): Buffer => textFrame(encodeMessage(p));
 
 export interface SessionOptions {
   hub: Hub;
@@ -77,7 +80,7 @@ export class SiteSession implements ConnectionSink {
   // ---- ConnectionSink ----------------------------------------------------------------------
 
   deliver(publication: Publication): boolean {
-    return this.socket.send(renderOnce(publication, RENDER_KEY, encodeMessage));
+    return this.socket.sendFrame(renderOnce(publication, RENDER_KEY, renderFrame));
   }
 
   sendRaw(data: string | Buffer, binary: boolean): boolean {
