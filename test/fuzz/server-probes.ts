@@ -160,3 +160,65 @@ export async function probeEveryDialect(server: FuzzServer, tag: string): Promis
   ]);
   assert.equal((await get(`${server.url}/token?site=${NS}`)).status, 200);
 }
+
+/** Read frames until one satisfies `match` (others are skipped); each wait has a timeout. */
+async function frameMatching(c: RawClient, match: (frame: any) => boolean, what: string): Promise<void> {
+  for (;;) {
+    const f = await c.nextFrame(5000).catch(() => undefined);
+    assert.ok(f, `no ${what}`);
+    if (!f.binary && match(JSON.parse(f.data as string))) return;
+  }
+}
+
+/**
+ * Long-lived connections opened before the fuzz and kept through it: a site subscriber, a rocket
+ * subscriber and a chat client. `check` proves each still gets what is published to it.
+ */
+export class Watchers {
+  private constructor(
+    private readonly site: RawClient,
+    private readonly rocket: RawClient,
+    private readonly chat: RawClient,
+  ) {}
+
+  static async open(server: FuzzServer): Promise<Watchers> {
+    const site = await RawClient.connect(server.wsUrl(`/ws?site=${NS}`));
+    const t = await token(server);
+    site.send({
+      request: 'subscribe',
+      body: { channel: 'watch', token: t, auth: hmac(SITE_SECRET, `watch${t}`) },
+    });
+    assert.equal((await site.next()).response, 'ok');
+    const rocket = await RawClient.connect(server.wsUrl(ROCKET_PATH));
+    rocket.send({ authenticate: ROCKET_USER });
+    rocket.send({ subscribe: { channel: 'watch' } });
+    assert.deepEqual(
+      [await rocket.next(), await rocket.next()],
+      [{ authenticated: ROCKET_USER.user }, { subscribed: 'watch' }],
+    );
+    const chat = await RawClient.connect(server.wsUrl('/ws?username=watcher'));
+    return new Watchers(site, rocket, chat);
+  }
+
+  async check(server: FuzzServer, tag: string): Promise<void> {
+    await sitePost(server, 'watch', { tag });
+    await frameMatching(
+      this.site,
+      (m) => m.message === 'watch' && m.body?.tag === tag,
+      `site watcher frame ${tag}`,
+    );
+    await frameMatching(
+      this.rocket,
+      (m) => m.channel === 'watch' && m.data?.tag === tag,
+      `rocket watcher frame ${tag}`,
+    );
+    const speaker = await RawClient.connect(server.wsUrl('/ws?username=speaker'));
+    speaker.send({ room: 'watch', text: `watch ${tag}` });
+    await frameMatching(this.chat, (m) => m.text === `watch ${tag}`, `chat watcher frame ${tag}`);
+    await speaker.close();
+  }
+
+  close(): Promise<unknown> {
+    return Promise.all([this.site.close(), this.rocket.close(), this.chat.close()]);
+  }
+}

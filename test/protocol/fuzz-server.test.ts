@@ -20,6 +20,7 @@ import {
   probeEveryDialect,
   ROCKET_PATH,
   ROCKET_USER,
+  Watchers,
 } from '../fuzz/server-probes.js';
 import { assertSiteError, siteTemplates } from '../fuzz/site.js';
 import { startTestServer } from '../helpers/server.js';
@@ -115,13 +116,21 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
   let server: FuzzServer;
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
+  let watchers: Watchers;
+  /** Fresh clients of every dialect get correct answers, and the connections open since the start still work. */
+  const afterBatch = async (tag: string) => {
+    await probeEveryDialect(server, tag);
+    await watchers.check(server, tag);
+  };
 
   before(async () => {
     process.on('unhandledRejection', onRejection);
     server = await startTestServer(FUZZ_CONFIG);
-    await probeEveryDialect(server, 'start');
+    watchers = await Watchers.open(server);
+    await afterBatch('start');
   });
   after(async () => {
+    await watchers.close();
     await server.close();
     process.off('unhandledRejection', onRejection);
     assert.deepEqual(rejections, [], 'no unhandled rejection while fuzzing');
@@ -142,7 +151,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
         return true;
       },
     );
-    await probeEveryDialect(server, 'after-site');
+    await afterBatch('after-site');
   });
 
   it(`rocket vhost: ${FRAMES} frames from an authenticated writer, each answered in the rocket shape`, async () => {
@@ -168,7 +177,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
         return true;
       }
     });
-    await probeEveryDialect(server, 'after-rocket');
+    await afterBatch('after-rocket');
   });
 
   it(`mesh /ws/v1: ${FRAMES} requests, each answered with an envelope carrying its readable i`, async () => {
@@ -199,7 +208,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
         }
       },
     );
-    await probeEveryDialect(server, 'after-mesh');
+    await afterBatch('after-mesh');
   });
 
   it(`chat /ws?username=: ${FRAMES} frames, each answered with messages, a pong or a 1007 close`, async () => {
@@ -236,7 +245,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
         }
       },
     );
-    await probeEveryDialect(server, 'after-chat');
+    await afterBatch('after-chat');
   });
 
   it(`gateway /client: ${FRAMES} frames, each delivered to the backend as one item, in order`, async () => {
@@ -267,7 +276,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
       await client.close();
       await backend.close();
     }
-    await probeEveryDialect(server, 'after-gateway');
+    await afterBatch('after-gateway');
   });
 
   // Found by this fuzz, reported, not fixed yet (docs/security.md "Fuzzing"): V8's JSON.stringify
@@ -294,7 +303,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
     } finally {
       await Promise.all([site.close(), rocket.close(), backend.close()]);
     }
-    await probeEveryDialect(server, 'after-deep');
+    await afterBatch('after-deep');
   });
 
   it('HTTP /v1/mesh/* and /post: generated bodies get JSON answers, the server keeps serving', async () => {
@@ -318,6 +327,6 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
       if (path === '/post') assert.ok(res.status !== 200 || json !== null, text);
       else if (res.status === 200) assert.ok(json.E === null || typeof json.E.c === 'number', text);
     }
-    await probeEveryDialect(server, 'after-http');
+    await afterBatch('after-http');
   });
 });
