@@ -11,13 +11,11 @@ import {
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
 import {
+  answerInspect,
   type ClusterInspection,
-  type ConnectionView,
   gatherCluster,
+  type InspectResult,
   type InspectWhat,
-  inspectLocal,
-  isInspectWhat,
-  type NodeStats,
 } from './inspect.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall } from './remote-call.js';
@@ -321,9 +319,10 @@ export class Hub {
    * Ask every node of the cluster for its figures or its connection list (src/core/inspect.ts):
    * per-node answers plus the nodes that did not answer within the engine's control timeout.
    */
-  inspectCluster(what: 'stats', namespace?: string): Promise<ClusterInspection<NodeStats>>;
-  inspectCluster(what: 'connections', namespace?: string): Promise<ClusterInspection<ConnectionView[]>>;
-  inspectCluster(what: InspectWhat, namespace?: string): Promise<ClusterInspection<unknown>> {
+  inspectCluster<W extends InspectWhat>(
+    what: W,
+    namespace?: string,
+  ): Promise<ClusterInspection<InspectResult<W>>> {
     return gatherCluster(this, what, namespace);
   }
 
@@ -336,15 +335,7 @@ export class Hub {
   }
 
   private async handleControl(message: ControlMessage): Promise<ControlReply> {
-    if (message.type === 'inspect') {
-      if (!isInspectWhat(message.what))
-        return {
-          ok: false,
-          error: `cannot inspect "${String(message.what)}"`,
-          code: HubErrorCode.invalidCall,
-        };
-      return { ok: true, result: inspectLocal(this, message.what, message.namespace) };
-    }
+    if (message.type === 'inspect') return answerInspect(this, message.what, message.namespace);
     const conn = this.connections.get(message.client);
     const foreign = message.namespace !== undefined && conn?.namespace !== message.namespace;
     if (!conn || conn.closed || foreign) {

@@ -8,8 +8,9 @@
  * Shapes use the snake_case keys of /stats and the admin API, so a node's answer can be put in a
  * response as it is.
  */
-import type { ControlMessage, Engine } from '../engines/engine.js';
+import type { ControlMessage, ControlReply, Engine } from '../engines/engine.js';
 import type { Connection } from './connection.js';
+import { HubErrorCode } from './errors.js';
 import type { HubCounters } from './hub.js';
 import type { JsonValue } from './types.js';
 
@@ -113,6 +114,15 @@ export function inspectLocal(src: InspectSource, what: InspectWhat, namespace?: 
   return what === 'stats' ? localStats(src, namespace) : localConnectionViews(src, namespace);
 }
 
+/** The control reply to `inspect`; `what` comes off the wire, so it is checked. */
+export function answerInspect(src: InspectSource, what: unknown, namespace?: string): ControlReply {
+  if (!isInspectWhat(what))
+    return { ok: false, error: `cannot inspect "${String(what)}"`, code: HubErrorCode.invalidCall };
+  return { ok: true, result: inspectLocal(src, what, namespace) };
+}
+
+export type InspectResult<W extends InspectWhat> = W extends 'stats' ? NodeStats : ConnectionView[];
+
 export interface ClusterInspection<T> {
   /** One answer per node that answered, ordered by node id (this node is always there). */
   answers: { node: number; result: T }[];
@@ -130,8 +140,8 @@ export async function gatherCluster<W extends InspectWhat>(
   src: InspectSource,
   what: W,
   namespace?: string,
-): Promise<ClusterInspection<W extends 'stats' ? NodeStats : ConnectionView[]>> {
-  type T = W extends 'stats' ? NodeStats : ConnectionView[];
+): Promise<ClusterInspection<InspectResult<W>>> {
+  type T = InspectResult<W>;
   let nodes: number[];
   let error: string | undefined;
   try {

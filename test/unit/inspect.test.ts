@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { Connection } from '../../src/core/connection.js';
 import type { HubCounters } from '../../src/core/hub.js';
 import {
+  answerInspect,
   type ConnectionView,
   gatherCluster,
   type InspectSource,
@@ -99,6 +100,12 @@ describe('inspect: one node', () => {
         remote_address: '10.0.0.1',
       },
     );
+  });
+
+  it('refuses to inspect anything but stats and connections (the wire is not trusted)', () => {
+    const reply = answerInspect(source(4, conns), 'secrets');
+    assert.deepEqual(reply, { ok: false, error: 'cannot inspect "secrets"', code: 'invalid_call' });
+    assert.equal(answerInspect(source(4, conns), 'connections', 'other').ok, true);
   });
 
   it('asks no other node when the engine lists only this one', async () => {
