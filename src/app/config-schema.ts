@@ -2,6 +2,7 @@
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
 
 export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -150,6 +151,11 @@ export const configSchema = z
       max_connections_per_ip: positiveInt().default(1000),
       max_messages_per_second: positiveInt().default(100),
       max_messages_burst: positiveInt().default(200),
+      max_json_depth: int(
+        1,
+        MAX_JSON_DEPTH_CEILING,
+        `an integer from 1 to ${MAX_JSON_DEPTH_CEILING}`,
+      ).default(MAX_JSON_DEPTH),
     }),
     log: section({
       level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),

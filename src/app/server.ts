@@ -29,6 +29,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   const engine = options.engine ?? (await createEngine(config, logger));
   const hub = new Hub(engine, namespaceSettings(config), logger);
+  hub.maxJsonDepth = config.limits.max_json_depth;
   await hub.start();
   const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
   const dialects = DIALECTS.map((make) => make(ctx));

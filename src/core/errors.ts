@@ -11,6 +11,8 @@ export const HubErrorCode = {
   unknownClient: 'unknown_client',
   invalidCall: 'invalid_call',
   engineUnavailable: 'engine_unavailable',
+  /** publish: the data is nested deeper than limits.max_json_depth (it could never be rendered). */
+  invalidData: 'invalid_data',
 } as const;
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
 

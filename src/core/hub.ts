@@ -17,6 +17,7 @@ import {
   type InspectResult,
   type InspectWhat,
 } from './inspect.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
@@ -214,6 +215,14 @@ export class Hub {
 
   // ---- publications ------------------------------------------------------------------------
 
+  /**
+   * The deepest `data` publish accepts (limits.max_json_depth, set by the server). The dialects
+   * refuse deeper values where they enter; this is the last guard before the engine stores data
+   * that no renderer could encode (core/json-depth.ts).
+   */
+  maxJsonDepth = MAX_JSON_DEPTH;
+
+  /** Throws HubError `invalid_data` for data nested deeper than `maxJsonDepth`. */
   async publish(
     namespace: string,
     channel: string,
@@ -221,6 +230,12 @@ export class Hub {
     options: { count?: boolean } = {},
   ): Promise<PublishResult> {
     const ns = this.requireNamespace(namespace);
+    if (jsonDepthExceeds(input.data, this.maxJsonDepth)) {
+      throw new HubError(
+        HubErrorCode.invalidData,
+        `data is nested too deeply (max ${this.maxJsonDepth} levels)`,
+      );
+    }
     const result = await this.engine.publish(namespace, channel, input, {
       historySize: ns.historySize,
       count: options.count,

@@ -24,6 +24,7 @@ const CONN = `^/admin/api/connections/${SEG}`;
 export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
   const { hub, config } = ctx;
   const bodyLimit = config.limits.max_http_body_bytes;
+  const depthLimit = config.limits.max_json_depth;
 
   /** The namespace a request may act on: 403 outside a manager's own, 404 when unknown. */
   const namespaceFor = (principal: Principal, ns: string): string => {
@@ -139,7 +140,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       new RegExp(`${NS}/channels/${SEG}/publish$`),
       async ({ principal, params, req }) => {
         const ns = namespaceFor(principal, params[0]!);
-        const body = await readObject(req, bodyLimit);
+        const body = await readObject(req, bodyLimit, depthLimit);
         if (!('data' in body) || body.data === undefined) throw new ApiError(400, 'data is required');
         if (body.event !== undefined && typeof body.event !== 'string') {
           throw new ApiError(400, 'event must be a string');
@@ -193,7 +194,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     apiRoute(ctx, 'POST', new RegExp(`${CONN}/send$`), async ({ principal, params, req }) => {
       const id = params[0]!;
       connectionFor(principal, id, true);
-      const body = await readObject(req, bodyLimit);
+      const body = await readObject(req, bodyLimit, depthLimit);
       if (body.data === undefined) throw new ApiError(400, 'data is required');
       const binary = body.binary === true;
       if (binary && typeof body.data !== 'string')
@@ -209,7 +210,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       async ({ principal, params, req }) => {
         const [id, fn] = params as [string, string];
         connectionFor(principal, id, true);
-        const body = await readObject(req, bodyLimit);
+        const body = await readObject(req, bodyLimit, depthLimit);
         const channels = body.channels;
         if (
           !Array.isArray(channels) ||
@@ -225,7 +226,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     apiRoute(ctx, 'POST', new RegExp(`${CONN}/disconnect$`), async ({ principal, params, req }) => {
       const id = params[0]!;
       connectionFor(principal, id, true);
-      const body = await readObject(req, bodyLimit);
+      const body = await readObject(req, bodyLimit, depthLimit);
       const code = body.code ?? 1000;
       // Only codes a server may put in a close frame: 1000 or the application range.
       if (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999) || code === 1008)) {

@@ -2,6 +2,7 @@
 // failure answered as `{"error": "..."}` and a status that says whose fault it was.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth.js';
 import type { Publication } from '../core/types.js';
 import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
 import type { HttpMethod, HttpRoute } from '../transport/routes.js';
@@ -67,8 +68,15 @@ function decodeParam(raw: string): string {
   }
 }
 
-/** A JSON object body; an empty body reads as `{}` (e.g. a bare POST .../disconnect). */
-export async function readObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+/**
+ * A JSON object body; an empty body reads as `{}` (e.g. a bare POST .../disconnect). 400 when
+ * nested deeper than `maxDepth` levels (limits.max_json_depth: see core/json-depth.ts).
+ */
+export async function readObject(
+  req: IncomingMessage,
+  limit: number,
+  maxDepth: number = MAX_JSON_DEPTH,
+): Promise<Record<string, unknown>> {
   let raw: Buffer;
   try {
     raw = await readBody(req, limit);
@@ -86,6 +94,7 @@ export async function readObject(req: IncomingMessage, limit: number): Promise<R
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ApiError(400, 'request body must be a JSON object');
   }
+  if (jsonDepthExceeds(value, maxDepth)) throw new ApiError(400, tooDeepMessage('request body', maxDepth));
   return value as Record<string, unknown>;
 }
 

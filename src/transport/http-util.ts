@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth.js';
 
 export function sendJson(
   res: ServerResponse,
@@ -50,8 +51,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false; status: number; message: string };
 
-/** Read and parse a JSON body, turning every failure into a status and a readable message. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<JsonBody> {
+/**
+ * Read and parse a JSON body, turning every failure into a status and a readable message: 413 over
+ * `limit` bytes, 400 when unreadable, not JSON, or nested deeper than `maxDepth` levels
+ * (limits.max_json_depth: see core/json-depth.ts).
+ */
+export async function readJson(
+  req: IncomingMessage,
+  limit: number,
+  maxDepth: number = MAX_JSON_DEPTH,
+): Promise<JsonBody> {
   let raw: Buffer;
   try {
     raw = await readBody(req, limit);
@@ -59,11 +68,16 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<Jso
     if (err instanceof BodyTooLarge) return { ok: false, status: 413, message: err.message };
     return { ok: false, status: 400, message: 'could not read request body' };
   }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+    value = JSON.parse(raw.toString('utf8'));
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid JSON' };
   }
+  if (jsonDepthExceeds(value, maxDepth)) {
+    return { ok: false, status: 400, message: tooDeepMessage('request body', maxDepth) };
+  }
+  return { ok: true, value };
 }
 
 /** `Authorization: Bearer X` → X. */

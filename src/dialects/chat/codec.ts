@@ -1,6 +1,7 @@
 // The chat wire format (seed 003 "nane", SPEC §6), with no I/O: client frames in, typed actions
 // out; publications rendered to exactly nane's message shape. Every length limit counts runes
 // (Unicode code points), as the Go original did with []rune, never UTF-16 units or bytes.
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { Publication } from '../../core/types.js';
 
 /**
@@ -14,6 +15,8 @@ export const ChatErrorCode = {
   notAnObject: 'not_an_object',
   /** Close 1007: `room`, `text` or `id` is not a string, or `ping` not a boolean. */
   badField: 'bad_field',
+  /** Close 1007: the frame is nested deeper than limits.max_json_depth (64 by default). */
+  tooDeep: 'too_deep',
   /** Upgrade refused with 401: neither `username` nor `name` is given (or both are blank). */
   usernameRequired: 'username_required',
   /** Upgrade refused with 400: the username is longer than max_username_length runes. */
@@ -32,6 +35,8 @@ export interface ChatLimits {
   maxMessageLength: number;
   maxRoomTitleLength: number;
   maxUsernameLength: number;
+  /** limits.max_json_depth (not a rune limit): deeper frames close with 1007. Default 64. */
+  maxJsonDepth?: number;
 }
 
 /** What one client frame asks for. */
@@ -94,7 +99,8 @@ const invalid = (code: ChatErrorCode, reason: string): ClientFrame => ({ kind: '
  * - otherwise `room` and `text` are trimmed and cut to their limits; absent or null counts as
  *   empty, and an empty room or text drops the frame silently; `id` is kept when it is a string.
  * - unknown keys are ignored; anything else (not JSON, not an object, a field of the wrong type)
- *   is invalid, and the session closes with 1007 and the reason.
+ *   is invalid, and the session closes with 1007 and the reason; so is a frame nested deeper
+ *   than `limits.maxJsonDepth`, whatever key holds the deep value.
  */
 export function parseClientFrame(raw: string, limits: ChatLimits): ClientFrame {
   let value: unknown;
@@ -106,6 +112,9 @@ export function parseClientFrame(raw: string, limits: ChatLimits): ClientFrame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid(ChatErrorCode.notAnObject, 'expected a JSON object');
   }
+  const maxDepth = limits.maxJsonDepth ?? MAX_JSON_DEPTH;
+  if (jsonDepthExceeds(value, maxDepth))
+    return invalid(ChatErrorCode.tooDeep, tooDeepMessage('message', maxDepth));
   const frame = value as Record<string, unknown>;
   const ping = frame.ping;
   if (ping !== undefined && ping !== null && typeof ping !== 'boolean') {

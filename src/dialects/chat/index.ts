@@ -31,6 +31,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
       maxMessageLength: chat.max_message_length,
       maxRoomTitleLength: chat.max_room_title_length,
       maxUsernameLength: chat.max_username_length,
+      maxJsonDepth: config.limits.max_json_depth,
     },
     rooms,
     maxOutboundBytes: config.limits.max_outbound_bytes,

@@ -85,7 +85,7 @@ class BackendSession {
       this.socket.send('pong');
       return;
     }
-    const decoded = decodeRequest(text);
+    const decoded = this.decode(text);
     if (++this.pending === PENDING_HIGH) this.ws.pause();
     this.chain = this.chain
       .then(() => this.answer(decoded))
@@ -95,14 +95,34 @@ class BackendSession {
       });
   }
 
+  /**
+   * decodeRequest never throws by contract; should a bug make it throw anyway, the exception must
+   * not escape the socket's message handler (an uncaught exception shuts the process down): the
+   * backend gets a 101 instead, without an id since none could be read.
+   */
+  private decode(text: string): DecodedRequest {
+    try {
+      return decodeRequest(text, this.ctx.config.limits.max_json_depth);
+    } catch (err) {
+      this.ctx.logger.error({ err, client: this.conn.id }, 'mesh request could not be decoded');
+      const error = new MeshError(
+        MeshErrorCode.invalidParams,
+        `request could not be decoded: ${message(err)}`,
+      );
+      return { ok: false, id: null, error };
+    }
+  }
+
   private async answer(decoded: DecodedRequest): Promise<void> {
     if (!decoded.ok) return this.reply(errorEnvelope(decoded.error, decoded.id));
+    // Encoded inside the try: a result that cannot be encoded is answered as the method's failure.
+    let text: string;
     try {
-      const result = await this.run(decoded.call);
-      this.reply(resultEnvelope(result, decoded.id));
+      text = JSON.stringify(resultEnvelope(await this.run(decoded.call), decoded.id));
     } catch (err) {
-      this.reply(errorEnvelope(this.asMeshError(err, decoded.call), decoded.id));
+      text = JSON.stringify(errorEnvelope(this.asMeshError(err, decoded.call), decoded.id));
     }
+    this.socket.send(text);
   }
 
   private reply(envelope: object & { i?: RequestId }): void {

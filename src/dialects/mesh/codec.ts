@@ -7,6 +7,7 @@
  *           over HTTP the same without `i`; over WebSocket `i` is null when the request had none.
  * Events    `{"e": NAME, "p": {...}, "id": null}`.
  */
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication, QueueItem } from '../../core/types.js';
 import { MeshError, MeshErrorCode } from './errors.js';
 
@@ -63,8 +64,12 @@ function isObject(v: unknown): v is Params {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Decode one WebSocket text frame. Never throws: every failure is a 101 with whatever id was readable. */
-export function decodeRequest(text: string): DecodedRequest {
+/**
+ * Decode one WebSocket text frame. Never throws: every failure is a 101 with whatever id was
+ * readable. A request nested deeper than `maxDepth` (limits.max_json_depth) is refused before
+ * its method is read.
+ */
+export function decodeRequest(text: string, maxDepth: number = MAX_JSON_DEPTH): DecodedRequest {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -76,7 +81,11 @@ export function decodeRequest(text: string): DecodedRequest {
   const rawId = value.i !== undefined ? value.i : value.id;
   let id: RequestId = null;
   if (typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId))) id = rawId;
-  else if (rawId !== undefined && rawId !== null) {
+  // Checked once the id is known so the refusal carries it (a deep `i` is not an id: null).
+  if (jsonDepthExceeds(value, maxDepth)) {
+    return { ok: false, id, error: invalid(tooDeepMessage('request', maxDepth)) };
+  }
+  if (id === null && rawId !== undefined && rawId !== null) {
     return { ok: false, id: null, error: invalid('"i" must be a number or a string') };
   }
   try {

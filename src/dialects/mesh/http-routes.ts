@@ -28,7 +28,8 @@ function route<C>(
     handle: async (req, res, url) => {
       const auth = authorizeBackend(ctx.config, req, url);
       if (!auth.ok) return sendJson(res, auth.status, auth.body);
-      const body = await readJson(req, ctx.config.limits.max_http_body_bytes);
+      const { limits } = ctx.config;
+      const body = await readJson(req, limits.max_http_body_bytes, limits.max_json_depth);
       if (!body.ok) {
         const status = body.status === 413 ? 413 : 200;
         return sendJson(res, status, errorEnvelope(new MeshError(MeshErrorCode.invalidParams, body.message)));

@@ -3,6 +3,7 @@
 // seed's shapes. Every check that needs no server state lives here, in the documented order
 // (docs/protocol/rocket.md "Check order"); the session adds only the state-dependent ones
 // (USER_NOT_FOUND, INVALID_CREDENTIALS, CHANNEL_NOT_FOUND, ASSIGNATION_FAILED).
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { type RocketError, RocketErrorId, rocketError } from './errors.js';
 import { isValidUserName, Permission } from './permissions.js';
@@ -56,13 +57,19 @@ const ok = (command: RocketCommand): DecodeResult => ({ ok: true, command });
 const EVENTS = new Set<string>(Object.values(RocketEvent));
 const NAME_RULE = '1-255 characters, no control characters';
 
-/** Decode one frame's text. Never throws. */
-export function decodeFrame(text: string, access: Access): DecodeResult {
+/**
+ * Decode one frame's text. Never throws. A message nested deeper than `maxDepth`
+ * (limits.max_json_depth) is INVALID_PAYLOAD before any other check.
+ */
+export function decodeFrame(text: string, access: Access, maxDepth: number = MAX_JSON_DEPTH): DecodeResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return fail(RocketErrorId.invalidPayload, 'message is not valid JSON');
+  }
+  if (jsonDepthExceeds(parsed, maxDepth)) {
+    return fail(RocketErrorId.invalidPayload, tooDeepMessage('message', maxDepth));
   }
   if (!isObject(parsed)) {
     return fail(

@@ -30,6 +30,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           },
           remoteAddress: req.socket.remoteAddress,
           logger: ctx.logger,
+          maxJsonDepth: ctx.config.limits.max_json_depth,
         });
       },
     });

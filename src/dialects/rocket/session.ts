@@ -51,6 +51,8 @@ export interface RocketSessionOptions {
   rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
   logger: Logger;
+  /** limits.max_json_depth: deeper messages are refused (default 64). */
+  maxJsonDepth?: number;
 }
 
 interface OwnCopyWaiter {
@@ -158,7 +160,7 @@ export class RocketSession implements ConnectionSink, Access {
     if (this.conn.closed || this.ending) return;
     // Binary frames are read as UTF-8 text: a JSON message sent as binary works, garbage is
     // INVALID_PAYLOAD like any other unreadable message.
-    const decoded = decodeFrame(rawText(data), this);
+    const decoded = decodeFrame(rawText(data), this, this.opts.maxJsonDepth);
     if (!decoded.ok) {
       this.socket.send(encodeError(decoded.error));
       return;

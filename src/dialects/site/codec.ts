@@ -1,5 +1,6 @@
 // The site wire format (seed 000, SPEC §3), with no I/O: text frames in, typed requests or typed
 // errors out; responses and channel messages encoded to exactly the seed's envelope.
+import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 
 /** Every error a site client can be answered with. The wire carries only the message string. */
@@ -7,6 +8,7 @@ export const SiteErrorCode = {
   invalidJson: 'invalid_json',
   notAnObject: 'not_an_object',
   badReqId: 'bad_req_id',
+  tooDeep: 'too_deep',
   missingRequest: 'missing_request',
   unknownRequest: 'unknown_request',
   badBody: 'bad_body',
@@ -76,13 +78,20 @@ export const BINARY_FRAME_ERROR = new SiteError(
  * Decode one text frame. Rules for `req_id`: absent or null → the response has no `req_id`; a
  * string → echoed as given; any other JSON value → error "req_id must be a string", echoing the
  * value as given so the client can still match it.
+ *
+ * A request nested deeper than `maxDepth` (limits.max_json_depth) is refused before anything
+ * else, echoing `req_id` only when it is a string: any other req_id may be the deep value itself.
  */
-export function decodeRequest(text: string): DecodeResult {
+export function decodeRequest(text: string, maxDepth: number = MAX_JSON_DEPTH): DecodeResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return fail(SiteErrorCode.invalidJson, 'request is not valid JSON');
+  }
+  if (jsonDepthExceeds(parsed, maxDepth)) {
+    const reqId = isObject(parsed) && typeof parsed.req_id === 'string' ? parsed.req_id : undefined;
+    return fail(SiteErrorCode.tooDeep, tooDeepMessage('request', maxDepth), reqId);
   }
   if (!isObject(parsed)) return fail(SiteErrorCode.notAnObject, 'request must be a JSON object');
   const rawReqId = has(parsed, 'req_id') ? parsed.req_id : null;

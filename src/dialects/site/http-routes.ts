@@ -48,7 +48,7 @@ async function post(
   if (!found.ok) return fail(res, found.status, found.message);
   const { site } = found;
   if (site.postSecret === undefined) return fail(res, 403, `posting is not enabled for site ${site.name}`);
-  const read = await readJson(req, ctx.config.limits.max_http_body_bytes);
+  const read = await readJson(req, ctx.config.limits.max_http_body_bytes, ctx.config.limits.max_json_depth);
   if (!read.ok) return fail(res, read.status, read.message);
   const body = read.value;
   if (!isObject(body))

@@ -40,6 +40,7 @@ export function siteDialect(ctx: DialectContext): Dialect {
         },
         remoteAddress: req.socket.remoteAddress,
         logger: ctx.logger,
+        maxJsonDepth: ctx.config.limits.max_json_depth,
       });
     },
   };

@@ -44,6 +44,8 @@ export interface SessionOptions {
   rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
   logger: Logger;
+  /** limits.max_json_depth: deeper requests are refused (default 64). */
+  maxJsonDepth?: number;
 }
 
 /** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
@@ -54,6 +56,7 @@ export class SiteSession implements ConnectionSink {
   private readonly site: Site & { secret: string };
   private readonly log: Logger;
   private readonly bucket: TokenBucket;
+  private readonly maxJsonDepth: number | undefined;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
 
@@ -61,6 +64,7 @@ export class SiteSession implements ConnectionSink {
     this.hub = options.hub;
     this.site = options.site;
     this.log = options.logger;
+    this.maxJsonDepth = options.maxJsonDepth;
     this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
     this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
     this.conn = this.hub.register({
@@ -116,7 +120,7 @@ export class SiteSession implements ConnectionSink {
 
   /** Answer a frame with an error without handling it, echoing its req_id when it has one. */
   private refuse(data: RawData, isBinary: boolean, code: SiteErrorCode, message: string): void {
-    const decoded = isBinary ? undefined : decodeRequest(rawText(data));
+    const decoded = isBinary ? undefined : decodeRequest(rawText(data), this.maxJsonDepth);
     const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
     this.socket.send(encodeError(new SiteError(code, message, reqId)));
   }
@@ -127,7 +131,7 @@ export class SiteSession implements ConnectionSink {
       this.socket.send(encodeError(BINARY_FRAME_ERROR));
       return;
     }
-    const decoded = decodeRequest(rawText(data));
+    const decoded = decodeRequest(rawText(data), this.maxJsonDepth);
     if (!decoded.ok) {
       this.socket.send(encodeError(decoded.error));
       return;
