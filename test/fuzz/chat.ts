@@ -2,6 +2,7 @@
 // limits, silently ignored, or a close-1007 verdict whose reason fits a close frame (123 bytes).
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 import {
   ChatErrorCode,
   type ChatLimits,
@@ -10,9 +11,9 @@ import {
   parseClientFrame,
   runeLength,
 } from '../../src/dialects/chat/codec.js';
-import { deepDataText, type Frame, hostileFrame, utf8Bytes } from './arbitraries.js';
+import { deeplyMutated, type Frame, hostileFrame, utf8Bytes } from './arbitraries.js';
 import { property, show } from './property.js';
-import { renderEverywhere } from './render-everywhere.js';
+import { guardedRender, nestedData } from './render-everywhere.js';
 
 export const CHAT_LIMITS: ChatLimits = {
   maxMessageLength: 2000,
@@ -71,14 +72,28 @@ export const chatProperties = [
       }
     },
   }),
+  property<Frame>({
+    dialect: 'chat',
+    name: 'frames nested 4,000-30,000 deep close with 1007 "nested too deeply"',
+    weight: 0.3,
+    arbitrary: deeplyMutated(chatTemplates).map((text): Frame => ({ binary: false, text })),
+    check(f) {
+      assert.deepEqual(chatVerdict(f), {
+        kind: 'invalid',
+        code: ChatErrorCode.tooDeep,
+        reason: `message is nested too deeply (max ${MAX_JSON_DEPTH} levels)`,
+      });
+    },
+  }),
   property({
     dialect: 'chat',
-    name: 'a publication of another dialect nested 4,000-30,000 deep renders as chat text',
+    name: `publications of other dialects: the hub refuses data deeper than ${MAX_JSON_DEPTH} levels, anything shallower renders as chat text`,
     weight: 0.2,
-    knownBug:
-      'publicationText (and every other renderer) uses JSON.stringify, which overflows the stack on deeply nested data',
-    arbitrary: deepDataText,
-    check: (text) => renderEverywhere(JSON.parse(text)),
+    arbitrary: nestedData,
+    check({ text, depth }) {
+      const data = JSON.parse(text);
+      guardedRender(data, depth, () => data);
+    },
   }),
   property({
     dialect: 'chat',

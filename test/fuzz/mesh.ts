@@ -2,6 +2,7 @@
 // error 101 carrying the request's `i` when it was readable, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 import { decodeRequest, errorEnvelope, MeshMethod } from '../../src/dialects/mesh/codec.js';
 import { anyJson, deeplyMutated, type Frame, hostileFrame, lenientText } from './arbitraries.js';
 import { property, show } from './property.js';
@@ -90,15 +91,15 @@ export const meshProperties = [
   }),
   property<Frame>({
     dialect: 'mesh',
-    name: 'values nested 4,000-30,000 deep are refused with 101, or accepted data renders in every dialect',
+    name: 'values nested 4,000-30,000 deep are refused with 101 "nested too deeply"',
     weight: 0.3,
-    knownBug:
-      'decodeRequest throws RangeError for mesh.send with deeply nested "d" (JSON.stringify in parseSendParams), and renderers overflow on deep mesh.publish data',
     arbitrary: deeplyMutated(meshTemplates).map((text): Frame => ({ binary: false, text })),
     check(f) {
       checkMeshFrame(f);
       const decoded = decodeRequest(lenientText(f));
       if (decoded.ok && decoded.call.method === MeshMethod.publish) renderEverywhere(decoded.call.data);
+      assert.ok(!decoded.ok, 'a deep request is refused');
+      assert.equal(decoded.error.message, `request is nested too deeply (max ${MAX_JSON_DEPTH} levels)`);
     },
   }),
   property({

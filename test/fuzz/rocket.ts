@@ -2,6 +2,7 @@
 // a typed command or `{"err": ID}` with ID from the rocket error list, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 import type { Publication } from '../../src/core/types.js';
 import { type Access, decodeFrame, renderPublication } from '../../src/dialects/rocket/codec.js';
 import { encodeError, RocketErrorId } from '../../src/dialects/rocket/errors.js';
@@ -104,10 +105,8 @@ export const rocketProperties = [
   }),
   property({
     dialect: 'rocket',
-    name: 'values nested 4,000-30,000 deep are refused, or accepted data renders in every dialect',
+    name: 'values nested 4,000-30,000 deep are refused with INVALID_PAYLOAD "nested too deeply"',
     weight: 0.3,
-    knownBug:
-      'broadcast/trigger accept data of any depth, and every renderer uses JSON.stringify, which overflows the stack past ~4,000 levels',
     arbitrary: fc.record({
       frame: deeplyMutated(rocketTemplates).map((text): Frame => ({ binary: false, text })),
       permissions: accessArb,
@@ -116,6 +115,11 @@ export const rocketProperties = [
       checkRocketFrame(value);
       const decoded = decodeFrame(lenientText(value.frame), access(value.permissions));
       if (decoded.ok && 'data' in decoded.command) renderEverywhere(decoded.command.data);
+      assert.ok(!decoded.ok, 'a deep message is refused');
+      assert.deepEqual(decoded.error, {
+        err: RocketErrorId.invalidPayload,
+        additional_info: `message is nested too deeply (max ${MAX_JSON_DEPTH} levels)`,
+      });
     },
   }),
   property({

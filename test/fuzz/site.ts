@@ -2,6 +2,7 @@
 // error response `{"response":"error","req_id"?,"body":"..."}`, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 import type { JsonValue, Publication } from '../../src/core/types.js';
 import {
   BINARY_FRAME_ERROR,
@@ -11,16 +12,9 @@ import {
   encodeMessage,
   encodeOk,
 } from '../../src/dialects/site/codec.js';
-import {
-  anyJson,
-  deepDataText,
-  deeplyMutated,
-  type Frame,
-  hostileFrame,
-  nastyString,
-} from './arbitraries.js';
+import { anyJson, deeplyMutated, type Frame, hostileFrame, nastyString } from './arbitraries.js';
 import { property, show } from './property.js';
-import { renderEverywhere } from './render-everywhere.js';
+import { guardedRender, nestedData } from './render-everywhere.js';
 
 const nonEmpty = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 });
 const reqIdArb = fc.option(fc.string({ unit: 'binary', maxLength: 20 }), { nil: undefined });
@@ -120,18 +114,23 @@ export const siteProperties = [
     dialect: 'site',
     name: 'values nested 4,000-30,000 deep (req_id, body fields) get an error response',
     weight: 0.3,
-    knownBug:
-      'encodeError echoes a non-string req_id with JSON.stringify, which overflows the stack on a deeply nested one',
     arbitrary: deeplyMutated(siteTemplates).map((text): Frame => ({ binary: false, text })),
-    check: checkSiteFrame,
+    check(f) {
+      checkSiteFrame(f);
+      const decoded = decodeFrame(f);
+      assert.ok(!decoded.ok, 'a deep request is refused');
+      assert.equal(decoded.error.message, `request is nested too deeply (max ${MAX_JSON_DEPTH} levels)`);
+    },
   }),
   property({
     dialect: 'site',
-    name: 'a /post message nested 4,000-30,000 deep renders in every dialect (or /post refuses it)',
+    name: `a /post body deeper than ${MAX_JSON_DEPTH} levels is refused; any message shallower renders in every dialect`,
     weight: 0.2,
-    knownBug: 'every renderer uses JSON.stringify, which overflows the stack on deeply nested data',
-    arbitrary: deepDataText,
-    check: (text) => renderEverywhere(JSON.parse(text)),
+    arbitrary: nestedData,
+    check({ text, depth }) {
+      const body = JSON.parse(`{"channel":"c","message":${text},"token":"t","auth":"a"}`);
+      guardedRender(body, depth + 1, () => body.message);
+    },
   }),
   property({
     dialect: 'site',
