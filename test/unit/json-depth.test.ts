@@ -37,6 +37,8 @@ describe('jsonDepthExceeds', () => {
     // The deep path is found wherever it is, not only in the first or last branch.
     assert.equal(jsonDepthExceeds([1, { b: [[{}]] }, 'x'], 4), true);
     assert.equal(jsonDepthExceeds([1, { b: [[{}]] }, 'x'], 5), false);
+    assert.equal(jsonDepthExceeds(JSON.parse('{"__proto__":[[1]]}'), 2), true);
+    assert.equal(jsonDepthExceeds(JSON.parse('{"__proto__":[[1]]}'), 3), false);
   });
 
   it('is exact at the limit', () => {
