@@ -16,6 +16,13 @@ export interface SocketLimits {
  */
 const CLOSE_GRACE_MS = 3000;
 
+/**
+ * The most a socket holds corked within one turn before it is flushed anyway: large enough that a
+ * burst still leaves in few syscalls (hundreds of typical frames per writev), small enough that a
+ * turn that never ends soon cannot hold much or hide a backlog from the slow-consumer check.
+ */
+const MAX_HELD_BYTES = 64 * 1024;
+
 // Constant option objects: `ws.send` copies them, so one per kind serves every write.
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
@@ -66,6 +73,8 @@ export class ClientSocket implements TurnCorked {
   private readonly sender: SenderInternals | null;
   /** Corked by us for the current turn (released by write-batcher.ts). */
   private corked = false;
+  /** Bytes a turn may hold corked before they are flushed early (see admit). */
+  private readonly flushBytes: number;
 
   constructor(
     readonly ws: WebSocket,
@@ -74,6 +83,7 @@ export class ClientSocket implements TurnCorked {
     const internals = ws as unknown as WsInternals;
     this.tcp = corkable(internals._socket) ? internals._socket : null;
     this.sender = this.tcp === null ? null : directSender(internals);
+    this.flushBytes = Math.min(MAX_HELD_BYTES, limits.maxOutboundBytes);
   }
 
   get open(): boolean {
@@ -127,10 +137,24 @@ export class ClientSocket implements TurnCorked {
     }
   }
 
-  /** Open and not too far behind; a client past the limit is closed with 1013. */
+  /**
+   * Open and not too far behind; a client past the limit is closed with 1013. The backlog is
+   * judged at the first write of each turn, before the cork: what is written during the turn sits
+   * corked in `writableLength` until the turn ends, so counting it would cut a healthy client for
+   * the size of one burst (and a burst's pre-framed frames are shared Buffers, not copies). Bytes
+   * the kernel did not take when the turn ended stay in `bufferedAmount` and are judged at the
+   * next turn's first write, or as soon as the turn has held `flushBytes` and flushed them.
+   */
   private admit(): boolean {
     if (!this.open) return false;
-    // bufferedAmount includes the socket's writableLength, so corked bytes count.
+    if (this.corked) {
+      if (this.tcp!.writableLength < this.flushBytes) return true;
+      // A turn that writes this much (a long microtask-only publish loop, which never lets the
+      // tick run) lets what it holds go now: the hold stays bounded, and what the kernel does not
+      // take is judged below as backlog.
+      this.tcp!.uncork();
+      this.tcp!.cork();
+    }
     if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
       transportCounters.slowConsumers++;
       this.close(1013, 'slow consumer');
