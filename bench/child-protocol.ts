@@ -10,7 +10,7 @@ export interface SwitchboardChildOptions {
   nodeId?: number;
   redisUrl?: string;
   /** Bench-only prototype patches (switchboard-fast-path.ts). */
-  fastPath?: 'cork' | 'preframed' | 'batched';
+  fastPath?: 'batched';
 }
 
 /** Variants of the `ws` child (argv[3]); see ws-fast-path.ts. */

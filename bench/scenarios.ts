@@ -41,7 +41,7 @@ const wsPreframed: Scenario = {
 
 const site: Scenario = {
   key: 'site',
-  label: 'Switchboard site',
+  label: 'Switchboard site (src fast path)',
   unavailable: () => undefined,
   start: async (options) => {
     const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
@@ -49,8 +49,8 @@ const site: Scenario = {
   },
 };
 
-/** Switchboard site with the fast-path levers patched in (bench only: switchboard-fast-path.ts). */
-const siteFast = (fastPath: 'cork' | 'preframed' | 'batched', label: string): Scenario => ({
+/** Switchboard site with the next lever patched in (bench only: switchboard-fast-path.ts). */
+const siteFast = (fastPath: 'batched', label: string): Scenario => ({
   key: `site-${fastPath}`,
   label,
   unavailable: () => undefined,
@@ -159,9 +159,7 @@ export const SCENARIOS: Scenario[] = [
   wsCork,
   wsPreframed,
   site,
-  siteFast('cork', 'site + cork (bench patch)'),
-  siteFast('preframed', 'site + cork + pre-framed (patch)'),
-  siteFast('batched', 'site + pre-framed, 1 write/turn (patch)'),
+  siteFast('batched', 'site + 1 write/turn (bench patch)'),
   siteRedis,
   chat,
   gateway,

@@ -1,22 +1,19 @@
-// Bench-only experiment: the fast-path levers of ws-fast-path.ts applied to a running Switchboard
-// by patching prototypes inside the server child, so their effect on the real hub and site dialect
-// is measured before anyone changes src/. Never imported by the server itself.
-//
-// `cork`: every ClientSocket write holds its TCP socket corked until the end of the turn (all
-// dialects). `preframed`: on top of that, the site dialect caches the complete WebSocket frame per
-// publication (renderOnce) and writes it straight to the TCP socket. `batched`: the site dialect
-// queues those frames per socket and writes each socket's queue as one Buffer when the turn ends,
-// so a delivery costs an array push instead of a stream write. The site patches skip
-// ClientSocket's slow-consumer check: a real implementation would keep it.
+// Bench-only experiment, the lever after the fast path that src/ now has (per-turn cork and
+// pre-framed frames, src/transport/client-socket.ts): patched into a running Switchboard inside the
+// server child, never imported by the server itself. `batched`: the site dialect queues its
+// pre-built frames per socket and writes each socket's queue as one Buffer when the turn ends, so a
+// delivery costs an array push instead of a stream write. The patch skips ClientSocket's
+// slow-consumer check and is measured only, not proposed as is. (The earlier `cork` and
+// `preframed` patches are gone: src/ does both now.)
 import type { Duplex } from 'node:stream';
 import { renderOnce } from '../src/core/render-cache.js';
 import type { Publication } from '../src/core/types.js';
 import { encodeMessage } from '../src/dialects/site/codec.js';
 import { SiteSession } from '../src/dialects/site/session.js';
 import { ClientSocket } from '../src/transport/client-socket.js';
-import { rawSocket, TurnCorker, textFrame } from './ws-fast-path.js';
+import { rawSocket, textFrame } from './ws-fast-path.js';
 
-export type SwitchboardFastPath = 'cork' | 'preframed' | 'batched';
+export type SwitchboardFastPath = 'batched';
 
 const frameOf = (p: Publication) => textFrame(encodeMessage(p));
 const socketOf = (session: SiteSession) => (session as unknown as { socket: ClientSocket }).socket;
@@ -56,32 +53,18 @@ class TurnBatcher {
 }
 
 export function applyFastPath(kind: SwitchboardFastPath): void {
-  const corker = new TurnCorker();
+  if (kind !== 'batched') return;
   const batcher = new TurnBatcher();
   const send = ClientSocket.prototype.send;
+  // Anything else written to the socket must leave after the frames already queued for it.
   ClientSocket.prototype.send = function (this: ClientSocket, data: string | Buffer, binary?: boolean) {
-    if (this.open) {
-      const raw = rawSocket(this.ws);
-      if (kind === 'batched') batcher.flush(raw);
-      else corker.hold(raw);
-    }
+    if (this.open) batcher.flush(rawSocket(this.ws));
     return send.call(this, data, binary);
   };
-  if (kind === 'preframed') {
-    SiteSession.prototype.deliver = function (this: SiteSession, p: Publication) {
-      const socket = socketOf(this);
-      if (!socket.open) return false;
-      const raw = rawSocket(socket.ws);
-      corker.hold(raw);
-      raw.write(renderOnce(p, 'site-frame', frameOf));
-      return true;
-    };
-  } else if (kind === 'batched') {
-    SiteSession.prototype.deliver = function (this: SiteSession, p: Publication) {
-      const socket = socketOf(this);
-      if (!socket.open) return false;
-      batcher.push(rawSocket(socket.ws), renderOnce(p, 'site-frame', frameOf));
-      return true;
-    };
-  }
+  SiteSession.prototype.deliver = function (this: SiteSession, p: Publication) {
+    const socket = socketOf(this);
+    if (!socket.open) return false;
+    batcher.push(rawSocket(socket.ws), renderOnce(p, 'site-frame', frameOf));
+    return true;
+  };
 }
