@@ -64,18 +64,22 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
 const rocketUserSchema = z.strictObject(
   {
     // An empty secret is deliberate in the seed: that user accepts any secret.
-    secret: str(),
-    permissions: z.array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {
-      error: 'expected a list of permissions',
-    }),
+    secret: str().describe("The user's secret. An empty string accepts any secret"),
+    permissions: z
+      .array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {
+        error: 'expected a list of permissions',
+      })
+      .describe('What the user may do: READ, WRITE and/or MANAGE'),
   },
   { error: 'expected a mapping with secret and permissions' },
 );
 
 const rocketSchema = z.strictObject(
   {
-    path: urlPath(),
-    trigger_topic: nonEmpty().default('trigger'),
+    path: urlPath().describe(
+      'WebSocket path of the vhost, e.g. /demo. Unique, and not a reserved path or mesh.client_path',
+    ),
+    trigger_topic: nonEmpty().default('trigger').describe('Queue topic that receives `trigger` events'),
     users: z
       .record(
         str().regex(USER_NAME, { error: 'user names are 1-64 characters of A-Z a-z 0-9 _ . @ -' }),
@@ -84,21 +88,33 @@ const rocketSchema = z.strictObject(
           error: 'expected a mapping of user name to user',
         },
       )
-      .default({}),
+      .default({})
+      .describe('User name → `{ secret, permissions }`'),
   },
   { error: 'expected a mapping' },
 );
 
 const namespaceSchema = section({
-  secret: nonEmpty().optional(),
-  post_secret: nonEmpty().optional(),
-  token_ttl: positiveInt().default(300),
-  history_size: positiveInt().default(100),
-  api_keys: z.array(nonEmpty(), { error: 'expected a list of strings' }).default([]),
-  client_topic: nonEmpty().default('client'),
-  topic_size: positiveInt().default(2000),
-  max_topics: positiveInt().default(100),
-  rocket: rocketSchema.optional(),
+  secret: nonEmpty()
+    .optional()
+    .describe('site: HMAC key for `subscribe`. Without it, no site subscription can authenticate'),
+  post_secret: nonEmpty()
+    .optional()
+    .describe('site: HMAC key for `POST /post`. Without it, no `/post` can authenticate'),
+  token_ttl: positiveInt().default(300).describe('Seconds a `/token` stays valid (its `expires`)'),
+  // false: each site token is accepted by POST /post once (replays refused until it expires).
+  post_token_reuse: bool().default(true),
+  history_size: positiveInt().default(100).describe('Publications kept per channel (resume with `after`)'),
+  api_keys: z
+    .array(nonEmpty(), { error: 'expected a list of strings' })
+    .default([])
+    .describe('mesh: keys accepted on `/ws/v1` and `/v1/*` (`Authorization: Bearer KEY` or `?key=`)'),
+  client_topic: nonEmpty()
+    .default('client')
+    .describe('mesh: queue topic that receives gateway client traffic'),
+  topic_size: positiveInt().default(2000).describe('Queued items per topic; past that the oldest is dropped'),
+  max_topics: positiveInt().default(100).describe('Queue topics per namespace'),
+  rocket: rocketSchema.optional().describe('Makes the namespace a WebRocket vhost'),
 });
 
 const engineSchema = z.preprocess(
@@ -111,10 +127,17 @@ const engineSchema = z.preprocess(
         type: z.literal('redis'),
         url: str()
           .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
-          .default('redis://127.0.0.1:6379'),
-        prefix: nonEmpty().default('sb'),
+          .default('redis://127.0.0.1:6379')
+          .describe('Redis URL, `redis://` or `rediss://`'),
+        prefix: nonEmpty()
+          .default('sb')
+          .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
         // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
-        lease_node_id: bool().optional(),
+        lease_node_id: bool()
+          .optional()
+          .describe(
+            'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
+          ),
       }),
     ],
     { error: 'expected type "memory" or "redis"' },
@@ -124,41 +147,73 @@ const engineSchema = z.preprocess(
 export const configSchema = z
   .strictObject({
     listen: section({
-      host: nonEmpty().default('0.0.0.0'),
+      host: nonEmpty().default('0.0.0.0').describe('Interface to bind'),
       // 0 asks the OS for a free port (tests); the server reports the one it got.
-      port: int(0, 65535, 'a port number 0-65535').default(6789),
+      port: int(0, 65535, 'a port number 0-65535')
+        .default(6789)
+        .describe('TCP port; 0 picks a free one (the real one is logged)'),
     }),
-    engine: engineSchema,
+    engine: engineSchema.describe(
+      'Where channels, history and queues live: `memory` (one process) or `redis` (a cluster)',
+    ),
     // In a cluster the node id is baked into every client_id, so it must be unique per node.
-    node_id: int(0, 1023, 'an integer 0-1023').default(1),
-    admin: section({ key: nonEmpty().optional() }),
-    chat: section({
-      namespace: str().regex(NAMESPACE_NAME, { error: 'expected a namespace name' }).default('chat'),
-      kozma: bool().default(false),
-      max_messages_in_room: positiveInt().default(1024),
-      max_message_length: positiveInt().default(10500),
-      max_room_title_length: positiveInt().default(50),
-      max_username_length: positiveInt().default(50),
+    node_id: int(0, 1023, 'an integer 0-1023')
+      .default(1)
+      .describe('Stored in every client_id: each node of a cluster needs its own'),
+    admin: section({
+      key: nonEmpty()
+        .optional()
+        .describe('Bearer key for `/admin`, `/stats`, `/metrics`. Unset: those are open to anyone'),
     }),
-    mesh: section({ client_path: urlPath().default('/client') }),
+    chat: section({
+      namespace: str()
+        .regex(NAMESPACE_NAME, { error: 'expected a namespace name' })
+        .default('chat')
+        .describe('Namespace of the chat rooms; it exists even when `namespaces` does not list it'),
+      kozma: bool().default(false).describe('Run the Kozma Prutkov bot (room `kozma`)'),
+      max_messages_in_room: positiveInt().default(1024).describe('History kept per room'),
+      max_message_length: positiveInt().default(10500).describe('Characters; longer texts are cut'),
+      max_room_title_length: positiveInt().default(50).describe('Characters; longer room names are cut'),
+      max_username_length: positiveInt()
+        .default(50)
+        .describe('Characters; longer usernames are refused (400)'),
+    }),
+    mesh: section({
+      client_path: urlPath()
+        .default('/client')
+        .describe('WebSocket path of gateway clients; not a reserved path'),
+    }),
     limits: section({
-      max_frame_bytes: positiveInt().default(65536),
-      max_http_body_bytes: positiveInt().default(1048576),
-      max_outbound_bytes: positiveInt().default(1048576),
-      heartbeat_ms: positiveInt().default(25000),
-      shutdown_timeout_ms: positiveInt().default(10000),
-      max_connections: positiveInt().default(100000),
-      max_connections_per_ip: positiveInt().default(1000),
-      max_messages_per_second: positiveInt().default(100),
-      max_messages_burst: positiveInt().default(200),
-      max_json_depth: int(
-        1,
-        MAX_JSON_DEPTH_CEILING,
-        `an integer from 1 to ${MAX_JSON_DEPTH_CEILING}`,
-      ).default(MAX_JSON_DEPTH),
+      max_frame_bytes: positiveInt()
+        .default(65536)
+        .describe('Larger inbound frames close the connection with 1009'),
+      max_http_body_bytes: positiveInt().default(1048576).describe('Larger request bodies are refused (413)'),
+      max_outbound_bytes: positiveInt()
+        .default(1048576)
+        .describe('A client this far behind is closed with 1013 "slow consumer"'),
+      heartbeat_ms: positiveInt().default(25000).describe('Ping interval; dead connections are dropped'),
+      shutdown_timeout_ms: positiveInt().default(10000).describe('Grace period after SIGTERM/SIGINT'),
+      max_connections: positiveInt()
+        .default(100000)
+        .describe('Open WebSocket connections in total; past it upgrades get HTTP 503'),
+      max_connections_per_ip: positiveInt()
+        .default(1000)
+        .describe('The same per client IP (the TCP peer: behind a reverse proxy, raise it)'),
+      max_messages_per_second: positiveInt()
+        .default(100)
+        .describe('Inbound frames per second per connection; well above it closes with 1008'),
+      max_messages_burst: positiveInt()
+        .default(200)
+        .describe('Inbound frames one connection may send back to back before the rate applies'),
+      max_json_depth: int(1, MAX_JSON_DEPTH_CEILING, `an integer from 1 to ${MAX_JSON_DEPTH_CEILING}`)
+        .default(MAX_JSON_DEPTH)
+        .describe('Deeper JSON (arrays and objects) is refused where it enters'),
     }),
     log: section({
-      level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      level: z
+        .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+        .default('info')
+        .describe('pino JSON lines on stdout'),
     }),
     namespaces: z
       .preprocess(
@@ -169,7 +224,8 @@ export const configSchema = z
           { error: 'expected a mapping of namespace name to namespace' },
         ),
       )
-      .default({}),
+      .default({})
+      .describe('Namespace name → settings: a site, a rocket vhost and a mesh tenant at once'),
   })
   // `when` makes zod run this even when other keys failed, so that one run reports every problem;
   // the value may then be partly invalid, hence the defensive reads.

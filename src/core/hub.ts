@@ -19,6 +19,7 @@ import {
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { NamespaceSettings } from './namespace.js';
+import { OnceSet } from './once-set.js';
 import { handleLocalCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
 import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
@@ -54,6 +55,8 @@ export class Hub {
   private readonly allSubs = new Map<string, Set<Connection>>();
   /** Serialises watch/unwatch per channel so the engine sees them in order. */
   private readonly watchChains = new Map<string, Promise<void>>();
+  /** Node-local `claimOnce` for engines that do not implement it. */
+  private readonly claimedLocally = new OnceSet();
 
   constructor(
     readonly engine: Engine,
@@ -242,6 +245,16 @@ export class Hub {
     });
     this.counters.published++;
     return result;
+  }
+
+  /**
+   * Claim `key` of `namespace` once until `ttlMs` passes (one-use tokens): true for the first
+   * claim across the cluster, false after. Rejects when the engine cannot reach shared state.
+   */
+  claimOnce(namespace: string, key: string, ttlMs: number): Promise<boolean> {
+    const scoped = `${namespace.length}:${namespace}:${key}`;
+    if (this.engine.claimOnce) return this.engine.claimOnce(scoped, ttlMs);
+    return Promise.resolve(this.claimedLocally.claim(scoped, ttlMs));
   }
 
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {

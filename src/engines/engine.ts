@@ -177,4 +177,13 @@ export interface Engine {
   /** Is any consumer attached to the topic anywhere in the cluster? (rocket ASSIGNATION_FAILED) */
   queueHasConsumer(namespace: string, topic: string): Promise<boolean>;
   queueStats(namespace: string): Promise<TopicStats[]>;
+
+  /**
+   * Optional. Claim `key` once across the cluster: resolves true for the first claim, false for
+   * every later one until `ttlMs` has passed since the first (then the key may be claimed again).
+   * Atomic: of concurrent claims on any nodes, exactly one wins. Rejects if shared state is
+   * unreachable. Used for one-use site post tokens (`post_token_reuse: false`); the caller puts
+   * the namespace into the key. Engines without it get a node-local fallback from the hub.
+   */
+  claimOnce?(key: string, ttlMs: number): Promise<boolean>;
 }

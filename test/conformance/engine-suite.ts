@@ -269,6 +269,33 @@ export function runEngineSuite(factory: EngineFactory): void {
       });
     });
 
+    describe('claimOnce', () => {
+      it('grants the first claim of a key, refuses the rest until the TTL passes', async () => {
+        const e = await engine();
+        assert.ok(e.claimOnce, 'engine implements claimOnce');
+        const [k1, k2] = [fresh('once'), fresh('once')];
+        assert.equal(await e.claimOnce(k1, 300), true);
+        assert.equal(await e.claimOnce(k1, 300), false);
+        assert.equal(await e.claimOnce(k2, 300), true);
+        const racers = await Promise.all(Array.from({ length: 20 }, () => e.claimOnce!(k2, 300)));
+        assert.ok(racers.every((r) => r === false));
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal(await e.claimOnce(k1, 300), true);
+      });
+
+      it('grants a key to exactly one of two nodes claiming it at once', {
+        skip: !factory.multiNode && 'single-node engine',
+      }, async () => {
+        const a = await engine(61);
+        const b = await engine(62);
+        const k = fresh('once');
+        const wins = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claimOnce!(k, 5000)),
+        );
+        assert.equal(wins.filter(Boolean).length, 1);
+      });
+    });
+
     describe('cluster', () => {
       const skip = !factory.multiNode && 'single-node engine';
       it('gives every node the same order under concurrent publishers on two nodes', { skip }, async () => {

@@ -53,6 +53,7 @@ describe('loadConfig', () => {
     assert.equal(config.log.level, 'info');
     assert.deepEqual(config.namespaces.a, {
       token_ttl: 300,
+      post_token_reuse: true,
       history_size: 100,
       api_keys: [],
       client_topic: 'client',

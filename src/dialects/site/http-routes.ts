@@ -73,6 +73,16 @@ async function post(
   if (!safeEqual(auth, postAuth(site.postSecret, token))) {
     return fail(res, 403, 'auth does not match: expected base64(hmac256(post_secret, token))');
   }
+  // Claimed only once the auth matches, so a wrong guess cannot burn someone else's token.
+  if (!site.postTokenReuse) {
+    let first: boolean;
+    try {
+      first = await ctx.hub.claimOnce(site.name, `post:${token}`, verdict.expiresAt - Date.now());
+    } catch (err) {
+      return fail(res, 503, `could not check the token: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!first) return fail(res, 403, 'token already used: get a new one from /token');
+  }
   try {
     await ctx.hub.publish(site.name, channel, { data: body.message as JsonValue });
   } catch (err) {

@@ -13,6 +13,8 @@ export interface Site {
   /** Token lifetime, seconds (`expires` of `/token`). */
   tokenTtl: number;
   tokenKey: Buffer;
+  /** False: `/post` accepts each token once (`post_token_reuse`). */
+  postTokenReuse: boolean;
 }
 
 export type SiteLookup = { ok: true; site: Site } | { ok: false; status: number; message: string };
@@ -30,6 +32,7 @@ export class SiteRegistry {
         postSecret: ns.post_secret,
         tokenTtl: ns.token_ttl,
         tokenKey: tokenKey(keyMaterial),
+        postTokenReuse: ns.post_token_reuse,
       });
     }
   }

@@ -1,3 +1,4 @@
+import { OnceSet } from '../../core/once-set.js';
 import type { ChannelInfo, Publication, PublishInput, QueueItem } from '../../core/types.js';
 import type {
   ControlMessage,
@@ -37,6 +38,7 @@ export class MemoryEngine implements Engine {
   private handlers: EngineHandlers | undefined;
   private readonly channelsByNs = new Map<string, Map<string, ChannelState>>();
   private readonly queues = new MemoryQueues();
+  private readonly claimed = new OnceSet();
 
   constructor(
     readonly nodeId: number,
@@ -53,6 +55,10 @@ export class MemoryEngine implements Engine {
 
   ready(): boolean {
     return true;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.claimed.claim(key, ttlMs);
   }
 
   async publish(

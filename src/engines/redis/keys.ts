@@ -18,6 +18,7 @@
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
+ * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
  * | topic `P ch:<ns,ch>`           | pub/sub | publications of one channel                        |
  * | topic `P ns:<ns>`              | pub/sub | publications of every channel of the namespace     |
  * | topic `P ctl:<id>`             | pub/sub | control requests/replies addressed to node `id`    |
@@ -110,6 +111,10 @@ export class Keys {
 
   queueDropped(ns: string): string {
     return `${this.prefix}qdrop:${Keys.ns(ns)}`;
+  }
+
+  once(key: string): string {
+    return `${this.prefix}once:${key}`;
   }
 
   wakeTopic(ns: string, topic: string): string {

@@ -220,6 +220,15 @@ export class RedisEngine implements Engine {
     return !this.closed && this.cmd.status === 'ready' && this.sub.synced;
   }
 
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    try {
+      const reply = await this.cmd.set(this.keys.once(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      return reply === 'OK';
+    } catch (err) {
+      throw unavailable('claimOnce', err);
+    }
+  }
+
   async publish(
     ns: string,
     channel: string,
