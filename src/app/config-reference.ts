@@ -81,7 +81,9 @@ export function renderConfigReference(): string {
   ];
   for (const section of configReferenceSections()) {
     out.push(`## \`${section.key}\``, '');
-    if (section.description) out.push(section.description, '');
+    // A key that has its own row (node_id, namespaces) carries the description there.
+    const ownRow = section.rows.some((r) => r.path === section.key);
+    if (section.description && !ownRow) out.push(section.description, '');
     out.push('| key | type | default | allowed values | description |', '| --- | --- | --- | --- | --- |');
     for (const r of section.rows) {
       const cells = [`\`${r.path}\``, r.type, r.default, r.allowed, r.description];
@@ -159,6 +161,7 @@ function asObject(node: Node): (Node & { variantOnly?: Map<string, string> }) | 
   if (discriminator !== undefined) {
     const values = variants.map((v) => v.properties?.[discriminator]?.const);
     properties[discriminator] = {
+      description: 'Which variant this is; the keys marked "Only with" depend on it',
       ...properties[discriminator],
       const: undefined,
       type: 'string',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
@@ -33,6 +34,14 @@ function assertListed(paths: string[]): void {
 describe('docs/config-reference.md', () => {
   it('is exactly what the schema renders today', () => {
     assert.ok(committed === renderConfigReference(), REGENERATE);
+  });
+
+  it('is what `switchboard gen-config --reference` prints', () => {
+    const main = new URL('../../src/cli/main.js', import.meta.url);
+    const printed = execFileSync(process.execPath, [main.pathname, 'gen-config', '--reference'], {
+      encoding: 'utf8',
+    });
+    assert.equal(printed, renderConfigReference());
   });
 
   it('renders the same text twice (deterministic)', () => {
@@ -78,6 +87,7 @@ describe('docs/config-reference.md', () => {
     assert.equal(rows.get('log.level')?.allowed.split(', ').length, 7);
     assert.equal(rows.get('namespaces.<namespace>.rocket.path')?.default, 'required');
     assert.equal(rows.get('admin.key')?.default, 'unset');
+    assert.match(rows.get('engine.type')?.description ?? '', /variant/);
     for (const row of rows.values()) assert.ok(row.description.length > 0, row.path);
   });
 
