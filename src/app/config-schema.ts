@@ -152,7 +152,7 @@ export const configSchema = z
       port: int(0, 65535, 'a port number 0-65535')
         .default(6789)
         .describe('TCP port; 0 picks a free one (the real one is logged)'),
-    }),
+    }).describe('The HTTP and WebSocket listener'),
     engine: engineSchema.describe(
       'Where channels, history and queues live: `memory` (one process) or `redis` (a cluster)',
     ),
@@ -164,7 +164,7 @@ export const configSchema = z
       key: nonEmpty()
         .optional()
         .describe('Bearer key for `/admin`, `/stats`, `/metrics`. Unset: those are open to anyone'),
-    }),
+    }).describe('Access to the operator endpoints'),
     chat: section({
       namespace: str()
         .regex(NAMESPACE_NAME, { error: 'expected a namespace name' })
@@ -177,12 +177,12 @@ export const configSchema = z
       max_username_length: positiveInt()
         .default(50)
         .describe('Characters; longer usernames are refused (400)'),
-    }),
+    }).describe('The nane chat dialect (`/ws?username=`, `/api/*`, the page at `/`)'),
     mesh: section({
       client_path: urlPath()
         .default('/client')
         .describe('WebSocket path of gateway clients; not a reserved path'),
-    }),
+    }).describe("The mesh dialect's gateway client endpoint"),
     limits: section({
       max_frame_bytes: positiveInt()
         .default(65536)
@@ -208,13 +208,13 @@ export const configSchema = z
       max_json_depth: int(1, MAX_JSON_DEPTH_CEILING, `an integer from 1 to ${MAX_JSON_DEPTH_CEILING}`)
         .default(MAX_JSON_DEPTH)
         .describe('Deeper JSON (arrays and objects) is refused where it enters'),
-    }),
+    }).describe('Protection against oversized, too many and too fast clients'),
     log: section({
       level: z
         .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
         .default('info')
         .describe('pino JSON lines on stdout'),
-    }),
+    }).describe('Logging (pino JSON lines on stdout)'),
     namespaces: z
       .preprocess(
         (v) => v ?? {},
