@@ -2,7 +2,11 @@
 //
 //   node dist/bench/run.js [--subscribers N] [--messages M] [--reps R] [--bytes B]
 //        [--rate DELIVERIES_PER_SEC] [--paced-seconds S] [--only ws,site,...] [--quick]
-//        [--cpu-prof DIR] [--json FILE]
+//        [--cpu-prof DIR] [--json FILE] [--publish-window W]
+//
+// --publish-window W: the in-process publishers of the Node servers keep up to W publishes in
+// flight during a burst instead of awaiting each one (default 1). Passed to the server children in
+// the environment (BENCH_PUBLISH_WINDOW); it matters where a publish is a round trip (Redis).
 //
 // --cpu-prof DIR starts the Switchboard server children with `node --cpu-prof` writing into DIR
 // (a .cpuprofile per child, written when it exits); summarise one with profile-summary.js.
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
+      'publish-window': { type: 'string' },
     },
   });
   const num = (v: string | undefined, name: string): number | undefined => {
@@ -59,6 +64,8 @@ async function main(): Promise<void> {
   o.bytes = num(values.bytes, 'bytes') ?? o.bytes;
   o.pacedRate = num(values.rate, 'rate') ?? o.pacedRate;
   o.pacedSeconds = num(values['paced-seconds'], 'paced-seconds') ?? o.pacedSeconds;
+  const window = num(values['publish-window'], 'publish-window');
+  if (window !== undefined) process.env.BENCH_PUBLISH_WINDOW = String(Math.floor(window));
   const only = values.only?.split(',').map((s) => s.trim());
   for (const k of only ?? []) {
     if (!SCENARIO_KEYS.includes(k)) {

@@ -172,7 +172,17 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
     }
     case 'burst': {
       const payload = makePayload(req.bytes, 0);
-      for (let i = 1; i <= req.count; i++) await under.publish(payload, i, req.target);
+      const window = Number(process.env.BENCH_PUBLISH_WINDOW ?? 1);
+      if (!(window > 1)) {
+        for (let i = 1; i <= req.count; i++) await under.publish(payload, i, req.target);
+        return null;
+      }
+      // --publish-window: `window` publishers in flight, each taking the next message number.
+      let next = 1;
+      const lane = async () => {
+        while (next <= req.count) await under.publish(payload, next++, req.target);
+      };
+      await Promise.all(Array.from({ length: Math.min(window, req.count) }, lane));
       return null;
     }
     case 'paced': {
