@@ -94,6 +94,15 @@ const rocketSchema = z.strictObject(
   { error: 'expected a mapping' },
 );
 
+// Origins as browsers send them: scheme://host[:port], nothing after ("null" for opaque origins).
+const originList = () =>
+  z.array(
+    str().regex(/^(null|[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+\/?)$/i, {
+      error: 'expected an origin like "https://app.example" or "http://localhost:3000" (no path)',
+    }),
+    { error: 'expected a list of origins' },
+  );
+
 const namespaceSchema = section({
   secret: nonEmpty()
     .optional()
@@ -102,8 +111,11 @@ const namespaceSchema = section({
     .optional()
     .describe('site: HMAC key for `POST /post`. Without it, no `/post` can authenticate'),
   token_ttl: positiveInt().default(300).describe('Seconds a `/token` stays valid (its `expires`)'),
-  // false: each site token is accepted by POST /post once (replays refused until it expires).
-  post_token_reuse: bool().default(true),
+  post_token_reuse: bool()
+    .default(true)
+    .describe(
+      'site: false makes `POST /post` accept each token once (a replay gets 403 `token already used`)',
+    ),
   history_size: positiveInt().default(100).describe('Publications kept per channel (resume with `after`)'),
   api_keys: z
     .array(nonEmpty(), { error: 'expected a list of strings' })
@@ -114,6 +126,11 @@ const namespaceSchema = section({
     .describe('mesh: queue topic that receives gateway client traffic'),
   topic_size: positiveInt().default(2000).describe('Queued items per topic; past that the oldest is dropped'),
   max_topics: positiveInt().default(100).describe('Queue topics per namespace'),
+  allowed_origins: originList()
+    .optional()
+    .describe(
+      'Browser origins allowed to open site and rocket WebSockets and gateway connections; unset: any',
+    ),
   rocket: rocketSchema.optional().describe('Makes the namespace a WebRocket vhost'),
 });
 
@@ -177,6 +194,9 @@ export const configSchema = z
       max_username_length: positiveInt()
         .default(50)
         .describe('Characters; longer usernames are refused (400)'),
+      allowed_origins: originList()
+        .optional()
+        .describe('Browser origins allowed to open chat WebSockets; unset: any'),
     }).describe('The nane chat dialect (`/ws?username=`, `/api/*`, the page at `/`)'),
     mesh: section({
       client_path: urlPath()

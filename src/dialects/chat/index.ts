@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
+import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { resolveUsername } from './codec.js';
 import { chatApiRoutes } from './http-routes.js';
@@ -55,7 +56,9 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
   const ws: UpgradeRoute<{ username: string }> = {
     path: '/ws',
     accepts: (url) => !isBlank(url.searchParams.get('username')) || !isBlank(url.searchParams.get('name')),
-    authorize: (_req: IncomingMessage, url: URL): UpgradeDecision<{ username: string }> => {
+    authorize: (req: IncomingMessage, url: URL): UpgradeDecision<{ username: string }> => {
+      const badOrigin = originRefusal(req, chat.allowed_origins);
+      if (badOrigin !== undefined) return { ok: false, status: 403, body: { error: badOrigin } };
       const r = resolveUsername(
         url.searchParams.get('username'),
         url.searchParams.get('name'),

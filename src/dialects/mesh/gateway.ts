@@ -16,6 +16,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
 import { encodeFrame } from '../../transport/frame.js';
+import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { renderRawFrame } from './codec.js';
@@ -56,9 +57,13 @@ function headerObject(req: IncomingMessage): Record<string, JsonValue> {
 export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
   return {
     path: ctx.config.mesh.client_path,
-    authorize: (_req, url) => {
+    authorize: (req, url) => {
       const namespace = requestedNamespace(url);
-      if (ctx.hub.namespace(namespace)) return { ok: true, state: { namespace } };
+      if (ctx.hub.namespace(namespace)) {
+        const badOrigin = originRefusal(req, ctx.config.namespaces[namespace]?.allowed_origins);
+        if (badOrigin !== undefined) return { ok: false, status: 403, body: { error: badOrigin } };
+        return { ok: true, state: { namespace } };
+      }
       const error = url.searchParams.has('site')
         ? `unknown site "${namespace}"`
         : `no ?site= given and no namespace named "${DEFAULT_NAMESPACE}" is configured: pass ?site=NAME or configure a "${DEFAULT_NAMESPACE}" namespace`;

@@ -1,8 +1,9 @@
 // Dialect `rocket` (seed 002 WebRocket, SPEC §5): every namespace with a `rocket` section is a
 // vhost, a WebSocket endpoint at its `rocket.path`. Authentication happens in-band
-// (`{"authenticate": ...}`), so the upgrade itself is never refused. Protocol reference:
-// docs/protocol/rocket.md.
+// (`{"authenticate": ...}`), so the upgrade is refused only for an Origin outside the vhost's
+// `allowed_origins` (403). Protocol reference: docs/protocol/rocket.md.
 import type { DialectContext } from '../../app/context.js';
+import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
 import { KnownChannels } from './known-channels.js';
 import { RocketSession } from './session.js';
@@ -17,6 +18,12 @@ export function rocketDialect(ctx: DialectContext): Dialect {
     const known = new KnownChannels();
     upgrades.push({
       path: rocket.path,
+      authorize: (req) => {
+        const badOrigin = originRefusal(req, ns.allowed_origins);
+        return badOrigin === undefined
+          ? { ok: true, state: undefined }
+          : { ok: false, status: 403, body: { error: badOrigin } };
+      },
       onConnection: (ws, req) => {
         new RocketSession(ws, {
           hub: ctx.hub,

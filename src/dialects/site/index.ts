@@ -1,6 +1,7 @@
 // Dialect `site` (seed 000, SPEC §3): browsers subscribe over `GET /ws?site=NAME`, backends get
 // tokens and post over HTTP. Protocol reference: docs/protocol/site.md.
 import type { DialectContext } from '../../app/context.js';
+import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { siteHttpRoutes } from './http-routes.js';
 import { SiteSession } from './session.js';
@@ -20,10 +21,12 @@ export function siteDialect(ctx: DialectContext): Dialect {
     path: '/ws',
     // `/ws` is shared with chat, which takes `?username=`/`?name=`.
     accepts: (url) => url.searchParams.has('site'),
-    authorize: (_req, url) => {
+    authorize: (req, url) => {
       const found = sites.lookup(url.searchParams.get('site'));
       if (!found.ok) return refuse(found.status, found.message);
       const { site } = found;
+      const badOrigin = originRefusal(req, ctx.config.namespaces[site.name]?.allowed_origins);
+      if (badOrigin !== undefined) return refuse(403, badOrigin);
       if (site.secret === undefined) {
         return refuse(404, `site ${site.name} has no secret configured, so it serves no subscriptions`);
       }
