@@ -2,6 +2,7 @@
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
 import { z } from 'zod';
+import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
 
 export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
@@ -228,6 +229,9 @@ export const configSchema = z
       max_json_depth: int(1, MAX_JSON_DEPTH_CEILING, `an integer from 1 to ${MAX_JSON_DEPTH_CEILING}`)
         .default(MAX_JSON_DEPTH)
         .describe('Deeper JSON (arrays and objects) is refused where it enters'),
+      max_channels_per_connection: positiveInt()
+        .default(MAX_CHANNELS_PER_CONNECTION)
+        .describe('Channels one connection may subscribe to at once (site, rocket, mesh conn.call)'),
     }).describe('Protection against oversized, too many and too fast clients'),
     log: section({
       level: z

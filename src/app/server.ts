@@ -30,6 +30,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const engine = options.engine ?? (await createEngine(config, logger));
   const hub = new Hub(engine, namespaceSettings(config), logger);
   hub.maxJsonDepth = config.limits.max_json_depth;
+  hub.maxChannelsPerConnection = config.limits.max_channels_per_connection;
   await hub.start();
   const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
   const dialects = DIALECTS.map((make) => make(ctx));

@@ -13,6 +13,10 @@ export const HubErrorCode = {
   engineUnavailable: 'engine_unavailable',
   /** publish: the data is nested deeper than limits.max_json_depth (it could never be rendered). */
   invalidData: 'invalid_data',
+  /** subscribe: the channel name breaks the rule of core/channel-name.ts (length, control characters). */
+  invalidChannel: 'invalid_channel',
+  /** subscribe: the connection already holds limits.max_channels_per_connection subscriptions. */
+  tooManyChannels: 'too_many_channels',
 } as const;
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
 

@@ -8,6 +8,7 @@ import {
   type HistoryResult,
   type PublishResult,
 } from '../engines/engine.js';
+import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
 import {
@@ -117,8 +118,16 @@ export class Hub {
    */
   async subscribe(conn: Connection, channel: string, options: SubscribeOptions = {}): Promise<void> {
     if (conn.closed) throw new HubError(HubErrorCode.connectionClosed, 'connection is closed');
+    const badName = channelNameProblem(channel);
+    if (badName !== undefined) throw new HubError(HubErrorCode.invalidChannel, badName);
     if (conn.subscriptions.has(channel)) {
       throw new HubError(HubErrorCode.alreadySubscribed, `already subscribed to channel "${channel}"`);
+    }
+    if (conn.subscriptions.size >= this.maxChannelsPerConnection) {
+      throw new HubError(
+        HubErrorCode.tooManyChannels,
+        `too many channels: at most ${this.maxChannelsPerConnection} per connection`,
+      );
     }
     const state: SubscriptionState = { lastOrd: 0, pending: [] };
     conn.subscriptions.set(channel, state);
@@ -224,6 +233,9 @@ export class Hub {
    * that no renderer could encode (core/json-depth.ts).
    */
   maxJsonDepth = MAX_JSON_DEPTH;
+
+  /** Subscriptions one connection may hold (limits.max_channels_per_connection, set by the server). */
+  maxChannelsPerConnection: number = MAX_CHANNELS_PER_CONNECTION;
 
   /** Throws HubError `invalid_data` for data nested deeper than `maxJsonDepth`. */
   async publish(

@@ -1,6 +1,7 @@
 import type { ControlReply } from '../engines/engine.js';
+import { channelNameProblem } from './channel-name.js';
 import type { Connection } from './connection.js';
-import { HubErrorCode } from './errors.js';
+import { HubError, HubErrorCode } from './errors.js';
 import type { Hub } from './hub.js';
 import type { JsonValue } from './types.js';
 
@@ -43,8 +44,19 @@ export async function handleLocalCall(
     case 'subscribe': {
       const channels = channelArgs(args);
       if (!channels) return invalid('subscribe takes one or more channel names');
+      // Every name is checked before any is subscribed, so a bad one changes nothing.
       for (const ch of channels) {
-        if (!conn.subscriptions.has(ch)) await hub.subscribe(conn, ch, { after: 0 });
+        const problem = channelNameProblem(ch);
+        if (problem !== undefined) return invalid(problem);
+      }
+      try {
+        for (const ch of channels) {
+          if (!conn.subscriptions.has(ch)) await hub.subscribe(conn, ch, { after: 0 });
+        }
+      } catch (err) {
+        // too_many_channels (channels before the one over the limit stay subscribed), closed, engine.
+        if (err instanceof HubError) return { ok: false, error: err.message, code: err.code };
+        throw err;
       }
       return { ok: true };
     }

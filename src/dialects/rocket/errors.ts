@@ -27,6 +27,8 @@ export const RocketErrorId = {
   rateLimited: 'RATE_LIMITED',
   /** Switchboard addition: too many requests waiting for an answer on this connection. */
   tooManyRequests: 'TOO_MANY_REQUESTS',
+  /** Switchboard addition: subscribe past limits.max_channels_per_connection. */
+  tooManyChannels: 'TOO_MANY_CHANNELS',
   /** Switchboard addition: the server could not complete the request (engine unreachable). */
   internalError: 'INTERNAL_ERROR',
 } as const;

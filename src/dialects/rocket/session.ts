@@ -233,6 +233,12 @@ export class RocketSession implements ConnectionSink, Access {
       // `subscribed` goes out once the subscription exists and before anything published to it.
       await this.hub.subscribe(this.conn, channel, { after: 0, onReady: answer });
     } catch (err) {
+      if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels) {
+        return this.sendError(RocketErrorId.tooManyChannels, err.message);
+      }
+      if (err instanceof HubError && err.code === HubErrorCode.invalidChannel) {
+        return this.sendError(RocketErrorId.invalidChannelName, err.message);
+      }
       // A backend (mesh conn.call subscribe) got there first: the channel is subscribed all the same.
       if (!(err instanceof HubError && err.code === HubErrorCode.alreadySubscribed)) throw err;
     }

@@ -18,6 +18,8 @@ export const SiteErrorCode = {
   badAuth: 'bad_auth',
   alreadySubscribed: 'already_subscribed',
   notSubscribed: 'not_subscribed',
+  invalidChannel: 'invalid_channel',
+  tooManyChannels: 'too_many_channels',
   tooManyRequests: 'too_many_requests',
   rateLimited: 'rate_limited',
   unavailable: 'unavailable',

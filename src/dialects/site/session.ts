@@ -187,6 +187,12 @@ export class SiteSession implements ConnectionSink {
           reqId,
         );
       }
+      if (err instanceof HubError && err.code === HubErrorCode.invalidChannel) {
+        throw new SiteError(SiteErrorCode.invalidChannel, err.message, reqId);
+      }
+      if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels) {
+        throw new SiteError(SiteErrorCode.tooManyChannels, err.message, reqId);
+      }
       throw err;
     }
     // A backend (mesh conn.call unsubscribe) removed the subscription while it was being set up:
