@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PublishInput } from '../../src/core/types.js';
+import { launchChromium } from '../helpers/browser.js';
 import { get } from '../helpers/http.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'dashboard-admin-key';
 const DOCS = new URL('../../../docs/', import.meta.url); // from dist/test/browser/
-
-/** Chromium may still be being installed (scripts/ensure-chromium.mjs): wait, then fail, never skip. */
-async function waitForChromium(timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package`);
-}
 
 /** A GET with the path sent byte for byte (fetch would normalise `..` away). */
 function rawGet(base: string, path: string): Promise<{ status: number; type: string | undefined }> {
@@ -76,7 +68,7 @@ describe('the admin dashboard in Chromium', () => {
   };
 
   before(async () => {
-    await waitForChromium();
+    browser = await launchChromium();
     const rocket = {
       path: '/demo',
       users: { boss: { secret: 'boss-secret', permissions: ['READ', 'WRITE', 'MANAGE'] } },
@@ -84,17 +76,6 @@ describe('the admin dashboard in Chromium', () => {
     server = await startTestServer({
       admin: { key: KEY },
       namespaces: { demo: { ...TEST_NAMESPACE, rocket } },
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
     });
   });
 

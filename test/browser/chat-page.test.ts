@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { configSchema } from '../../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../../src/app/server.js';
+import { launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = new URL('../../../docs/chat-page.png', import.meta.url); // from dist/test/browser/
-
-/** Chromium may still be being installed (scripts/ensure-chromium.mjs): wait, then fail, never skip. */
-async function waitForChromium(timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package`);
-}
 
 /** A real server on a given port (0: any), so that it can be restarted on the same one. */
 async function serveOn(port: number): Promise<RunningServer> {
@@ -57,20 +49,9 @@ describe('the chat page in Chromium', () => {
   let bob: Page;
 
   before(async () => {
-    await waitForChromium();
+    browser = await launchChromium();
     server = await serveOn(0);
     port = server.port;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
   });
 
   after(async () => {

@@ -2,16 +2,16 @@
 // and the application still sees every message the server kept exactly once, in order.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { configSchema } from '../../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../../src/app/server.js';
 import type { SiteClientError } from '../../src/client/errors.js';
 import { SiteClient } from '../../src/client/site-client.js';
 import type { StateChange, Subscription } from '../../src/client/types.js';
+import { launchChromium } from '../helpers/browser.js';
 import { get, post } from '../helpers/http.js';
 import { TEST_NAMESPACE } from '../helpers/server.js';
 
@@ -230,22 +230,14 @@ describe('SiteClient against a real server', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
 // The compiled SDK, served to the page as ES modules exactly as a bundler-free app would load it.
 const SDK_DIR = new URL('../../src/client/', import.meta.url); // from dist/test/protocol/
 
 describe('SiteClient in Chromium (native WebSocket)', () => {
   it("resumes across a server restart with the browser's own WebSocket and nothing from Node", async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `${CHROMIUM} is missing: npm test installs it (scripts/ensure-chromium.mjs)`,
-    );
+    const browser = await launchChromium();
     let server = await startOn(0);
     const port = server.port;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
     try {
       const page = await browser.newPage();
       const pageErrors: string[] = [];
