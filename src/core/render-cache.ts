@@ -10,18 +10,12 @@ type WithRenders = Publication & { [RENDERS]?: Map<string, unknown> };
  * the same Publication object to every local subscriber, so the cache lives on it and dies with it.
  */
 export function renderOnce<T>(publication: Publication, key: string, render: (p: Publication) => T): T {
-  const p = publication as WithRenders;
-  let cache = p[RENDERS];
-  if (cache === undefined) {
-    cache = new Map();
-    p[RENDERS] = cache;
-  } else {
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit as T;
-  }
-  const out = render(publication);
-  cache.set(key, out);
-  return out;
+  return renderOnceWith(publication, key, render, callRender);
+}
+
+// Module-level so that `renderOnce` allocates nothing either: the renderer itself is the context.
+function callRender<T>(publication: Publication, render: (p: Publication) => T): T {
+  return render(publication);
 }
 
 /**
