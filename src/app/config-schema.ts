@@ -171,6 +171,16 @@ export const configSchema = z
         .default(6789)
         .describe('TCP port; 0 picks a free one (the real one is logged)'),
     }).describe('The HTTP and WebSocket listener'),
+    tls: z
+      .strictObject(
+        {
+          cert: nonEmpty().describe('Path of the PEM certificate chain (leaf first)'),
+          key: nonEmpty().describe('Path of the PEM private key'),
+        },
+        { error: 'expected a mapping with cert and key (file paths)' },
+      )
+      .optional()
+      .describe('Serve HTTPS and WSS directly. Unset: plain HTTP (terminate TLS in a reverse proxy)'),
     engine: engineSchema.describe(
       'Where channels, history and queues live: `memory` (one process) or `redis` (a cluster)',
     ),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
@@ -27,6 +28,8 @@ export interface StartOptions {
 /** The composition root: config → engine → hub → dialects → listener. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
+  // Before anything starts, so that a missing file leaves nothing running.
+  const tls = config.tls && readTls(config.tls);
   const engine = options.engine ?? (await createEngine(config, logger));
   const hub = new Hub(engine, namespaceSettings(config), logger);
   hub.maxJsonDepth = config.limits.max_json_depth;
@@ -41,6 +44,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxConnectionsPerIp: config.limits.max_connections_per_ip,
     maxMessagesPerSecond: config.limits.max_messages_per_second,
     messageBurst: config.limits.max_messages_burst,
+    tls,
     logger,
     noRouteAccepted: (path) =>
       path === '/ws'
@@ -52,7 +56,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const addr = await listener.listen(config.listen.port, config.listen.host);
   const shownHost = addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
   logger.info({ url, engine: engine.kind, node_id: engine.nodeId }, 'switchboard listening');
 
   let closing: Promise<void> | undefined;
@@ -100,4 +104,18 @@ async function waitForSockets(listener: Listener, timeoutMs: number): Promise<vo
   while (listener.wss.clients.size > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The PEM files of `tls`, read once at start; a file that cannot be read stops the start. */
+function readTls(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (key: 'cert' | 'key') => {
+    try {
+      return readFileSync(tls[key]);
+    } catch (err) {
+      throw new Error(
+        `tls.${key}: cannot read ${tls[key]}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -23,6 +24,8 @@ export interface ListenerOptions {
   maxMessagesPerSecond?: number;
   /** Frames a connection may send back to back (default: twice the rate). */
   messageBurst?: number;
+  /** Serve HTTPS and WSS with this certificate chain and key (PEM). Default: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 type Alive = WebSocket & { isAlive?: boolean };
@@ -60,7 +63,10 @@ export class Listener {
       maxPayload: options.maxFrameBytes,
       perMessageDeflate: false,
     });
-    this.server = createServer((req, res) => this.onRequest(req, res));
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    this.server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : createServer(onRequest);
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Duplex, head));
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
