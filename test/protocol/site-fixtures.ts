@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { after, before } from 'node:test';
 import { get, post } from '../helpers/http.js';
+import { lateBound } from '../helpers/late-bound.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
@@ -137,4 +139,30 @@ export function burstPoster(server: TestServer, token: string, sockets = 32) {
       req.end(body);
     });
   return { send, close: () => agent.destroy() };
+}
+
+/**
+ * The usual suite setup, registered in the calling `describe` (or file): a site server started
+ * before its tests with `extra` config, and `open(site)` for site connections; every connection
+ * opened and the server are closed after the suite.
+ */
+export function useSiteServer(extra: Record<string, unknown> = {}): {
+  server: TestServer;
+  open(site?: string): Promise<RawClient>;
+} {
+  const server = lateBound<TestServer>('the site test server');
+  const clients: RawClient[] = [];
+  before(async () => {
+    server.set(await startSiteServer(extra));
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server.value?.close();
+  });
+  const open = async (site = 'demo') => {
+    const c = await connectSite(server.proxy, site);
+    clients.push(c);
+    return c;
+  };
+  return { server: server.proxy, open };
 }

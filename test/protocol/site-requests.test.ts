@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RawClient } from '../helpers/ws-client.js';
 import {
   connectSite,
@@ -8,24 +8,11 @@ import {
   startSiteServer,
   subAuth,
   subscribe,
-  type TestServer,
+  useSiteServer,
 } from './site-fixtures.js';
 
 describe('site: request envelope, unsubscribe and bad input', () => {
-  let server: TestServer;
-  const clients: RawClient[] = [];
-  const open = async () => {
-    const c = await connectSite(server);
-    clients.push(c);
-    return c;
-  };
-  before(async () => {
-    server = await startSiteServer();
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const { server, open } = useSiteServer();
 
   /** The connection still works: a correct subscribe is answered ok. */
   async function stillServes(c: RawClient): Promise<void> {

@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { RawClient } from '../helpers/ws-client.js';
-import {
-  burstPoster,
-  connectSite,
-  fetchToken,
-  poster,
-  publishMany,
-  startSiteServer,
-  subscribe,
-  type TestServer,
-} from './site-fixtures.js';
+import { burstPoster, fetchToken, poster, publishMany, subscribe, useSiteServer } from './site-fixtures.js';
 
 describe('site: ords and resume with after', () => {
-  let server: TestServer;
-  const clients: RawClient[] = [];
-  const open = async () => {
-    const c = await connectSite(server);
-    clients.push(c);
-    return c;
-  };
-  before(async () => {
-    // history_size 2000 so that the race test's whole burst stays buffered.
-    server = await startSiteServer({
-      namespaces: {
-        demo: { secret: 'site-secret', post_secret: 'post-secret', history_size: 2000 },
-        small: { secret: 'small-secret', post_secret: 'small-post', history_size: 3 },
-      },
-    });
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
+  // history_size 2000 so that the race test's whole burst stays buffered.
+  const { server, open } = useSiteServer({
+    namespaces: {
+      demo: { secret: 'site-secret', post_secret: 'post-secret', history_size: 2000 },
+      small: { secret: 'small-secret', post_secret: 'small-post', history_size: 3 },
+    },
   });
 
   /** Read `n` channel messages. */
@@ -122,8 +100,7 @@ describe('site: ords and resume with after', () => {
     const ords = await publishMany(server, 'bounded', 3, 'small');
     const send = poster(server, await fetchToken(server, 'small'), 'small');
     for (let i = 3; i < 7; i++) assert.equal((await send('bounded', { n: i })).status, 200);
-    const c = await connectSite(server, 'small');
-    clients.push(c);
+    const c = await open('small');
     // ords[0] is long gone: only the 3 newest (n = 4, 5, 6) are buffered.
     assert.equal((await subscribe(server, c, 'bounded', { after: ords[0], site: 'small' })).response, 'ok');
     const msgs = await read(c, 3);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { issueToken, tokenKey } from '../../src/dialects/site/tokens.js';
 import { get } from '../helpers/http.js';
-import { expectRefused, type RawClient } from '../helpers/ws-client.js';
+import { expectRefused } from '../helpers/ws-client.js';
 import {
   connectSite,
   fetchToken,
@@ -10,7 +10,7 @@ import {
   startSiteServer,
   subAuth,
   subscribe,
-  type TestServer,
+  useSiteServer,
 } from './site-fixtures.js';
 
 /**
@@ -23,20 +23,7 @@ const KAT_TOKEN = 'AQO7LMPYAAABAgMEBQYHCAkKCwwNDg8ExvpI2AnjUuLLNaKBgIMP';
 const KAT_AUTH = 'wARlLtkQXFbXSA3XMTjogJbwxqyQzgDYtOhlUPQkXfY=';
 
 describe('site: tokens and subscribe auth', () => {
-  let server: TestServer;
-  const clients: RawClient[] = [];
-  const open = async (site = 'demo') => {
-    const c = await connectSite(server, site);
-    clients.push(c);
-    return c;
-  };
-  before(async () => {
-    server = await startSiteServer();
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const { server, open } = useSiteServer();
 
   it('GET /token answers a token and the site token_ttl as expires', async () => {
     const demo = await get(`${server.url}/token?site=demo`);
