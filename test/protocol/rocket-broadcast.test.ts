@@ -2,7 +2,7 @@
 // publications of the one hub (history, other dialects).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { get } from '../helpers/http.js';
 import { RawClient } from '../helpers/ws-client.js';
 import {
@@ -11,16 +11,11 @@ import {
   connect,
   connectAs,
   expectErr,
-  type RocketTestServer,
-  startRocketServer,
   subscribe,
+  useRocketServer,
 } from './rocket-fixtures.js';
 
-let server: RocketTestServer;
-before(async () => {
-  server = await startRocketServer();
-});
-after(() => server.close());
+const server = useRocketServer();
 
 describe('rocket: broadcast', () => {
   it('reaches every subscriber, the sender too, with the payload itself; then broadcasted', async () => {

@@ -1,6 +1,8 @@
 // Shared setup of the rocket protocol tests: two vhosts (tenant isolation), users for every
 // permission combination, and small helpers that speak raw frames.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { lateBound } from '../helpers/late-bound.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
@@ -85,4 +87,17 @@ export async function expectErr(client: RawClient, id: string): Promise<any> {
 /** Close every client given; tolerate ones already closed. */
 export async function closeAll(...clients: (RawClient | undefined)[]): Promise<void> {
   await Promise.all(clients.map((c) => c?.close()));
+}
+
+/**
+ * The usual file setup, registered where it is called (top level or a `describe`): one rocket
+ * server with ROCKET_NAMESPACES (plus `extra` config) started before the tests and closed after.
+ */
+export function useRocketServer(extra: Record<string, unknown> = {}): RocketTestServer {
+  const server = lateBound<RocketTestServer>('the rocket test server');
+  before(async () => {
+    server.set(await startRocketServer(extra));
+  });
+  after(() => server.value?.close());
+  return server.proxy;
 }

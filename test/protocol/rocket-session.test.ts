@@ -1,7 +1,7 @@
 // Rocket (seed 002): framing, authenticate, subscribe/unsubscribe, logout, disconnect, vhost
 // isolation — raw frames against a real server.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { expectRefused } from '../helpers/ws-client.js';
 import {
   closeAll,
@@ -9,16 +9,12 @@ import {
   connectAs,
   expectErr,
   login,
-  type RocketTestServer,
   startRocketServer,
   subscribe,
+  useRocketServer,
 } from './rocket-fixtures.js';
 
-let server: RocketTestServer;
-before(async () => {
-  server = await startRocketServer();
-});
-after(() => server.close());
+const server = useRocketServer();
 
 const publish = (channel: string, data: unknown, ns = 'app') =>
   server.hub.publish(ns, channel, { data: data as any, event: 'test' });

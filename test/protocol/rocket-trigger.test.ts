@@ -1,7 +1,7 @@
 // Rocket (seed 002) trigger: items on the vhost's trigger topic, consumed by workers through the
 // mesh API (`queue.pop`) and answered with `mesh.send` to the triggering client.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runWorker } from '../../examples/rocket-worker.js';
 import type { QueueItem } from '../../src/core/types.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
@@ -13,16 +13,12 @@ import {
   connectAs,
   expectErr,
   OTHER_KEY,
-  type RocketTestServer,
   startRocketServer,
   subscribe,
+  useRocketServer,
 } from './rocket-fixtures.js';
 
-let server: RocketTestServer;
-before(async () => {
-  server = await startRocketServer();
-});
-after(() => server.close());
+const server = useRocketServer();
 
 /** A raw mesh backend on /ws/v1 consuming `topic`, once the server confirmed the queue.pop. */
 async function meshWorker(site: string, key: string, topic: string): Promise<RawClient> {
