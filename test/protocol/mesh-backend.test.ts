@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { post } from '../helpers/http.js';
 import { expectRefused } from '../helpers/ws-client.js';
-import {
-  Backend,
-  backendUrl,
-  consumer,
-  gatewayClient,
-  KEYS,
-  type MeshTestServer,
-  startMeshServer,
-} from './mesh-fixtures.js';
+import { Backend, backendUrl, consumer, gatewayClient, KEYS, useMeshServer } from './mesh-fixtures.js';
 
 describe('mesh backend API: auth (SPEC §4)', () => {
-  let server: MeshTestServer;
-  before(async () => {
-    server = await startMeshServer();
-  });
-  after(() => server.close());
+  const { server } = useMeshServer();
 
   it('refuses /ws/v1 without a key, with a wrong key and with another site’s key: HTTP 401 JSON', async () => {
     for (const [query, headers] of [
@@ -74,16 +62,7 @@ describe('mesh backend API: auth (SPEC §4)', () => {
 });
 
 describe('mesh backend API: envelope over /ws/v1', () => {
-  let server: MeshTestServer;
-  let backend: Backend;
-  before(async () => {
-    server = await startMeshServer();
-    backend = await Backend.connect(backendUrl(server));
-  });
-  after(async () => {
-    await backend.close();
-    await server.close();
-  });
+  const { backend } = useMeshServer((s) => Backend.connect(backendUrl(s)));
 
   it('answers the text frame ping with the text frame pong', async () => {
     const before = backend.texts.length;
@@ -139,17 +118,8 @@ describe('mesh backend API: envelope over /ws/v1', () => {
 });
 
 describe('mesh.send and mesh.publish over both transports', () => {
-  let server: MeshTestServer;
-  let backend: Backend;
   const auth = { authorization: `Bearer ${KEYS.demo}` };
-  before(async () => {
-    server = await startMeshServer();
-    backend = await consumer(server);
-  });
-  after(async () => {
-    await backend.close();
-    await server.close();
-  });
+  const { server, backend } = useMeshServer(consumer);
 
   it('mesh.send delivers text, JSON (as its text) and binary (base64) as raw frames, over WS and HTTP', async () => {
     const { client, id } = await gatewayClient(server, backend);

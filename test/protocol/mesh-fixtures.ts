@@ -1,5 +1,7 @@
 /** Shared setup of the mesh protocol tests: a server with three namespaces and a raw backend client. */
+import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
+import { lateBound } from '../helpers/late-bound.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
@@ -151,4 +153,27 @@ export async function gatewayClient(
   await backend.until(() => find() !== undefined, 'the handshake item');
   const event = find();
   return { client, id: event.p.c, handshake: event };
+}
+
+/**
+ * The usual suite setup, registered in the calling `describe`: a mesh server started before its
+ * tests and, when `connectBackend` is given, one backend connected by it (e.g. `consumer`). The
+ * backend, then the server, are closed after the suite. Without `connectBackend`, reading
+ * `backend` throws.
+ */
+export function useMeshServer(connectBackend?: (server: MeshTestServer) => Promise<Backend>): {
+  server: MeshTestServer;
+  backend: Backend;
+} {
+  const server = lateBound<MeshTestServer>('the mesh test server');
+  const backend = lateBound<Backend>('the suite backend');
+  before(async () => {
+    server.set(await startMeshServer());
+    if (connectBackend !== undefined) backend.set(await connectBackend(server.proxy));
+  });
+  after(async () => {
+    await backend.value?.close();
+    await server.value?.close();
+  });
+  return { server: server.proxy, backend: backend.proxy };
 }

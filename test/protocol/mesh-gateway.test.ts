@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { get, post } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { expectRefused, RawClient } from '../helpers/ws-client.js';
-import {
-  type Backend,
-  consumer,
-  gatewayClient,
-  KEYS,
-  type MeshTestServer,
-  startMeshServer,
-} from './mesh-fixtures.js';
+import { consumer, gatewayClient, KEYS, useMeshServer } from './mesh-fixtures.js';
 
 describe('mesh gateway clients on /client', () => {
-  let server: MeshTestServer;
-  let backend: Backend;
-  before(async () => {
-    server = await startMeshServer();
-    backend = await consumer(server);
-  });
-  after(async () => {
-    await backend.close();
-    await server.close();
-  });
+  const { server, backend } = useMeshServer(consumer);
 
   it('pushes handshake (every header, lower-cased), message and close items to the client topic', async () => {
     const { client, id, handshake } = await gatewayClient(server, backend, 'demo', {
@@ -169,16 +153,7 @@ describe('mesh gateway without a default namespace', () => {
 });
 
 describe('mesh and the other dialects: one hub', () => {
-  let server: MeshTestServer;
-  let backend: Backend;
-  before(async () => {
-    server = await startMeshServer();
-    backend = await consumer(server);
-  });
-  after(async () => {
-    await backend.close();
-    await server.close();
-  });
+  const { server, backend } = useMeshServer(consumer);
 
   async function siteSubscribe(channel: string, after: number): Promise<RawClient> {
     const { body } = await get(`${server.url}/token?site=demo`);
