@@ -11,6 +11,15 @@ export type RocketTestServer = Awaited<ReturnType<typeof startTestServer>>;
 export const APP_KEY = 'app-mesh-key';
 export const OTHER_KEY = 'other-mesh-key';
 
+/** The app vhost's users: one per permission combination (also used by the permissions unit test). */
+export const ROCKET_USERS = {
+  reader: { secret: 'r', permissions: ['READ'] },
+  writer: { secret: 'w', permissions: ['READ', 'WRITE'] },
+  open: { secret: '', permissions: ['READ', 'WRITE'] },
+  boss: { secret: 'b', permissions: ['READ', 'WRITE', 'MANAGE'] },
+  pusher: { secret: 'p', permissions: ['WRITE'] },
+};
+
 export const ROCKET_NAMESPACES = {
   app: {
     // A site too, so that site subscribers can watch the same channels.
@@ -19,13 +28,7 @@ export const ROCKET_NAMESPACES = {
     api_keys: [APP_KEY],
     rocket: {
       path: '/app',
-      users: {
-        reader: { secret: 'r', permissions: ['READ'] },
-        writer: { secret: 'w', permissions: ['READ', 'WRITE'] },
-        open: { secret: '', permissions: ['READ', 'WRITE'] },
-        boss: { secret: 'b', permissions: ['READ', 'WRITE', 'MANAGE'] },
-        pusher: { secret: 'p', permissions: ['WRITE'] },
-      },
+      users: ROCKET_USERS,
     },
   },
   other: {

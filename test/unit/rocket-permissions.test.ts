@@ -8,19 +8,14 @@ import {
   hasPermission,
   secretsEqual,
 } from '../../src/dialects/rocket/permissions.js';
+import { ROCKET_USERS } from '../protocol/rocket-fixtures.js';
 
 const config = configSchema.parse({
   namespaces: {
     app: {
       rocket: {
         path: '/app',
-        users: {
-          reader: { secret: 'r', permissions: ['READ'] },
-          writer: { secret: 'w', permissions: ['READ', 'WRITE'] },
-          open: { secret: '', permissions: ['READ', 'WRITE'] },
-          boss: { secret: 'b', permissions: ['READ', 'WRITE', 'MANAGE'] },
-          openboss: { secret: '', permissions: ['MANAGE'] },
-        },
+        users: { ...ROCKET_USERS, openboss: { secret: '', permissions: ['MANAGE'] } },
       },
     },
     other: { rocket: { path: '/other', users: { boss2: { secret: 'b2', permissions: ['MANAGE'] } } } },
