@@ -58,7 +58,10 @@ export function configReferenceSections(
     const rows: ReferenceRow[] = [];
     const walker = new Walker(defaults, rows);
     const object = asObject(node);
-    if (object && !isRecord(object)) walker.children(object, [key], '');
+    // A section that is always there once parsed (listen: all defaults) lists only its keys; an
+    // optional one (tls) also gets a row saying it may be left out.
+    const alwaysPresent = valueAt(defaults, [key]) !== undefined;
+    if (object && !isRecord(object) && alwaysPresent) walker.children(object, [key], '');
     else walker.visit(node, [key], (root.required ?? []).includes(key), '');
     sections.push({ key, description: node.description ?? '', rows });
   }

@@ -87,20 +87,24 @@ describe('docs/config-reference.md', () => {
     assert.equal(rows.get('log.level')?.allowed.split(', ').length, 7);
     assert.equal(rows.get('namespaces.<namespace>.rocket.path')?.default, 'required');
     assert.equal(rows.get('admin.key')?.default, 'unset');
+    assert.equal(rows.get('listen'), undefined, 'a section with defaults has no row of its own');
     assert.match(rows.get('engine.type')?.description ?? '', /variant/);
     for (const row of rows.values()) assert.ok(row.description.length > 0, row.path);
   });
 
   it('renders a key without a description as "—" instead of failing', () => {
     const schema = z.strictObject({
-      a: z.preprocess((v) => v ?? {}, z.strictObject({ b: z.int().default(3), c: z.string().describe('C') })),
+      a: z.preprocess(
+        (v) => v ?? {},
+        z.strictObject({ b: z.int().default(3), c: z.string().optional().describe('C') }),
+      ),
     });
-    const [section] = configReferenceSections(schema, {});
+    const [section] = configReferenceSections(schema, schema.parse({}));
     assert.deepEqual(
       section?.rows.map((r) => [r.path, r.default, r.description]),
       [
         ['a.b', '`3`', '—'],
-        ['a.c', 'required', 'C'],
+        ['a.c', 'unset', 'C'],
       ],
     );
   });
