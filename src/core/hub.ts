@@ -49,6 +49,11 @@ export class Hub {
   readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0, published: 0 };
   /** When this hub was built (ms): a node's uptime in cluster views. */
   readonly startedAt = Date.now();
+  /**
+   * Told of every error a dialect answers to a client (dialect name, the dialect's own code). Set by
+   * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
+   */
+  errorSink?: (dialect: string, code: string) => void;
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();

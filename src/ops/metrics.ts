@@ -180,5 +180,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     countError: (dialect, code) => errors.inc({ dialect, code }),
   };
   byHub.set(hub, metrics);
+  // Dialects depend on core, not on ops: they report errors through the hub's hook.
+  hub.errorSink = metrics.countError;
   return metrics;
 }

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Hub } from '../../core/hub.js';
 import { sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import { ChatErrorCode } from './codec.js';
 import { type ChatShared, storedMessage } from './session.js';
 
 /** Extra context the REST API needs beyond what sessions share. */
@@ -34,7 +36,7 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
   };
 
   const notFound = (res: ServerResponse, name: string) =>
-    sendJson(res, 404, { error: `room ${name} not found` });
+    fail(hub, res, 404, ChatErrorCode.roomNotFound, `room ${name} not found`);
 
   return [
     {
@@ -70,7 +72,7 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
       method: 'GET',
       path: /^\/api\/rooms\/(.+)\/history$/,
       handle: async (_req, res, _url, [raw]) => {
-        const name = decodeRoom(res, raw!);
+        const name = decodeRoom(hub, res, raw!);
         if (name === undefined) return;
         const room = await roomMessages(name);
         if (!room) return notFound(res, name);
@@ -81,7 +83,7 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
       method: 'GET',
       path: /^\/api\/rooms\/(.+)$/,
       handle: async (_req, res, _url, [raw]) => {
-        const name = decodeRoom(res, raw!);
+        const name = decodeRoom(hub, res, raw!);
         if (name === undefined) return;
         const room = await roomMessages(name);
         if (!room) return notFound(res, name);
@@ -93,14 +95,19 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
 }
 
 /** Percent-decode a room name from the path; answers 400 and returns undefined when malformed. */
-function decodeRoom(res: ServerResponse, raw: string): string | undefined {
+function decodeRoom(hub: Hub, res: ServerResponse, raw: string): string | undefined {
   try {
     return decodeURIComponent(raw);
   } catch {
-    // ChatErrorCode.badRoomName
-    sendJson(res, 400, { error: 'the room name in the path is not valid percent-encoding' });
+    fail(hub, res, 400, ChatErrorCode.badRoomName, 'the room name in the path is not valid percent-encoding');
     return undefined;
   }
+}
+
+/** Every `{"error"}` answer goes through here, so each is counted once (errors_total). */
+function fail(hub: Hub, res: ServerResponse, status: number, code: ChatErrorCode, error: string): void {
+  hub.errorSink?.('chat', code);
+  sendJson(res, status, { error });
 }
 
 /** Like sendJson, for a body already assembled from cached renderings. */

@@ -64,9 +64,9 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
         url.searchParams.get('name'),
         chat.max_username_length,
       );
-      return r.ok
-        ? { ok: true, state: { username: r.username } }
-        : { ok: false, status: r.status, body: { error: r.error } };
+      if (r.ok) return { ok: true, state: { username: r.username } };
+      hub.errorSink?.('chat', r.code);
+      return { ok: false, status: r.status, body: { error: r.error } };
     },
     onConnection: (socket, req, _url, state) => {
       new ChatSession(shared, socket, state.username, req.socket.remoteAddress);

@@ -6,7 +6,7 @@ import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
+import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
 /** What every chat session shares: built once by the dialect. */
@@ -99,7 +99,7 @@ export class ChatSession implements ConnectionSink {
     try {
       text = decodeFrame(data, isBinary);
     } catch {
-      this.close(1007, 'frame is not valid UTF-8');
+      this.refuse(ChatErrorCode.invalidJson, 'frame is not valid UTF-8');
       return;
     }
     this.chain = this.chain.then(() => this.handle(text));
@@ -115,7 +115,7 @@ export class ChatSession implements ConnectionSink {
       case 'ignored':
         return;
       case 'invalid':
-        this.close(1007, frame.reason);
+        this.refuse(frame.code, frame.reason);
         return;
       case 'message':
         try {
@@ -131,6 +131,12 @@ export class ChatSession implements ConnectionSink {
           this.close(1011, 'could not publish the message');
         }
     }
+  }
+
+  /** Every 1007 close goes through here, so each is counted once (errors_total). */
+  private refuse(code: ChatErrorCode, reason: string): void {
+    this.shared.hub.errorSink?.('chat', code);
+    this.close(1007, reason);
   }
 
   private end(): void {

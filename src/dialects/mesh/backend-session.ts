@@ -114,19 +114,24 @@ class BackendSession {
   }
 
   private async answer(decoded: DecodedRequest): Promise<void> {
-    if (!decoded.ok) return this.reply(errorEnvelope(decoded.error, decoded.id));
+    if (!decoded.ok) {
+      this.socket.send(this.errorText(decoded.error, decoded.id));
+      return;
+    }
     // Encoded inside the try: a result that cannot be encoded is answered as the method's failure.
     let text: string;
     try {
       text = JSON.stringify(resultEnvelope(await this.run(decoded.call), decoded.id));
     } catch (err) {
-      text = JSON.stringify(errorEnvelope(this.asMeshError(err, decoded.call), decoded.id));
+      text = this.errorText(this.asMeshError(err, decoded.call), decoded.id);
     }
     this.socket.send(text);
   }
 
-  private reply(envelope: object & { i?: RequestId }): void {
-    this.socket.send(JSON.stringify(envelope));
+  /** Every error reply is encoded here, so each is counted once (errors_total). */
+  private errorText(err: MeshError, id: RequestId | undefined): string {
+    this.ctx.hub.errorSink?.('mesh', String(err.code));
+    return JSON.stringify(errorEnvelope(err, id));
   }
 
   private run(call: MeshCall): Promise<MeshResult> {

@@ -4,6 +4,7 @@
  * `E`), except a body over the size limit (413, E 101); a missing or wrong API key is HTTP 401
  * with `{"error": "..."}`, an unknown site 404.
  */
+import type { ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
@@ -15,6 +16,12 @@ import { type MeshResult, runPublish, runSend } from './handlers.js';
 
 export const SEND_PATH = '/v1/mesh/send';
 export const PUBLISH_PATH = '/v1/mesh/publish';
+
+/** Every error envelope goes through here, so each is counted once (errors_total). */
+function fail(hub: Hub, res: ServerResponse, status: number, err: MeshError): void {
+  hub.errorSink?.('mesh', String(err.code));
+  sendJson(res, status, errorEnvelope(err));
+}
 
 function route<C>(
   ctx: DialectContext,
@@ -32,14 +39,14 @@ function route<C>(
       const body = await readJson(req, limits.max_http_body_bytes, limits.max_json_depth);
       if (!body.ok) {
         const status = body.status === 413 ? 413 : 200;
-        return sendJson(res, status, errorEnvelope(new MeshError(MeshErrorCode.invalidParams, body.message)));
+        return fail(ctx.hub, res, status, new MeshError(MeshErrorCode.invalidParams, body.message));
       }
       try {
         const result = await run(ctx.hub, auth.namespace, parse(body.value));
         sendJson(res, 200, resultEnvelope(result));
       } catch (err) {
         if (!(err instanceof MeshError)) throw err;
-        sendJson(res, 200, errorEnvelope(err));
+        fail(ctx.hub, res, 200, err);
       }
     },
   };

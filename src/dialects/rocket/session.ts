@@ -10,7 +10,7 @@ import { ClientSocket } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
-import { encodeError, RocketErrorId, rocketError } from './errors.js';
+import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
 import { authenticate, hasPermission, type Identity, Permission } from './permissions.js';
 
@@ -162,7 +162,7 @@ export class RocketSession implements ConnectionSink, Access {
     // INVALID_PAYLOAD like any other unreadable message.
     const decoded = decodeFrame(rawText(data), this, this.opts.maxJsonDepth);
     if (!decoded.ok) {
-      this.socket.send(encodeError(decoded.error));
+      this.sendErrorFrame(decoded.error);
       return;
     }
     await this.run(decoded.command);
@@ -342,7 +342,13 @@ export class RocketSession implements ConnectionSink, Access {
   }
 
   private sendError(id: RocketErrorId, info?: string): void {
-    this.socket.send(encodeError(rocketError(id, info)));
+    this.sendErrorFrame(rocketError(id, info));
+  }
+
+  /** Every error reply goes through here, so each is counted once (errors_total). */
+  private sendErrorFrame(error: RocketError): void {
+    this.hub.errorSink?.('rocket', error.err);
+    this.socket.send(encodeError(error));
   }
 }
 

@@ -2,6 +2,7 @@
 // `{"status":"error","message":"…"}` with the status SPEC §3 names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
+import type { Hub } from '../../core/hub.js';
 import { sumStats } from '../../core/inspect.js';
 import type { JsonValue } from '../../core/types.js';
 import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
@@ -10,21 +11,24 @@ import { postAuth, safeEqual } from './auth.js';
 import type { SiteRegistry } from './sites.js';
 import { issueToken, verifyToken } from './tokens.js';
 
-const fail = (res: ServerResponse, status: number, message: string) =>
+/** Every HTTP failure goes through here; REST errors have no code, so they count as `http_<status>`. */
+function fail(hub: Hub, res: ServerResponse, status: number, message: string): void {
+  hub.errorSink?.('site', `http_${status}`);
   sendJson(res, status, { status: 'error', message });
+}
 
 export function siteHttpRoutes(ctx: DialectContext, sites: SiteRegistry): HttpRoute[] {
   return [
-    { method: 'GET', path: '/token', handle: (_req, res, url) => token(sites, res, url) },
+    { method: 'GET', path: '/token', handle: (_req, res, url) => token(ctx.hub, sites, res, url) },
     { method: 'POST', path: '/post', handle: (req, res, url) => post(ctx, sites, req, res, url) },
     { method: 'GET', path: '/stats', handle: (req, res, url) => stats(ctx, req, res, url) },
   ];
 }
 
-function token(sites: SiteRegistry, res: ServerResponse, url: URL): void {
+function token(hub: Hub, sites: SiteRegistry, res: ServerResponse, url: URL): void {
   const found = sites.lookup(url.searchParams.get('site'));
   if (!found.ok) {
-    fail(res, found.status, found.message);
+    fail(hub, res, found.status, found.message);
     return;
   }
   const { site } = found;
@@ -45,33 +49,34 @@ async function post(
   url: URL,
 ): Promise<void> {
   const found = sites.lookup(url.searchParams.get('site'));
-  if (!found.ok) return fail(res, found.status, found.message);
+  if (!found.ok) return fail(ctx.hub, res, found.status, found.message);
   const { site } = found;
-  if (site.postSecret === undefined) return fail(res, 403, `posting is not enabled for site ${site.name}`);
+  if (site.postSecret === undefined)
+    return fail(ctx.hub, res, 403, `posting is not enabled for site ${site.name}`);
   const read = await readJson(req, ctx.config.limits.max_http_body_bytes, ctx.config.limits.max_json_depth);
-  if (!read.ok) return fail(res, read.status, read.message);
+  if (!read.ok) return fail(ctx.hub, res, read.status, read.message);
   const body = read.value;
   if (!isObject(body))
-    return fail(res, 400, 'body must be a JSON object with channel, message, token and auth');
+    return fail(ctx.hub, res, 400, 'body must be a JSON object with channel, message, token and auth');
   const { channel, token, auth } = body;
   if (typeof channel !== 'string' || channel.length === 0)
-    return fail(res, 400, 'channel must be a non-empty string');
+    return fail(ctx.hub, res, 400, 'channel must be a non-empty string');
   // Any JSON value may be posted, null included, but it must be there.
-  if (!Object.hasOwn(body, 'message')) return fail(res, 400, 'message is missing');
+  if (!Object.hasOwn(body, 'message')) return fail(ctx.hub, res, 400, 'message is missing');
   if (typeof token !== 'string' || token.length === 0) {
-    return fail(res, 400, 'token must be a non-empty string (get one from /token)');
+    return fail(ctx.hub, res, 400, 'token must be a non-empty string (get one from /token)');
   }
   if (typeof auth !== 'string' || auth.length === 0) {
-    return fail(res, 400, 'auth must be a non-empty string: base64(hmac256(post_secret, token))');
+    return fail(ctx.hub, res, 400, 'auth must be a non-empty string: base64(hmac256(post_secret, token))');
   }
   const verdict = verifyToken(token, site.name, site.tokenKey);
   if (!verdict.ok) {
     return verdict.reason === 'expired'
-      ? fail(res, 403, 'token has expired: get a new one from /token')
-      : fail(res, 403, `invalid token: not issued by /token?site=${site.name}`);
+      ? fail(ctx.hub, res, 403, 'token has expired: get a new one from /token')
+      : fail(ctx.hub, res, 403, `invalid token: not issued by /token?site=${site.name}`);
   }
   if (!safeEqual(auth, postAuth(site.postSecret, token))) {
-    return fail(res, 403, 'auth does not match: expected base64(hmac256(post_secret, token))');
+    return fail(ctx.hub, res, 403, 'auth does not match: expected base64(hmac256(post_secret, token))');
   }
   // Claimed only once the auth matches, so a wrong guess cannot burn someone else's token.
   if (!site.postTokenReuse) {
@@ -79,15 +84,20 @@ async function post(
     try {
       first = await ctx.hub.claimOnce(site.name, `post:${token}`, verdict.expiresAt - Date.now());
     } catch (err) {
-      return fail(res, 503, `could not check the token: ${err instanceof Error ? err.message : String(err)}`);
+      return fail(
+        ctx.hub,
+        res,
+        503,
+        `could not check the token: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
-    if (!first) return fail(res, 403, 'token already used: get a new one from /token');
+    if (!first) return fail(ctx.hub, res, 403, 'token already used: get a new one from /token');
   }
   try {
     await ctx.hub.publish(site.name, channel, { data: body.message as JsonValue });
   } catch (err) {
     ctx.logger.warn({ err, site: site.name, channel }, 'site post could not be published');
-    return fail(res, 503, `could not publish: ${err instanceof Error ? err.message : String(err)}`);
+    return fail(ctx.hub, res, 503, `could not publish: ${err instanceof Error ? err.message : String(err)}`);
   }
   sendJson(res, 200, { status: 'ok' });
 }
@@ -105,7 +115,7 @@ async function stats(
 ): Promise<void> {
   const key = ctx.config.admin.key;
   if (key !== undefined && !safeEqual(bearerToken(req) ?? '', key)) {
-    return fail(res, 401, 'admin key required');
+    return fail(ctx.hub, res, 401, 'admin key required');
   }
   const { hub } = ctx;
   const byDialect: Record<string, number> = {};

@@ -118,22 +118,28 @@ export class SiteSession implements ConnectionSink {
       });
   }
 
+  /** Every error answer goes through here, so each is counted once (errors_total). */
+  private sendError(err: SiteError): void {
+    this.hub.errorSink?.('site', err.code);
+    this.socket.send(encodeError(err));
+  }
+
   /** Answer a frame with an error without handling it, echoing its req_id when it has one. */
   private refuse(data: RawData, isBinary: boolean, code: SiteErrorCode, message: string): void {
     const decoded = isBinary ? undefined : decodeRequest(rawText(data), this.maxJsonDepth);
     const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
-    this.socket.send(encodeError(new SiteError(code, message, reqId)));
+    this.sendError(new SiteError(code, message, reqId));
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     if (this.conn.closed) return;
     if (isBinary) {
-      this.socket.send(encodeError(BINARY_FRAME_ERROR));
+      this.sendError(BINARY_FRAME_ERROR);
       return;
     }
     const decoded = decodeRequest(rawText(data), this.maxJsonDepth);
     if (!decoded.ok) {
-      this.socket.send(encodeError(decoded.error));
+      this.sendError(decoded.error);
       return;
     }
     const request = decoded.request;
@@ -142,11 +148,11 @@ export class SiteSession implements ConnectionSink {
       else await this.unsubscribe(request);
     } catch (err) {
       if (err instanceof SiteError) {
-        this.socket.send(encodeError(err));
+        this.sendError(err);
         return;
       }
       this.log.warn({ err, client: this.conn.id }, 'site request failed in the hub');
-      this.socket.send(encodeError(unavailable(err, request.reqId)));
+      this.sendError(unavailable(err, request.reqId));
     }
   }
 
