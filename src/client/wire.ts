@@ -55,6 +55,11 @@ export const ServerErrorCode = {
   badBody: 'bad_body',
   alreadySubscribed: 'already_subscribed',
   notSubscribed: 'not_subscribed',
+  invalidChannel: 'invalid_channel',
+  tooManyChannels: 'too_many_channels',
+  tooDeep: 'too_deep',
+  /** HTTP `/post` only (a site with `post_token_reuse: false`); named for SDK users who post too. */
+  tokenUsed: 'token_used',
   rateLimited: 'rate_limited',
   tooManyRequests: 'too_many_requests',
   unavailable: 'unavailable',
@@ -69,6 +74,11 @@ const PREFIXES: [string, ServerErrorCode][] = [
   ['auth does not match', ServerErrorCode.badAuth],
   ['already subscribed', ServerErrorCode.alreadySubscribed],
   ['not subscribed', ServerErrorCode.notSubscribed],
+  // `channel name is empty` / `channel name must be …` (the shared rule of src/core/channel-name.ts).
+  ['channel name', ServerErrorCode.invalidChannel],
+  ['too many channels', ServerErrorCode.tooManyChannels],
+  ['request is nested too deeply', ServerErrorCode.tooDeep],
+  ['token already used', ServerErrorCode.tokenUsed],
   ['rate limit exceeded', ServerErrorCode.rateLimited],
   ['too many requests', ServerErrorCode.tooManyRequests],
   ['request failed', ServerErrorCode.unavailable],
