@@ -39,12 +39,13 @@ export class Connection {
   readonly connectedAt = Date.now();
   user: string | undefined;
   context: Record<string, JsonValue>;
-  readonly subscriptions = new Map<string, SubscriptionState>();
   /** Receives every publication of its namespace (chat clients). */
   watchingAll = false;
-  /** Topics this connection consumes, with their detach functions. */
-  readonly consuming = new Map<string, () => Promise<void>>();
   closed = false;
+  // Both Maps are created on first use: an empty Map costs ~190 B of heap and most idle
+  // connections never subscribe or consume (docs/benchmarks.md, "Memory per idle connection").
+  private subscriptionMap: Map<string, SubscriptionState> | undefined;
+  private consumingMap: Map<string, () => Promise<void>> | undefined;
 
   constructor(
     readonly id: string,
@@ -56,5 +57,41 @@ export class Connection {
     this.remoteAddress = init.remoteAddress;
     this.user = init.user;
     this.context = init.context ?? {};
+  }
+
+  /**
+   * Channel → subscription state. Reading this creates the Map; code that only asks "how many"
+   * or "which" of every connection (scans, close) uses the methods below, which allocate nothing.
+   */
+  get subscriptions(): Map<string, SubscriptionState> {
+    this.subscriptionMap ??= new Map();
+    return this.subscriptionMap;
+  }
+
+  /** Topics this connection consumes, with their detach functions (created on first read). */
+  get consuming(): Map<string, () => Promise<void>> {
+    this.consumingMap ??= new Map();
+    return this.consumingMap;
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptionMap?.size ?? 0;
+  }
+
+  hasSubscription(channel: string): boolean {
+    return this.subscriptionMap?.has(channel) ?? false;
+  }
+
+  /** The subscribed channels, as a copy (safe to unsubscribe while iterating). */
+  subscribedChannels(): string[] {
+    return this.subscriptionMap ? [...this.subscriptionMap.keys()] : [];
+  }
+
+  /** Removes and returns every consumed topic's detach function. */
+  takeConsumers(): (() => Promise<void>)[] {
+    if (!this.consumingMap) return [];
+    const detaches = [...this.consumingMap.values()];
+    this.consumingMap.clear();
+    return detaches;
   }
 }

@@ -109,7 +109,7 @@ export class Hub {
     conn.closed = true;
     this.connections.delete(conn.id);
     const work: Promise<unknown>[] = [];
-    for (const channel of [...conn.subscriptions.keys()]) work.push(this.unsubscribe(conn, channel));
+    for (const channel of conn.subscribedChannels()) work.push(this.unsubscribe(conn, channel));
     if (conn.watchingAll) work.push(this.unwatchAll(conn));
     work.push(this.queueStop(conn));
     await Promise.allSettled(work);
@@ -125,10 +125,10 @@ export class Hub {
     if (conn.closed) throw new HubError(HubErrorCode.connectionClosed, 'connection is closed');
     const badName = channelNameProblem(channel);
     if (badName !== undefined) throw new HubError(HubErrorCode.invalidChannel, badName);
-    if (conn.subscriptions.has(channel)) {
+    if (conn.hasSubscription(channel)) {
       throw new HubError(HubErrorCode.alreadySubscribed, `already subscribed to channel "${channel}"`);
     }
-    if (conn.subscriptions.size >= this.maxChannelsPerConnection) {
+    if (conn.subscriptionCount >= this.maxChannelsPerConnection) {
       throw new HubError(
         HubErrorCode.tooManyChannels,
         `too many channels: at most ${this.maxChannelsPerConnection} per connection`,
@@ -437,8 +437,7 @@ export class Hub {
 
   /** Stop consuming every topic (mesh queue.unpop); items not yet written stay in their topic. */
   async queueStop(conn: Connection): Promise<void> {
-    const detaches = [...conn.consuming.values()];
-    conn.consuming.clear();
+    const detaches = conn.takeConsumers();
     await Promise.all(detaches.map((d) => d()));
   }
 

@@ -65,7 +65,7 @@ export function connectionView(c: Connection, node: number): ConnectionView {
     namespace: c.namespace,
     user: c.user ?? null,
     context: c.context,
-    subscriptions: [...c.subscriptions.keys()],
+    subscriptions: c.subscribedChannels(),
     watching_all: c.watchingAll,
     connected_at: new Date(c.connectedAt).toISOString(),
     remote_address: c.remoteAddress ?? null,
@@ -82,7 +82,7 @@ export function localStats(src: InspectSource, namespace?: string): NodeStats {
     total++;
     byDialect[c.dialect] = (byDialect[c.dialect] ?? 0) + 1;
     byNamespace[c.namespace] = (byNamespace[c.namespace] ?? 0) + 1;
-    subscriptions += c.subscriptions.size;
+    subscriptions += c.subscriptionCount;
   }
   return {
     node: src.nodeId,
