@@ -60,6 +60,9 @@ interface OwnCopyWaiter {
   done: () => void;
 }
 
+/** The 'error' listener: one function for every socket, not a closure per connection. */
+const ignore = (): undefined => undefined;
+
 /** One connection to a vhost: decodes events, answers them, and is the hub's sink for it. */
 export class RocketSession implements ConnectionSink, Access {
   private readonly socket: ClientSocket;
@@ -91,7 +94,7 @@ export class RocketSession implements ConnectionSink, Access {
       void this.hub.unregister(this.conn);
     });
     // An 'error' is always followed by 'close'; listening keeps it from being thrown.
-    ws.on('error', () => undefined);
+    ws.on('error', ignore);
   }
 
   get clientId(): string {

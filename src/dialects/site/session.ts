@@ -48,6 +48,9 @@ export interface SessionOptions {
   maxJsonDepth?: number;
 }
 
+/** The 'error' listener: one function for every socket, not a closure per connection. */
+const ignore = (): undefined => undefined;
+
 /** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
 export class SiteSession implements ConnectionSink {
   private readonly socket: ClientSocket;
@@ -78,7 +81,7 @@ export class SiteSession implements ConnectionSink {
       void this.hub.unregister(this.conn);
     });
     // An 'error' is always followed by 'close'; listening keeps it from being thrown.
-    ws.on('error', () => undefined);
+    ws.on('error', ignore);
   }
 
   // ---- ConnectionSink ----------------------------------------------------------------------
