@@ -95,7 +95,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
             history_size: hub.namespace(name)?.historySize ?? null,
             rocket_path: config.namespaces[name]?.rocket?.path ?? null,
             connections: conns.length,
-            subscriptions: conns.reduce((n, c) => n + c.subscriptions.size, 0),
+            subscriptions: conns.reduce((n, c) => n + c.subscriptionCount, 0),
           };
         }),
     ),
@@ -106,7 +106,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       let watchers = 0;
       for (const c of local(ns)) {
         if (c.watchingAll) watchers++;
-        for (const ch of c.subscriptions.keys()) subscribers.set(ch, (subscribers.get(ch) ?? 0) + 1);
+        for (const ch of c.subscribedChannels()) subscribers.set(ch, (subscribers.get(ch) ?? 0) + 1);
       }
       const known = await hub.channels(ns);
       const rows = known.map((info) => ({

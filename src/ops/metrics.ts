@@ -57,7 +57,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     collect() {
       this.reset();
       for (const conn of hub.localConnections()) {
-        if (conn.subscriptions.size > 0) this.inc({ namespace: conn.namespace }, conn.subscriptions.size);
+        if (conn.subscriptionCount > 0) this.inc({ namespace: conn.namespace }, conn.subscriptionCount);
       }
     },
   });

@@ -301,7 +301,7 @@ export class RocketSession implements ConnectionSink, Access {
   }
 
   private async unsubscribeAll(): Promise<void> {
-    const channels = [...this.conn.subscriptions.keys()];
+    const channels = [...this.conn.subscribedChannels()];
     await Promise.all(channels.map((ch) => this.hub.unsubscribe(this.conn, ch)));
     this.releaseOwnCopyWaiters();
   }

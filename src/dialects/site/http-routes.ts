@@ -124,7 +124,7 @@ async function stats(
   for (const conn of hub.localConnections()) {
     total++;
     byDialect[conn.dialect] = (byDialect[conn.dialect] ?? 0) + 1;
-    subscriptions += conn.subscriptions.size;
+    subscriptions += conn.subscriptionCount;
   }
   const local = url.searchParams.get('local');
   const [channels, view] = await Promise.all([
