@@ -165,7 +165,7 @@ export class Listener {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySelf);
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });
@@ -199,36 +199,56 @@ export class Listener {
       if (socket.destroyed) return;
       // Shutdown began while this upgrade was being authorised: it would miss the 1012 round.
       if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const alive = ws as Alive;
-        alive.isAlive = true;
-        ws.on('pong', () => {
-          alive.isAlive = true;
-        });
-        // Installed before the dialect's listener so that it sees every frame first.
-        if (this.options.maxMessagesPerSecond !== undefined && !route.exemptFromRateLimit) {
-          installRateGuard(ws, {
-            messagesPerSecond: this.options.maxMessagesPerSecond,
-            burst: this.options.messageBurst ?? this.options.maxMessagesPerSecond * 2,
-            onExceeded: () =>
-              this.options.logger.warn(
-                { path: url.pathname, remote: req.socket.remoteAddress },
-                'connection closed: inbound rate limit exceeded',
-              ),
-          });
-        }
-        try {
-          route.onConnection(ws, req, url, decision.state);
-        } catch (err) {
-          this.options.logger.error({ err, path: url.pathname }, 'connection handler failed');
-          ws.close(1011, 'internal error');
-        }
-      });
+      const state = decision.state;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, req, url, route, state));
     } catch (err) {
       this.options.logger.error({ err, path: url.pathname }, 'upgrade failed');
       refuse(socket, 500, { error: 'internal error' });
     }
   }
+
+  private attach(ws: WebSocket, req: IncomingMessage, url: URL, route: UpgradeRoute, state: unknown): void {
+    attachListeners(ws, this.options, !route.exemptFromRateLimit, url.pathname, req.socket.remoteAddress);
+    try {
+      route.onConnection(ws, req, url, state);
+    } catch (err) {
+      this.options.logger.error({ err, path: url.pathname }, 'connection handler failed');
+      ws.close(1011, 'internal error');
+    }
+  }
+}
+
+/**
+ * Post-handshake setup. Kept out of `onUpgrade` so the listeners that live as long as the socket
+ * close over two short strings, not the upgrade request, its URL and its head buffer (about 1 KiB
+ * per idle connection when they did).
+ */
+function attachListeners(
+  ws: WebSocket,
+  options: ListenerOptions,
+  rateLimited: boolean,
+  path: string,
+  remote: string | undefined,
+): void {
+  (ws as Alive).isAlive = true;
+  ws.on('pong', markAlive);
+  // Installed before the dialect's listener so that it sees every frame first.
+  if (rateLimited && options.maxMessagesPerSecond !== undefined) {
+    installRateGuard(ws, {
+      messagesPerSecond: options.maxMessagesPerSecond,
+      burst: options.messageBurst ?? options.maxMessagesPerSecond * 2,
+      onExceeded: () =>
+        options.logger.warn({ path, remote }, 'connection closed: inbound rate limit exceeded'),
+    });
+  }
+}
+
+function markAlive(this: Alive): void {
+  this.isAlive = true;
+}
+
+function destroySelf(this: Duplex): void {
+  this.destroy();
 }
 
 function matchPath(pattern: string | RegExp, path: string): string[] | undefined {
