@@ -93,8 +93,11 @@ export interface RateGuardOptions {
   messagesPerSecond: number;
   /** Frames allowed back to back (`max_messages_burst`). */
   burst: number;
-  /** Called once when the connection is cut (for a log line). */
-  onExceeded?: () => void;
+  /**
+   * Called once when the connection is cut (for a log line), with the `detail` given to
+   * `installRateGuard` for that socket. One options object may be shared by many sockets.
+   */
+  onExceeded?: (detail: unknown) => void;
 }
 
 /** The backstop allows this multiple of the configured rate and burst before cutting. */
@@ -102,6 +105,19 @@ export const RATE_GUARD_FACTOR = 2;
 
 /** How long the cut connection may take to finish its close handshake before it is terminated. */
 const RATE_CLOSE_GRACE_MS = 1000;
+
+/** Per-socket guard state, kept on the socket so the 'message' listener is one shared function. */
+const GUARD = Symbol('switchboard.rateGuard');
+
+interface GuardState {
+  options: RateGuardOptions;
+  detail: unknown;
+  /** Created on the first frame: a bucket starts full, so an idle socket needs none. */
+  bucket: TokenBucket | undefined;
+  cut: boolean;
+}
+
+type Guarded = WebSocket & { [GUARD]: GuardState };
 
 /**
  * The generic inbound rate backstop. Must be installed before the dialect's own 'message'
@@ -115,22 +131,32 @@ const RATE_CLOSE_GRACE_MS = 1000;
  * The frame that tripped the limit, and any others already read in the same TCP chunk, still reach
  * the dialect's listener (listeners of one event cannot be skipped); its replies to them are
  * dropped because the socket is already closing.
+ *
+ * Costs an idle socket one small state object: the listener is shared, the bucket lazy.
  */
-export function installRateGuard(ws: WebSocket, options: RateGuardOptions): void {
-  const bucket = new TokenBucket({
-    ratePerSec: options.messagesPerSecond * RATE_GUARD_FACTOR,
-    burst: options.burst * RATE_GUARD_FACTOR,
+export function installRateGuard(ws: WebSocket, options: RateGuardOptions, detail?: unknown): void {
+  (ws as Guarded)[GUARD] = { options, detail, bucket: undefined, cut: false };
+  ws.on('message', guardFrame);
+}
+
+function guardFrame(this: WebSocket): void {
+  const state = (this as Guarded)[GUARD];
+  if (state.cut) return;
+  state.bucket ??= new TokenBucket({
+    ratePerSec: state.options.messagesPerSecond * RATE_GUARD_FACTOR,
+    burst: state.options.burst * RATE_GUARD_FACTOR,
   });
-  let cut = false;
-  ws.on('message', () => {
-    if (cut || bucket.take()) return;
-    cut = true;
-    transportCounters.rateLimited++;
-    options.onExceeded?.();
-    ws.close(1008, 'rate limit exceeded');
-    ws.pause();
-    const timer = setTimeout(() => ws.terminate(), RATE_CLOSE_GRACE_MS);
-    timer.unref();
-    ws.once('close', () => clearTimeout(timer));
-  });
+  if (state.bucket.take()) return;
+  state.cut = true;
+  transportCounters.rateLimited++;
+  state.options.onExceeded?.(state.detail);
+  this.close(1008, 'rate limit exceeded');
+  this.pause();
+  const timer = setTimeout(terminateSocket, RATE_CLOSE_GRACE_MS, this);
+  timer.unref();
+  this.once('close', () => clearTimeout(timer));
+}
+
+function terminateSocket(ws: WebSocket): void {
+  ws.terminate();
 }

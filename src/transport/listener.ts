@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { sendJson } from './http-util.js';
-import { ConnectionLimiter, installRateGuard } from './limits.js';
+import { ConnectionLimiter, installRateGuard, type RateGuardOptions } from './limits.js';
 import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
 
 export interface ListenerOptions {
@@ -43,6 +43,8 @@ export class Listener {
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
   private readonly limiter: ConnectionLimiter;
+  /** One rate-guard configuration shared by every socket (undefined: no backstop configured). */
+  private readonly rateGuard: RateGuardOptions | undefined;
   private serverClosed?: Promise<void>;
 
   constructor(
@@ -78,6 +80,16 @@ export class Listener {
     });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
+    const perSecond = options.maxMessagesPerSecond;
+    this.rateGuard =
+      perSecond === undefined
+        ? undefined
+        : {
+            messagesPerSecond: perSecond,
+            burst: options.messageBurst ?? perSecond * 2,
+            onExceeded: (fields) =>
+              options.logger.warn(fields as object, 'connection closed: inbound rate limit exceeded'),
+          };
   }
 
   listen(port: number, host: string): Promise<{ port: number; host: string }> {
@@ -208,7 +220,12 @@ export class Listener {
   }
 
   private attach(ws: WebSocket, req: IncomingMessage, url: URL, route: UpgradeRoute, state: unknown): void {
-    attachListeners(ws, this.options, !route.exemptFromRateLimit, url.pathname, req.socket.remoteAddress);
+    attachListeners(
+      ws,
+      route.exemptFromRateLimit ? undefined : this.rateGuard,
+      url.pathname,
+      req.socket.remoteAddress,
+    );
     try {
       route.onConnection(ws, req, url, state);
     } catch (err) {
@@ -225,22 +242,15 @@ export class Listener {
  */
 function attachListeners(
   ws: WebSocket,
-  options: ListenerOptions,
-  rateLimited: boolean,
+  rateGuard: RateGuardOptions | undefined,
   path: string,
   remote: string | undefined,
 ): void {
   (ws as Alive).isAlive = true;
   ws.on('pong', markAlive);
-  // Installed before the dialect's listener so that it sees every frame first.
-  if (rateLimited && options.maxMessagesPerSecond !== undefined) {
-    installRateGuard(ws, {
-      messagesPerSecond: options.maxMessagesPerSecond,
-      burst: options.messageBurst ?? options.maxMessagesPerSecond * 2,
-      onExceeded: () =>
-        options.logger.warn({ path, remote }, 'connection closed: inbound rate limit exceeded'),
-    });
-  }
+  // Installed before the dialect's listener so that it sees every frame first. The guard's
+  // detail is the log line's fields: the only per-socket thing it keeps besides its state.
+  if (rateGuard !== undefined) installRateGuard(ws, rateGuard, { path, remote });
 }
 
 function markAlive(this: Alive): void {

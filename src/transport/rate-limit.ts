@@ -8,6 +8,9 @@ export interface TokenBucketOptions {
   now?: () => number;
 }
 
+/** The default clock, shared by every bucket rather than a closure per bucket. */
+const defaultNow = (): number => performance.now();
+
 /**
  * A token bucket: `take()` succeeds while tokens remain and the bucket refills continuously at
  * `ratePerSec` up to `burst`. It starts full. Refill is computed lazily from the clock on each
@@ -29,7 +32,7 @@ export class TokenBucket {
     }
     this.ratePerMs = options.ratePerSec / 1000;
     this.burst = options.burst;
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? defaultNow;
     this.tokens = options.burst;
     this.last = this.now();
   }

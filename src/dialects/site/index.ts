@@ -11,6 +11,11 @@ type SubscribableSite = Site & { secret: string };
 
 export function siteDialect(ctx: DialectContext): Dialect {
   const sites = new SiteRegistry(ctx.config);
+  // Shared by every session (the config does not change while the server runs).
+  const rate = {
+    perSecond: ctx.config.limits.max_messages_per_second,
+    burst: ctx.config.limits.max_messages_burst,
+  };
   const refuse = (status: number, message: string): UpgradeDecision<SubscribableSite> => ({
     ok: false,
     status,
@@ -37,10 +42,7 @@ export function siteDialect(ctx: DialectContext): Dialect {
         hub: ctx.hub,
         site,
         maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
-        rate: {
-          perSecond: ctx.config.limits.max_messages_per_second,
-          burst: ctx.config.limits.max_messages_burst,
-        },
+        rate,
         remoteAddress: req.socket.remoteAddress,
         logger: ctx.logger,
         maxJsonDepth: ctx.config.limits.max_json_depth,

@@ -51,6 +51,21 @@ export interface SessionOptions {
 /** The 'error' listener: one function for every socket, not a closure per connection. */
 const ignore = (): undefined => undefined;
 
+/**
+ * The socket's session, kept on the socket so that its 'message' and 'close' listeners are shared
+ * functions rather than two closures (and their context) per connection.
+ */
+const SESSION = Symbol('switchboard.siteSession');
+type SessionSocket = WebSocket & { [SESSION]: SiteSession };
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as SessionSocket)[SESSION].onFrame(data, isBinary);
+}
+
+function onSocketClose(this: WebSocket): void {
+  (this as SessionSocket)[SESSION].onClose();
+}
+
 /** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
 export class SiteSession implements ConnectionSink {
   private readonly socket: ClientSocket;
@@ -58,9 +73,12 @@ export class SiteSession implements ConnectionSink {
   private readonly hub: Hub;
   private readonly site: Site & { secret: string };
   private readonly log: Logger;
-  private readonly bucket: TokenBucket;
+  private readonly rate: { perSecond: number; burst: number };
+  /** Created on the first request: a bucket starts full, so an idle connection needs none. */
+  private bucket: TokenBucket | undefined;
   private readonly maxJsonDepth: number | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  /** The tail of the request chain; created with the first request. */
+  private queue: Promise<void> | undefined;
   private pending = 0;
 
   constructor(ws: WebSocket, options: SessionOptions) {
@@ -69,17 +87,16 @@ export class SiteSession implements ConnectionSink {
     this.log = options.logger;
     this.maxJsonDepth = options.maxJsonDepth;
     this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
-    this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
+    this.rate = options.rate;
     this.conn = this.hub.register({
       namespace: this.site.name,
       dialect: 'site',
       sink: this,
       remoteAddress: options.remoteAddress,
     });
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('close', () => {
-      void this.hub.unregister(this.conn);
-    });
+    (ws as SessionSocket)[SESSION] = this;
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
     // An 'error' is always followed by 'close'; listening keeps it from being thrown.
     ws.on('error', ignore);
   }
@@ -100,16 +117,23 @@ export class SiteSession implements ConnectionSink {
 
   // ---- requests ----------------------------------------------------------------------------
 
-  private onFrame(data: RawData, isBinary: boolean): void {
+  /** @internal the socket's 'close' listener. */
+  onClose(): void {
+    void this.hub.unregister(this.conn);
+  }
+
+  /** @internal the socket's 'message' listener. */
+  onFrame(data: RawData, isBinary: boolean): void {
     if (this.pending >= MAX_PENDING_REQUESTS) {
       this.refuse(data, isBinary, SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer');
       return;
     }
     // Mild excess is answered in the site's own shape, in turn; the listener's backstop closes
     // the connection (1008) only well past this rate.
+    this.bucket ??= new TokenBucket({ ratePerSec: this.rate.perSecond, burst: this.rate.burst });
     const allowed = this.bucket.take();
     this.pending++;
-    this.queue = this.queue
+    this.queue = (this.queue ?? Promise.resolve())
       .then(() =>
         allowed
           ? this.handle(data, isBinary)
