@@ -222,6 +222,11 @@ export const configSchema = z
       max_outbound_bytes: positiveInt()
         .default(1048576)
         .describe('A client this far behind is closed with 1013 "slow consumer"'),
+      write_coalesce_ms: int(0, 50, 'an integer from 0 to 50')
+        .default(5)
+        .describe(
+          'When publications reach a client faster than this, they are held up to this long and written together (one syscall); 0: never held',
+        ),
       heartbeat_ms: positiveInt().default(25000).describe('Ping interval; dead connections are dropped'),
       shutdown_timeout_ms: positiveInt().default(10000).describe('Grace period after SIGTERM/SIGINT'),
       max_connections: positiveInt()

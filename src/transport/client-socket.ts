@@ -2,11 +2,16 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { framePayload, isBinaryFrame } from './frame.js';
 import { transportCounters } from './limits.js';
-import { holdForTurn, type TurnCorked } from './write-batcher.js';
+import { Hold, type Holdable, holdAcrossTurns, holdForTurn, holdForWindow } from './write-batcher.js';
 
 export interface SocketLimits {
   /** Past this many bytes waiting in the socket, the client is closed as a slow consumer. */
   maxOutboundBytes: number;
+  /**
+   * Deliveries (`sendFrame`) may be held across turns for up to this long when writes come faster
+   * (write-batcher.ts); 0 or absent: every turn writes at once.
+   */
+  coalesceMs?: number;
 }
 
 /**
@@ -60,19 +65,20 @@ function corkable(socket: Duplex | undefined): socket is Duplex {
  * client that falls behind gets 1013 "slow consumer" instead of growing our memory) and a close
  * that cannot hang. Writes never throw; they return false when the frame was not queued.
  *
- * Fast path (issue 7): every write corks the TCP socket for the rest of the event-loop turn
+ * Fast path (issue 7): every write corks the TCP socket for the rest of the event-loop turn, or
+ * a delivery while deliveries come faster than `coalesceMs` until that window ends
  * (write-batcher.ts), so a burst to one client is one syscall; `sendFrame` writes a frame built
  * once per publication (frame.ts) straight to the TCP socket. Both paths write to the same socket
  * in call order, so frames never reorder between them.
  */
-export class ClientSocket implements TurnCorked {
+export class ClientSocket implements Holdable {
   private closing = false;
   /** The TCP socket when it can be corked (always, with ws 8 on a real connection); else null. */
   private readonly tcp: Duplex | null;
   /** ws's Sender when pre-framed frames may bypass it (ws 8 fields present, no compression). */
   private readonly sender: SenderInternals | null;
-  /** Corked by us for the current turn (released by write-batcher.ts). */
-  private corked = false;
+  /** Whether we hold the TCP socket corked, and until when (write-batcher.ts releases it). */
+  hold: Hold = Hold.none;
   /** Bytes a turn may hold corked before they are flushed early (see admit). */
   private readonly flushBytes: number;
 
@@ -92,7 +98,7 @@ export class ClientSocket implements TurnCorked {
 
   send(data: string | Buffer, binary = false): boolean {
     if (!this.admit()) return false;
-    this.holdCork();
+    this.holdCork(false);
     this.ws.send(data, binary ? BINARY : TEXT);
     return true;
   }
@@ -103,7 +109,7 @@ export class ClientSocket implements TurnCorked {
    */
   sendFrame(frame: Buffer): boolean {
     if (!this.admit()) return false;
-    this.holdCork();
+    this.holdCork(true);
     const sender = this.sender;
     if (sender !== null && sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
       this.tcp!.write(frame);
@@ -116,6 +122,8 @@ export class ClientSocket implements TurnCorked {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    // The close frame leaves at the end of this turn, not a coalescing window later.
+    if (this.hold === Hold.window) this.promoteToTurn();
     try {
       this.ws.close(code, reason);
     } catch {
@@ -127,9 +135,10 @@ export class ClientSocket implements TurnCorked {
     this.ws.once('close', () => clearTimeout(timer));
   }
 
-  /** write-batcher.ts: the turn is over, let everything written in it leave in one writev. */
+  /** write-batcher.ts: the hold is over, let everything written in it leave in one writev. */
   releaseCork(): void {
-    this.corked = false;
+    if (this.hold === Hold.none) return;
+    this.hold = Hold.none;
     try {
       this.tcp!.uncork();
     } catch {
@@ -139,7 +148,7 @@ export class ClientSocket implements TurnCorked {
 
   /**
    * Open and not too far behind; a client past the limit is closed with 1013. The backlog is
-   * judged at the first write of each turn, before the cork: what is written during the turn sits
+   * judged at the first write of each turn (or coalescing window), before the cork: what is written during the turn sits
    * corked in `writableLength` until the turn ends, so counting it would cut a healthy client for
    * the size of one burst (and a burst's pre-framed frames are shared Buffers, not copies). Bytes
    * the kernel did not take when the turn ended stay in `bufferedAmount` and are judged at the
@@ -147,7 +156,7 @@ export class ClientSocket implements TurnCorked {
    */
   private admit(): boolean {
     if (!this.open) return false;
-    if (this.corked) {
+    if (this.hold !== Hold.none) {
       if (this.tcp!.writableLength < this.flushBytes) return true;
       // A turn that writes this much (a long microtask-only publish loop, which never lets the
       // tick run) lets what it holds go now: the hold stays bounded, and what the kernel does not
@@ -163,10 +172,50 @@ export class ClientSocket implements TurnCorked {
     return true;
   }
 
-  private holdCork(): void {
-    if (this.corked || this.tcp === null) return;
-    this.corked = true;
+  /**
+   * Cork for this turn, or (a delivery while writes come faster than the coalescing window) for
+   * the window. Anything but a delivery ends a window hold with this turn (deliveries first: one
+   * stream), so replies never wait for the window.
+   */
+  private holdCork(delivery: boolean): void {
+    if (this.tcp === null) return;
+    const hold = this.hold;
+    if (hold === Hold.turn) return;
+    if (hold === Hold.window) {
+      if (!delivery) this.promoteToTurn();
+      return;
+    }
     this.tcp.cork();
+    const windowMs = this.limits.coalesceMs ?? 0;
+    if (delivery && holdAcrossTurns(windowMs)) {
+      this.hold = Hold.window;
+      holdForWindow(this, windowMs);
+    } else {
+      this.hold = Hold.turn;
+      holdForTurn(this);
+    }
+  }
+
+  private promoteToTurn(): void {
+    this.hold = Hold.turn;
     holdForTurn(this);
   }
+}
+
+const sharedLimits = new WeakMap<object, SocketLimits>();
+
+/**
+ * The `SocketLimits` of a config's `limits` section, one object per config: every socket of a
+ * server points at the same one instead of carrying its own copy.
+ */
+export function socketLimitsFor(limits: {
+  max_outbound_bytes: number;
+  write_coalesce_ms: number;
+}): SocketLimits {
+  let shared = sharedLimits.get(limits);
+  if (shared === undefined) {
+    shared = { maxOutboundBytes: limits.max_outbound_bytes, coalesceMs: limits.write_coalesce_ms };
+    sharedLimits.set(limits, shared);
+  }
+  return shared;
 }

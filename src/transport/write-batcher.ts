@@ -1,48 +1,141 @@
 /**
- * Per-turn write coalescing. A fan-out of a burst of publications writes many small frames to each
- * client socket in one event-loop turn; uncorked, every one is its own `writev` syscall (≈ 5 µs of
- * kernel time on loopback — 76% of the server's time in the fan-out profile, docs/benchmarks.md).
- * Held corked until the turn's synchronous work is done, everything written to a socket in the
- * turn leaves in one `writev`.
+ * Write coalescing. A fan-out writes a small frame to each client socket; uncorked, every one is
+ * its own `writev` syscall (≈ 5 µs of kernel time on loopback — 76% of the server's time in the
+ * fan-out profile, docs/benchmarks.md). Held corked and released together, everything written to
+ * a socket meanwhile leaves in one `writev`. Two holds:
  *
- * The release runs on `process.nextTick`: after the current macrotask's synchronous code and the
- * microtasks it queued (a whole awaited publish loop), before any I/O or timer. So a lone message
- * at a low rate leaves in the same turn it was written in — coalescing adds no latency.
+ * - **Per turn** (always). The release runs on `process.nextTick`: after the current macrotask's
+ *   synchronous code and the microtasks it queued (a whole awaited publish loop), before any I/O
+ *   or timer. A lone message leaves in the same turn it was written in: no added latency.
+ * - **Across turns** (fan-out deliveries only, when hot). Publications that arrive one I/O event
+ *   apart — a publisher that waits for each publish, each round trip through Redis its own turn —
+ *   cannot coalesce within a turn. When the previous release was less than the window ago
+ *   (`limits.write_coalesce_ms`), deliveries are held until a timer one window later, so a socket
+ *   gets at most one write per window however fast they come. At a low rate (releases further
+ *   apart than the window) nothing is held: the first delivery after a quiet spell leaves at once.
+ *   Replies and errors are never held across turns: a socket holding deliveries that gets one is
+ *   released at the end of that turn, deliveries first — so a request/response client is never
+ *   slowed to one answer per window.
  *
  * Cork is counted by Node's Writable, so `ws`'s own cork/write/write/uncork of a frame nests inside
  * and cannot flush early; order within a socket is the order of the writes (one stream, one
  * buffer), whichever path wrote them.
  */
 
-/** What the batcher holds: a socket side that knows whether it is corked for this turn. */
-export interface TurnCorked {
-  /** Called once at the end of the turn in which `holdForTurn` took it. */
+/** What the batcher holds: a socket side that knows whether (and how) it is held. */
+export interface HeldCork {
+  /** Called when the hold that took it ends (end of turn, or the window's timer). */
   releaseCork(): void;
 }
 
-let held: TurnCorked[] = [];
-let spare: TurnCorked[] = [];
-let scheduled = false;
+/** A socket's hold state, kept by the socket and read by the batcher at release. */
+export const Hold = { none: 0, turn: 1, window: 2 } as const;
+export type Hold = (typeof Hold)[keyof typeof Hold];
 
-function releaseAll(): void {
-  scheduled = false;
+/** The socket side the batcher walks: its hold state is read at release time. */
+export interface Holdable extends HeldCork {
+  hold: Hold;
+}
+
+let turnList: Holdable[] = [];
+let turnSpare: Holdable[] = [];
+let turnScheduled = false;
+
+let windowList: Holdable[] = [];
+let windowSpare: Holdable[] = [];
+let windowTimer: NodeJS.Timeout | null = null;
+
+/** When the last release finished (ms, monotonic); the hot test compares against it. */
+let lastReleaseAt = Number.NEGATIVE_INFINITY;
+let clock: () => number = () => performance.now();
+
+function releaseTurn(): void {
+  turnScheduled = false;
   // Swap before releasing: an uncork can run write callbacks that write (and hold) again; they
   // land on the fresh list and the next tick, never on the one being walked.
-  const list = held;
-  held = spare;
-  spare = list;
-  for (let i = 0; i < list.length; i++) list[i]!.releaseCork();
+  const list = turnList;
+  turnList = turnSpare;
+  turnSpare = list;
+  for (let i = 0; i < list.length; i++) {
+    const target = list[i]!;
+    if (target.hold === Hold.turn) target.releaseCork();
+  }
   list.length = 0;
+  // Read after the writes: a release of a large fan-out is itself milliseconds of syscalls, and
+  // what arrives while it runs is as much "faster than the window" as what arrives right after.
+  lastReleaseAt = clock();
+}
+
+function releaseWindow(): void {
+  windowTimer = null;
+  const list = windowList;
+  windowList = windowSpare;
+  windowSpare = list;
+  // A socket promoted to the turn hold meanwhile was released by that turn (and may be held for
+  // the turn again now): only those still held for the window are released here. A socket can
+  // appear twice (held, promoted, released, held again); its first entry releases it.
+  for (let i = 0; i < list.length; i++) {
+    const target = list[i]!;
+    if (target.hold === Hold.window) target.releaseCork();
+  }
+  list.length = 0;
+  lastReleaseAt = clock();
+}
+
+/** Hold `target` (corked by the caller, `hold` set to `Hold.turn`) until the end of this turn. */
+export function holdForTurn(target: Holdable): void {
+  turnList.push(target);
+  if (!turnScheduled) {
+    turnScheduled = true;
+    process.nextTick(releaseTurn);
+  }
 }
 
 /**
- * Register `target` (already corked by the caller) for release at the end of this turn. The caller
- * keeps its own "held this turn" flag so this is called once per socket per turn.
+ * Whether a delivery written now should be held across turns: a window is set and the last
+ * release was less than one window ago, or a window hold is already running.
  */
-export function holdForTurn(target: TurnCorked): void {
-  held.push(target);
-  if (!scheduled) {
-    scheduled = true;
-    process.nextTick(releaseAll);
+export function holdAcrossTurns(windowMs: number): boolean {
+  if (windowMs <= 0) return false;
+  // Decided once per turn, not per socket (a fan-out asks for each of its sockets): a running
+  // window hold takes every delivery; a turn that already holds sockets for its own end has
+  // decided not to wait. Only the first socket of a turn reads the clock.
+  if (windowTimer !== null || armPending) return true;
+  if (turnScheduled) return false;
+  return clock() - lastReleaseAt < windowMs;
+}
+
+let armPending = false;
+let armWindowMs = 0;
+
+/**
+ * Starts the window's timer at the end of the turn that first held for it: the window is counted
+ * from when the turn's writes are done, not from its first write (a fan-out to thousands of
+ * sockets is itself about a millisecond of JavaScript, which would use the window up).
+ */
+function armWindow(): void {
+  armPending = false;
+  // Not unref'd: a process must not exit with frames still held.
+  windowTimer = setTimeout(releaseWindow, armWindowMs);
+}
+
+/** Hold `target` (corked by the caller, `hold` set to `Hold.window`) until the window ends. */
+export function holdForWindow(target: Holdable, windowMs: number): void {
+  windowList.push(target);
+  if (windowTimer === null && !armPending) {
+    armPending = true;
+    armWindowMs = windowMs;
+    process.nextTick(armWindow);
   }
+}
+
+/** Tests: drive the hot test with a fake clock; returns the restore function. */
+export function setBatcherClock(now: () => number): () => void {
+  const previous = clock;
+  clock = now;
+  lastReleaseAt = Number.NEGATIVE_INFINITY;
+  return () => {
+    clock = previous;
+    lastReleaseAt = Number.NEGATIVE_INFINITY;
+  };
 }

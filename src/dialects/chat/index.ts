@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { resolveUsername } from './codec.js';
@@ -35,7 +36,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
       maxJsonDepth: config.limits.max_json_depth,
     },
     rooms,
-    maxOutboundBytes: config.limits.max_outbound_bytes,
+    socketLimits: socketLimitsFor(config.limits),
     logger,
   };
   // Learn existing rooms now (a cluster's engine may already hold some); misses are re-read anyway.

@@ -4,7 +4,7 @@ import type { Connection, ConnectionSink } from '../../core/connection.js';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
-import { ClientSocket } from '../../transport/client-socket.js';
+import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
@@ -15,7 +15,7 @@ export interface ChatShared {
   namespace: string;
   limits: ChatLimits;
   rooms: RoomDirectory;
-  maxOutboundBytes: number;
+  socketLimits: SocketLimits;
   logger: Logger;
 }
 
@@ -60,7 +60,7 @@ export class ChatSession implements ConnectionSink {
     readonly username: string,
     remoteAddress: string | undefined,
   ) {
-    this.socket = new ClientSocket(ws, { maxOutboundBytes: shared.maxOutboundBytes });
+    this.socket = new ClientSocket(ws, shared.socketLimits);
     this.conn = shared.hub.register({
       namespace: shared.namespace,
       dialect: 'chat',

@@ -11,7 +11,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { DialectContext } from '../../app/context.js';
 import type { Connection } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
-import { ClientSocket } from '../../transport/client-socket.js';
+import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
 import { authorizeBackend } from './auth.js';
 import {
@@ -65,7 +65,7 @@ class BackendSession {
     req: IncomingMessage,
     private readonly namespace: string,
   ) {
-    this.socket = new ClientSocket(ws, { maxOutboundBytes: ctx.config.limits.max_outbound_bytes });
+    this.socket = new ClientSocket(ws, socketLimitsFor(ctx.config.limits));
     this.conn = ctx.hub.register({
       namespace,
       dialect: 'mesh',

@@ -14,7 +14,7 @@ import type { DialectContext } from '../../app/context.js';
 import type { ConnectionSink } from '../../core/connection.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
-import { ClientSocket } from '../../transport/client-socket.js';
+import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
 import { encodeFrame } from '../../transport/frame.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
@@ -80,7 +80,7 @@ function startGatewaySession(
   namespace: string,
 ): void {
   const { hub, config } = ctx;
-  const socket = new ClientSocket(ws, { maxOutboundBytes: config.limits.max_outbound_bytes });
+  const socket = new ClientSocket(ws, socketLimitsFor(config.limits));
   const conn = hub.register({
     namespace,
     dialect: 'gateway',

@@ -2,7 +2,9 @@
 // vhost, a WebSocket endpoint at its `rocket.path`. Authentication happens in-band
 // (`{"authenticate": ...}`), so the upgrade is refused only for an Origin outside the vhost's
 // `allowed_origins` (403). Protocol reference: docs/protocol/rocket.md.
+
 import type { DialectContext } from '../../app/context.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
 import { KnownChannels } from './known-channels.js';
@@ -30,7 +32,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           namespace,
           rocket,
           known,
-          maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+          socketLimits: socketLimitsFor(ctx.config.limits),
           rate: {
             perSecond: ctx.config.limits.max_messages_per_second,
             burst: ctx.config.limits.max_messages_burst,

@@ -6,7 +6,7 @@ import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
-import { ClientSocket } from '../../transport/client-socket.js';
+import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
@@ -46,7 +46,7 @@ export interface RocketSessionOptions {
   namespace: string;
   rocket: RocketConfig;
   known: KnownChannels;
-  maxOutboundBytes: number;
+  socketLimits: SocketLimits;
   /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
   rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
@@ -80,7 +80,7 @@ export class RocketSession implements ConnectionSink, Access {
   constructor(ws: WebSocket, options: RocketSessionOptions) {
     this.opts = options;
     this.hub = options.hub;
-    this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
+    this.socket = new ClientSocket(ws, options.socketLimits);
     this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
     this.conn = this.hub.register({
       namespace: options.namespace,

@@ -1,6 +1,8 @@
 // Dialect `site` (seed 000, SPEC §3): browsers subscribe over `GET /ws?site=NAME`, backends get
 // tokens and post over HTTP. Protocol reference: docs/protocol/site.md.
+
 import type { DialectContext } from '../../app/context.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { siteHttpRoutes } from './http-routes.js';
@@ -41,7 +43,7 @@ export function siteDialect(ctx: DialectContext): Dialect {
       new SiteSession(socket, {
         hub: ctx.hub,
         site,
-        maxOutboundBytes: ctx.config.limits.max_outbound_bytes,
+        socketLimits: socketLimitsFor(ctx.config.limits),
         rate,
         remoteAddress: req.socket.remoteAddress,
         logger: ctx.logger,

@@ -5,7 +5,7 @@ import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
-import { ClientSocket } from '../../transport/client-socket.js';
+import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { safeEqual, subscribeAuth } from './auth.js';
@@ -39,7 +39,7 @@ export interface SessionOptions {
   hub: Hub;
   /** A site with a subscribe secret (the upgrade was refused otherwise). */
   site: Site & { secret: string };
-  maxOutboundBytes: number;
+  socketLimits: SocketLimits;
   /** Requests per second (and back-to-back burst) answered before "rate limit exceeded". */
   rate: { perSecond: number; burst: number };
   remoteAddress: string | undefined;
@@ -86,7 +86,7 @@ export class SiteSession implements ConnectionSink {
     this.site = options.site;
     this.log = options.logger;
     this.maxJsonDepth = options.maxJsonDepth;
-    this.socket = new ClientSocket(ws, { maxOutboundBytes: options.maxOutboundBytes });
+    this.socket = new ClientSocket(ws, options.socketLimits);
     this.rate = options.rate;
     this.conn = this.hub.register({
       namespace: this.site.name,
