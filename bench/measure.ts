@@ -40,6 +40,9 @@ export interface Latency {
   max: number;
   samples: number;
   expected: number;
+  /** The server's own write of one message to every subscriber (ms), where it is measured. */
+  fanOutP50?: number;
+  fanOutP99?: number;
 }
 
 export interface ScenarioResult {
@@ -109,10 +112,16 @@ async function paced(running: Running, pool: ClientPool, o: BenchOptions): Promi
   const expected = count * o.subscribers;
   pool.reset();
   pool.startSampling(expected);
-  await Promise.all([running.paced(count, ratePerSec, o.bytes), pool.waitFor(expected, o.stallMs)]);
+  const [fanOut] = await Promise.all([
+    running.paced(count, ratePerSec, o.bytes),
+    pool.waitFor(expected, o.stallMs),
+  ]);
   const samples = pool.stopSampling().slice().sort();
   const ms = (q: number) => percentile(samples, q) / 1000;
+  const fanOutSorted = fanOut ? Float64Array.from(fanOut).sort() : undefined;
   return {
+    fanOutP50: fanOutSorted ? percentile(fanOutSorted, 0.5) : undefined,
+    fanOutP99: fanOutSorted ? percentile(fanOutSorted, 0.99) : undefined,
     p50: ms(0.5),
     p99: ms(0.99),
     p999: ms(0.999),
@@ -184,7 +193,10 @@ export async function runScenario(
     const l = result.latency;
     log(
       `${scenario.key}: paced ${o.pacedRate}/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ` +
-        `p999 ${l.p999.toFixed(2)} ms (${l.samples}/${l.expected} samples)`,
+        `p999 ${l.p999.toFixed(2)} ms (${l.samples}/${l.expected} samples)` +
+        (l.fanOutP50 === undefined
+          ? ''
+          : `; server write of one message to all: p50 ${l.fanOutP50.toFixed(2)} ms, p99 ${l.fanOutP99!.toFixed(2)} ms`),
     );
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);

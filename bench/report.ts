@@ -21,6 +21,8 @@ export interface Row {
   p50?: number;
   p99?: number;
   p999?: number;
+  /** p99 of the server's own write of one paced message to every subscriber (ms). */
+  fanOutP99?: number;
   note?: string;
 }
 
@@ -42,6 +44,7 @@ export function toRow(r: ScenarioResult): Row {
     p50: r.latency?.p50,
     p99: r.latency?.p99,
     p999: r.latency?.p999,
+    fanOutP99: r.latency?.fanOutP99,
     note: r.skipped ?? r.error ?? (complete ? sideNote(r) : `${lost} deliveries missing`),
   };
 }
@@ -66,6 +69,7 @@ export function renderTable(results: ScenarioResult[]): string {
     'p50 ms',
     'p99 ms',
     'p999 ms',
+    'srv write p99 ms',
     'RSS/conn KiB',
     'conn/s',
     'wire B',
@@ -80,6 +84,7 @@ export function renderTable(results: ScenarioResult[]): string {
     fixed(r.p50, 2),
     fixed(r.p99, 2),
     fixed(r.p999, 2),
+    fixed(r.fanOutP99, 2),
     r.rssPerConnection === undefined ? '—' : fixed(r.rssPerConnection / 1024, 1),
     thousands(r.connectsPerSec),
     fixed(r.wireBytes, 0),

@@ -2,11 +2,14 @@
 //
 //   node dist/bench/run.js [--subscribers N] [--messages M] [--reps R] [--bytes B]
 //        [--rate DELIVERIES_PER_SEC] [--paced-seconds S] [--only ws,site,...] [--quick]
-//        [--cpu-prof DIR] [--json FILE] [--publish-window W]
+//        [--cpu-prof DIR] [--json FILE] [--publish-window W] [--coalesce-ms C]
 //
 // --publish-window W: the in-process publishers of the Node servers keep up to W publishes in
 // flight during a burst instead of awaiting each one (default 1). Passed to the server children in
 // the environment (BENCH_PUBLISH_WINDOW); it matters where a publish is a round trip (Redis).
+//
+// --coalesce-ms C: the Switchboard servers' `limits.write_coalesce_ms` (default: the config's
+// default); 0 turns holding deliveries across turns off. Passed as BENCH_COALESCE_MS.
 //
 // --cpu-prof DIR starts the Switchboard server children with `node --cpu-prof` writing into DIR
 // (a .cpuprofile per child, written when it exits); summarise one with profile-summary.js.
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
       'publish-window': { type: 'string' },
+      'coalesce-ms': { type: 'string' },
     },
   });
   const num = (v: string | undefined, name: string): number | undefined => {
@@ -66,6 +70,11 @@ async function main(): Promise<void> {
   o.pacedSeconds = num(values['paced-seconds'], 'paced-seconds') ?? o.pacedSeconds;
   const window = num(values['publish-window'], 'publish-window');
   if (window !== undefined) process.env.BENCH_PUBLISH_WINDOW = String(Math.floor(window));
+  const coalesce = values['coalesce-ms'];
+  if (coalesce !== undefined) {
+    if (!/^\d+$/.test(coalesce)) throw new Error(`--coalesce-ms must be a whole number, got "${coalesce}"`);
+    process.env.BENCH_COALESCE_MS = coalesce;
+  }
   const only = values.only?.split(',').map((s) => s.trim());
   for (const k of only ?? []) {
     if (!SCENARIO_KEYS.includes(k)) {

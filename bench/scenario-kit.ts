@@ -21,8 +21,11 @@ export interface Running {
   ready(count: number): Promise<void>;
   /** Publish `count` messages as fast as the publisher can. */
   burst(count: number, bytes: number): Promise<void>;
-  /** Publish `count` messages at `ratePerSec`, each stamped with its send time. */
-  paced(count: number, ratePerSec: number, bytes: number): Promise<void>;
+  /**
+   * Publish `count` messages at `ratePerSec`, each stamped with its send time. Resolves with the
+   * server's fan-out time per message (ms) where the server measures it in the publishing turn.
+   */
+  paced(count: number, ratePerSec: number, bytes: number): Promise<number[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -72,7 +75,10 @@ export function childRunning(
       await server.request({ op: 'burst', count, bytes, target });
     },
     paced: async (count, ratePerSec, bytes) => {
-      await server.request({ op: 'paced', count, ratePerSec, bytes, target });
+      const reply = (await server.request({ op: 'paced', count, ratePerSec, bytes, target })) as {
+        fanOutMs?: number[];
+      } | null;
+      return reply?.fanOutMs;
     },
     close: () => server.close(),
   };
