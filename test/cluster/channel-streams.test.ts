@@ -11,7 +11,7 @@ const env = (ord: number, channel = 'ch', countRequest?: { id: string; node: num
     ? { ns: 'ns', publication: pub(ord, channel), countRequest }
     : { ns: 'ns', publication: pub(ord, channel) };
 
-function setup(history: Publication[] = []) {
+function setup(history: Publication[] = [], channels: string[] = []) {
   const delivered: number[] = [];
   const answers: { id: string; counts: DeliveryCount }[] = [];
   const reads: number[] = [];
@@ -21,11 +21,11 @@ function setup(history: Publication[] = []) {
       return { s: 1, f: 0 };
     },
     answerCount: (req, counts) => answers.push({ id: req.id, counts }),
-    historyAfter: async (_ns, _ch, after) => {
+    historyAfter: async (_ns, ch, after) => {
       reads.push(after);
-      return history.filter((p) => p.ord > after);
+      return history.filter((p) => p.channel === ch && p.ord > after);
     },
-    channelsSince: async () => [],
+    channelsSince: async () => channels,
     onError: (err) => {
       throw err;
     },
@@ -79,9 +79,10 @@ describe('ChannelStreams', () => {
     assert.deepEqual(delivered, [9, 10]);
   });
 
-  it('starts a namespace-watched channel at its first message and forgets it on unwatch', () => {
+  it('starts a namespace-watched channel at its first message and forgets it on unwatch', async () => {
     const { streams, delivered, answers } = setup();
     streams.watchNamespace('ns', 0);
+    await streams.namespaceSubscribed('ns');
     streams.onMessage(env(7, 'a'));
     streams.onMessage(env(8, 'a'));
     streams.onMessage(env(3, 'b'));
@@ -91,6 +92,24 @@ describe('ChannelStreams', () => {
     streams.onMessage(env(9, 'a', { id: 'late', node: 2 }));
     assert.deepEqual(delivered, [7, 8, 3]);
     assert.deepEqual(answers, [{ id: 'late', counts: { s: 0, f: 0 } }]);
+  });
+
+  it('delivers what was published while a namespace SUBSCRIBE was being set up, before what came live', async () => {
+    // Watch started at time 100. Channel a: ord 4 before the watch (old), 5 and 6 in the gap
+    // between the watch's start and the SUBSCRIBE, 7 live while catching up. Channel b: 2 in the
+    // gap and nothing live. Channel c: first heard live during the catch-up, and not listed.
+    const history = [pub(4, 'a', 90), pub(5, 'a', 101), pub(6, 'a', 102), pub(7, 'a', 103), pub(2, 'b', 104)];
+    const { streams, delivered } = setup(history, ['a', 'b']);
+    streams.watchNamespace('ns', 100);
+    streams.onMessage(env(7, 'a'));
+    streams.onMessage(env(1, 'c'));
+    assert.deepEqual(delivered, [], 'nothing before the catch-up');
+    await streams.namespaceSubscribed('ns');
+    assert.deepEqual(delivered, [5, 6, 7, 2, 1]);
+    streams.onMessage(env(8, 'a'));
+    streams.onMessage(env(3, 'b'));
+    streams.onMessage(env(2, 'c'));
+    assert.deepEqual(delivered, [5, 6, 7, 2, 1, 8, 3, 2]);
   });
 
   it('repairs every stream after a reconnect without waiting for live traffic', async () => {

@@ -24,6 +24,12 @@ interface Stream {
   repairing: boolean;
   /** Watched by name (not only seen through the namespace topic). */
   explicit: boolean;
+  /**
+   * First heard while its namespace's SUBSCRIBE was being set up: what was published between the
+   * watch's start and the SUBSCRIBE is read from history by `namespaceSubscribed` before any of
+   * the held live traffic is delivered.
+   */
+  awaitingCatchUp: boolean;
   seenAt: number;
 }
 
@@ -48,6 +54,8 @@ export class ChannelStreams {
   private readonly streams = new Map<string, Stream>();
   /** Namespaces watched as a whole → Redis time of the newest publication seen there. */
   private readonly namespaces = new Map<string, number>();
+  /** Namespaces whose watch has started and whose SUBSCRIBE is not yet confirmed → start time. */
+  private readonly catchingUp = new Map<string, number>();
 
   constructor(private readonly deps: StreamDeps) {}
 
@@ -84,12 +92,46 @@ export class ChannelStreams {
     if (!this.namespaces.has(ns)) this.forget(key, s);
   }
 
+  /**
+   * A namespace is watched from `sinceMs` (Redis time read before its SUBSCRIBE was sent). Call
+   * `namespaceSubscribed` once the SUBSCRIBE is confirmed: until then the namespace is catching up.
+   */
   watchNamespace(ns: string, sinceMs: number): void {
-    if (!this.namespaces.has(ns)) this.namespaces.set(ns, sinceMs);
+    if (this.namespaces.has(ns)) return;
+    this.namespaces.set(ns, sinceMs);
+    this.catchingUp.set(ns, sinceMs);
+  }
+
+  /**
+   * The namespace topic's SUBSCRIBE is confirmed: every later publication arrives live. Those
+   * published since the watch started and before the SUBSCRIBE took effect were not heard at all;
+   * they are read from history and delivered ahead of any live traffic held meanwhile, so a node
+   * whose first watcher of a namespace arrives while others publish loses nothing.
+   */
+  async namespaceSubscribed(ns: string): Promise<void> {
+    const since = this.catchingUp.get(ns);
+    if (since === undefined) return;
+    try {
+      await this.discover(ns, since);
+    } finally {
+      this.catchingUp.delete(ns);
+      // A stream still waiting (its channel was not listed, or its read failed): start it at its
+      // first held message rather than hold it forever.
+      for (const s of this.streams.values()) {
+        if (s.ns !== ns || !s.awaitingCatchUp) continue;
+        s.awaitingCatchUp = false;
+        if (s.lastOrd === undefined) {
+          const first = s.held.reduce((min, e) => Math.min(min, e.publication.ord), Number.POSITIVE_INFINITY);
+          s.lastOrd = Number.isFinite(first) ? first - 1 : 0;
+          this.drain(s, true);
+        }
+      }
+    }
   }
 
   unwatchNamespace(ns: string): void {
     this.namespaces.delete(ns);
+    this.catchingUp.delete(ns);
     for (const [key, s] of this.streams) if (s.ns === ns && !s.explicit) this.forget(key, s);
   }
 
@@ -104,7 +146,13 @@ export class ChannelStreams {
         this.answer(env, ZERO); // raced an unwatch
         return;
       }
-      s = this.make(ns, p.channel, p.ord - 1, false);
+      if (this.catchingUp.has(ns)) {
+        // Held until namespaceSubscribed has read what came before it.
+        s = this.make(ns, p.channel, undefined, false);
+        s.awaitingCatchUp = true;
+      } else {
+        s = this.make(ns, p.channel, p.ord - 1, false);
+      }
       this.streams.set(key, s);
     }
     s.seenAt = Date.now();
@@ -132,7 +180,16 @@ export class ChannelStreams {
   }
 
   private make(ns: string, channel: string, lastOrd: number | undefined, explicit: boolean): Stream {
-    return { ns, channel, lastOrd, held: [], repairing: false, explicit, seenAt: Date.now() };
+    return {
+      ns,
+      channel,
+      lastOrd,
+      held: [],
+      repairing: false,
+      explicit,
+      awaitingCatchUp: false,
+      seenAt: Date.now(),
+    };
   }
 
   private forget(key: string, s: Stream): void {
@@ -207,9 +264,12 @@ export class ChannelStreams {
     }
     for (const channel of names) {
       const key = ChannelStreams.key(ns, channel);
-      if (this.streams.has(key) || !this.namespaces.has(ns)) continue;
-      // Never seen here: deliver what was published since we last heard from the namespace.
-      const s = this.make(ns, channel, undefined, false);
+      const existing = this.streams.get(key);
+      if ((existing && !existing.awaitingCatchUp) || !this.namespaces.has(ns)) continue;
+      // Never seen here (or only held live traffic so far): deliver what was published since we
+      // last heard from the namespace, then what was held.
+      const s = existing ?? this.make(ns, channel, undefined, false);
+      s.awaitingCatchUp = false;
       this.streams.set(key, s);
       try {
         const pubs = await this.deps.historyAfter(ns, channel, 0);

@@ -323,6 +323,7 @@ export class RedisEngine implements Engine {
         const [seconds, micros] = await this.cmd.time();
         this.streams.watchNamespace(ns, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
         await this.sub.add(this.keys.namespaceTopic(ns), this.onPublicationMessage);
+        await this.streams.namespaceSubscribed(ns);
         return;
       }
       const needsBaseline = this.streams.open(ns, channel);
