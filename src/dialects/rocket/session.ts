@@ -8,7 +8,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { TokenBucket } from '../../transport/rate-limit.js';
+import { RequestQueue } from '../../transport/request-queue.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
@@ -70,9 +70,7 @@ export class RocketSession implements ConnectionSink, Access {
   private readonly hub: Hub;
   private readonly opts: RocketSessionOptions;
   private identity: Identity | undefined;
-  private queue: Promise<void> = Promise.resolve();
-  private pending = 0;
-  private readonly bucket: TokenBucket;
+  private readonly requests: RequestQueue;
   /** After `disconnect`: frames already queued are dropped unanswered. */
   private ending = false;
   private readonly ownCopyWaiters = new Map<string, OwnCopyWaiter[]>();
@@ -81,7 +79,7 @@ export class RocketSession implements ConnectionSink, Access {
     this.opts = options;
     this.hub = options.hub;
     this.socket = new ClientSocket(ws, options.socketLimits);
-    this.bucket = new TokenBucket({ ratePerSec: options.rate.perSecond, burst: options.rate.burst });
+    this.requests = new RequestQueue(options.rate, MAX_PENDING);
     this.conn = this.hub.register({
       namespace: options.namespace,
       dialect: 'rocket',
@@ -131,32 +129,24 @@ export class RocketSession implements ConnectionSink, Access {
 
   private onFrame(data: RawData, _isBinary: boolean): void {
     if (this.ending) return;
-    if (this.pending >= MAX_PENDING) {
-      this.sendError(
-        RocketErrorId.tooManyRequests,
-        `more than ${MAX_PENDING} messages waiting for an answer`,
-      );
-      return;
-    }
-    // Mild excess is answered in the rocket shape, in turn; the listener's backstop closes the
-    // connection (1008) only well past this rate.
-    const allowed = this.bucket.take();
-    this.pending++;
-    this.queue = this.queue
-      .then(() =>
+    const queued = this.requests.push(
+      (allowed) =>
         allowed
           ? this.handle(data)
           : this.sendError(RocketErrorId.rateLimited, 'rate limit exceeded: slow down'),
-      )
-      .catch((err) => {
+      (err) => {
         if (this.conn.closed) return; // the client left while its request was in flight
         this.opts.logger.warn({ err, client: this.conn.id }, 'rocket request failed in the hub');
         const detail = err instanceof Error ? err.message : String(err);
         this.sendError(RocketErrorId.internalError, `request failed: ${detail}`);
-      })
-      .finally(() => {
-        this.pending--;
-      });
+      },
+    );
+    if (!queued) {
+      this.sendError(
+        RocketErrorId.tooManyRequests,
+        `more than ${MAX_PENDING} messages waiting for an answer`,
+      );
+    }
   }
 
   private async handle(data: RawData): Promise<void> {

@@ -7,7 +7,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { TokenBucket } from '../../transport/rate-limit.js';
+import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
 import { safeEqual, subscribeAuth } from './auth.js';
 import {
   BINARY_FRAME_ERROR,
@@ -41,7 +41,7 @@ export interface SessionOptions {
   site: Site & { secret: string };
   socketLimits: SocketLimits;
   /** Requests per second (and back-to-back burst) answered before "rate limit exceeded". */
-  rate: { perSecond: number; burst: number };
+  rate: RequestRate;
   remoteAddress: string | undefined;
   logger: Logger;
   /** limits.max_json_depth: deeper requests are refused (default 64). */
@@ -73,13 +73,10 @@ export class SiteSession implements ConnectionSink {
   private readonly hub: Hub;
   private readonly site: Site & { secret: string };
   private readonly log: Logger;
-  private readonly rate: { perSecond: number; burst: number };
-  /** Created on the first request: a bucket starts full, so an idle connection needs none. */
-  private bucket: TokenBucket | undefined;
+  private readonly rate: RequestRate;
   private readonly maxJsonDepth: number | undefined;
-  /** The tail of the request chain; created with the first request. */
-  private queue: Promise<void> | undefined;
-  private pending = 0;
+  /** Created with the first request: an idle connection needs none. */
+  private requests: RequestQueue | undefined;
 
   constructor(ws: WebSocket, options: SessionOptions) {
     this.hub = options.hub;
@@ -124,25 +121,17 @@ export class SiteSession implements ConnectionSink {
 
   /** @internal the socket's 'message' listener. */
   onFrame(data: RawData, isBinary: boolean): void {
-    if (this.pending >= MAX_PENDING_REQUESTS) {
-      this.refuse(data, isBinary, SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer');
-      return;
-    }
-    // Mild excess is answered in the site's own shape, in turn; the listener's backstop closes
-    // the connection (1008) only well past this rate.
-    this.bucket ??= new TokenBucket({ ratePerSec: this.rate.perSecond, burst: this.rate.burst });
-    const allowed = this.bucket.take();
-    this.pending++;
-    this.queue = (this.queue ?? Promise.resolve())
-      .then(() =>
+    this.requests ??= new RequestQueue(this.rate, MAX_PENDING_REQUESTS);
+    const queued = this.requests.push(
+      (allowed) =>
         allowed
           ? this.handle(data, isBinary)
           : this.refuse(data, isBinary, SiteErrorCode.rateLimited, 'rate limit exceeded: slow down'),
-      )
-      .catch((err) => this.log.error({ err, client: this.conn.id }, 'site request failed'))
-      .finally(() => {
-        this.pending--;
-      });
+      (err) => this.log.error({ err, client: this.conn.id }, 'site request failed'),
+    );
+    if (!queued) {
+      this.refuse(data, isBinary, SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer');
+    }
   }
 
   /** Every error answer goes through here, so each is counted once (errors_total). */
