@@ -1,14 +1,20 @@
-// The load generator's side: thousands of lean WebSocket clients in one process. A client does
-// no JSON work once subscribed: each frame is scanned for bench markers (payload.ts) and counted;
-// latency is sampled only while a paced phase asks for it.
+// The load generator's side: thousands of lean WebSocket clients in one process. `ws` connects
+// and runs the scenario's handshake; after that a client's socket is read raw (raw-frames.ts):
+// frames are parsed straight from the socket's chunks, each payload scanned in place for bench
+// markers (payload.ts) and counted, with no JSON work, no ws Receiver and no Buffer per frame.
+// Latency is sampled only while a paced phase asks for it, against the time the chunk arrived.
 import WebSocket from 'ws';
-import { nowMicros, scanFrame } from './payload.js';
+import { nowMicros, scanRange } from './payload.js';
+import { RawFrameReader, type RawSink, rawConnection } from './raw-frames.js';
 
 export interface ClientSpec {
   url(index: number): string;
   /** Runs once per client after the socket opens; resolves once the client is subscribed. */
   handshake?(ws: WebSocket, index: number): Promise<void>;
-  /** A frame without a bench marker (keep-alives such as NATS `PING`). */
+  /**
+   * A data frame without a bench marker (keep-alives such as NATS `PING`): its payload, a view
+   * into the socket's chunk valid only during the call. Answer through `ws.send`.
+   */
   onOtherFrame?(ws: WebSocket, frame: Buffer): void;
 }
 
@@ -26,7 +32,7 @@ export class ConnectError extends Error {
 
 const CONNECT_CONCURRENCY = 100;
 
-export class ClientPool {
+export class ClientPool implements RawSink {
   readonly sockets: WebSocket[] = [];
   /** Markers received since the last reset. */
   delivered = 0;
@@ -71,7 +77,11 @@ export class ClientPool {
   }
 
   private openOne(index: number): Promise<WebSocket> {
-    const ws = new WebSocket(this.spec.url(index), { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new WebSocket(this.spec.url(index), {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      createConnection: rawConnection as never,
+    });
     return new Promise<WebSocket>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
@@ -93,7 +103,13 @@ export class ClientPool {
         const ready = this.spec.handshake?.(ws, index) ?? Promise.resolve();
         ready.then(
           () => {
-            ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+            try {
+              RawFrameReader.takeOver(ws, this);
+            } catch (err) {
+              ws.terminate();
+              reject(err);
+              return;
+            }
             resolve(ws);
           },
           (err: unknown) => {
@@ -105,12 +121,17 @@ export class ClientPool {
     });
   }
 
-  private onFrame(ws: WebSocket, frame: Buffer): void {
-    this.bytes += frame.length;
+  /** RawSink: a chunk arrived on some client's socket. */
+  onChunk(): void {
     if (this.samples !== undefined) this.receivedAt = nowMicros();
-    const n = scanFrame(frame, this.samples === undefined ? undefined : this.recordStamp);
+  }
+
+  /** RawSink: a data frame whose payload is `buf[start, end)`. */
+  onData(ws: WebSocket, buf: Buffer, start: number, end: number): void {
+    this.bytes += end - start;
+    const n = scanRange(buf, start, end, this.samples === undefined ? undefined : this.recordStamp);
     if (n === 0) {
-      this.spec.onOtherFrame?.(ws, frame);
+      this.spec.onOtherFrame?.(ws, buf.subarray(start, end));
       return;
     }
     this.delivered += n;

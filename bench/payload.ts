@@ -24,20 +24,34 @@ export function makePayload(bytes: number, stampMicros: number): string {
  * markers there were. Digits are read straight from the bytes: no string, no allocation.
  */
 export function scanFrame(frame: Buffer, onStamp: ((micros: number) => void) | undefined): number {
+  return scanRange(frame, 0, frame.length, onStamp);
+}
+
+/**
+ * `scanFrame` over the bytes `[start, end)` of `buf` (a frame's payload inside a larger socket
+ * chunk), without a subarray: a marker counts only when it lies wholly inside the range.
+ */
+export function scanRange(
+  buf: Buffer,
+  start: number,
+  end: number,
+  onStamp: ((micros: number) => void) | undefined,
+): number {
   let count = 0;
-  let at = frame.indexOf(MARKER);
-  while (at !== -1) {
+  const last = end - MARKER.length;
+  let at = start <= last ? buf.indexOf(MARKER, start) : -1;
+  while (at !== -1 && at <= last) {
     count++;
     let i = at + MARKER.length;
     if (onStamp !== undefined) {
       let value = 0;
-      while (i < frame.length && frame[i] !== TILDE) {
-        value = value * 10 + (frame[i]! - ZERO);
+      while (i < end && buf[i] !== TILDE) {
+        value = value * 10 + (buf[i]! - ZERO);
         i++;
       }
       if (value > 0) onStamp(value);
     }
-    at = frame.indexOf(MARKER, i);
+    at = i <= last ? buf.indexOf(MARKER, i) : -1;
   }
   return count;
 }
