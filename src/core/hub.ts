@@ -361,8 +361,9 @@ export class Hub {
   }
 
   /**
-   * Ask every node of the cluster for its figures or its connection list (src/core/inspect.ts):
-   * per-node answers plus the nodes that did not answer within the engine's control timeout.
+   * Ask every node of the cluster for its figures, its connection list or its per-namespace or
+   * per-channel counts (src/core/inspect.ts; `channels` needs `namespace`): per-node answers plus
+   * the nodes that did not answer within the engine's control timeout.
    */
   inspectCluster<W extends InspectWhat>(
     what: W,

@@ -6,7 +6,8 @@
  * every view is a fresh round of questions.
  *
  * Shapes use the snake_case keys of /stats and the admin API, so a node's answer can be put in a
- * response as it is.
+ * response as it is. `namespaces` and `channels` answer the raw counts behind the admin API's
+ * namespace and channel lists; `sumNamespaces` and `sumChannels` add them up over the nodes.
  */
 import type { ControlMessage, ControlReply, Engine } from '../engines/engine.js';
 import type { Connection } from './connection.js';
@@ -14,10 +15,16 @@ import { HubErrorCode } from './errors.js';
 import type { HubCounters } from './hub.js';
 import type { JsonValue } from './types.js';
 
-export const InspectWhat = { stats: 'stats', connections: 'connections' } as const;
+export const InspectWhat = {
+  stats: 'stats',
+  connections: 'connections',
+  namespaces: 'namespaces',
+  channels: 'channels',
+} as const;
 export type InspectWhat = (typeof InspectWhat)[keyof typeof InspectWhat];
 
-export const isInspectWhat = (v: unknown): v is InspectWhat => v === 'stats' || v === 'connections';
+export const isInspectWhat = (v: unknown): v is InspectWhat =>
+  typeof v === 'string' && Object.hasOwn(InspectWhat, v);
 
 /** One node's figures (`inspect` `stats`). With a namespace, connection figures cover only it. */
 export type NodeStats = {
@@ -47,6 +54,19 @@ export type ConnectionView = {
   connected_at: string;
   remote_address: string | null;
 };
+
+/**
+ * One node's connection figures per namespace (`inspect` `namespaces`): only namespaces where it
+ * holds a connection; with a namespace, that one alone.
+ */
+export type NamespaceFigures = Record<string, { connections: number; subscriptions: number }>;
+
+/**
+ * One node's subscribers in a namespace (`inspect` `channels`, which needs the namespace):
+ * subscribed connections per channel, and apart the connections watching the whole namespace
+ * (chat), which count as subscribers of every channel of it.
+ */
+export type ChannelFigures = { watchers: number; channels: Record<string, number> };
 
 /** What the hub exposes to build a node's answer (kept narrow so this file needs no Hub). */
 export interface InspectSource {
@@ -109,19 +129,70 @@ export function localConnectionViews(src: InspectSource, namespace?: string): Co
   return out;
 }
 
-/** This node's answer to an `inspect` control message. */
-export function inspectLocal(src: InspectSource, what: InspectWhat, namespace?: string): JsonValue {
-  return what === 'stats' ? localStats(src, namespace) : localConnectionViews(src, namespace);
+export function localNamespaceFigures(src: InspectSource, namespace?: string): NamespaceFigures {
+  // A Map, not an object literal, while counting: a namespace is a name from the config, but
+  // nothing here should depend on it never being `__proto__`.
+  const figures = new Map<string, { connections: number; subscriptions: number }>();
+  for (const c of src.localConnections()) {
+    if (namespace !== undefined && c.namespace !== namespace) continue;
+    let f = figures.get(c.namespace);
+    if (!f) {
+      f = { connections: 0, subscriptions: 0 };
+      figures.set(c.namespace, f);
+    }
+    f.connections++;
+    f.subscriptions += c.subscriptionCount;
+  }
+  return Object.fromEntries(figures);
 }
 
-/** The control reply to `inspect`; `what` comes off the wire, so it is checked. */
+export function localChannelFigures(src: InspectSource, namespace: string): ChannelFigures {
+  // Channel names are the clients' own: counted in a Map so that `__proto__` is a channel too.
+  const channels = new Map<string, number>();
+  let watchers = 0;
+  for (const c of src.localConnections()) {
+    if (c.namespace !== namespace) continue;
+    if (c.watchingAll) watchers++;
+    for (const ch of c.subscribedChannels()) channels.set(ch, (channels.get(ch) ?? 0) + 1);
+  }
+  return { watchers, channels: Object.fromEntries(channels) };
+}
+
+/** This node's answer to an `inspect` control message (`channels` needs a namespace). */
+export function inspectLocal(src: InspectSource, what: InspectWhat, namespace?: string): JsonValue {
+  switch (what) {
+    case 'stats':
+      return localStats(src, namespace);
+    case 'connections':
+      return localConnectionViews(src, namespace);
+    case 'namespaces':
+      return localNamespaceFigures(src, namespace);
+    case 'channels':
+      if (namespace === undefined) throw new Error('inspecting channels needs a namespace');
+      return localChannelFigures(src, namespace);
+  }
+}
+
+/**
+ * The control reply to `inspect`; `what` comes off the wire, so it is checked. A node of an
+ * older release answers a `what` it does not know with this error: the asking node then lists it
+ * in `missing` rather than counting it as empty.
+ */
 export function answerInspect(src: InspectSource, what: unknown, namespace?: string): ControlReply {
   if (!isInspectWhat(what))
     return { ok: false, error: `cannot inspect "${String(what)}"`, code: HubErrorCode.invalidCall };
+  if (what === 'channels' && typeof namespace !== 'string')
+    return { ok: false, error: 'inspecting channels needs a namespace', code: HubErrorCode.invalidCall };
   return { ok: true, result: inspectLocal(src, what, namespace) };
 }
 
-export type InspectResult<W extends InspectWhat> = W extends 'stats' ? NodeStats : ConnectionView[];
+export type InspectResult<W extends InspectWhat> = W extends 'stats'
+  ? NodeStats
+  : W extends 'connections'
+    ? ConnectionView[]
+    : W extends 'namespaces'
+      ? NamespaceFigures
+      : ChannelFigures;
 
 export interface ClusterInspection<T> {
   /** One answer per node that answered, ordered by node id (this node is always there). */
@@ -202,4 +273,47 @@ export function sumStats(stats: NodeStats[]): Omit<NodeStats, 'node' | 'engine' 
     sum.messages.failed += s.messages.failed;
   }
   return sum;
+}
+
+/** `rec[key]` when it is the record's own entry: keys are names, `constructor` included. */
+function own<V>(rec: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
+/** One namespace's figures over the nodes that answered, with each node's share. */
+export type NamespaceTotals = {
+  connections: number;
+  subscriptions: number;
+  nodes: { node: number; connections: number; subscriptions: number }[];
+};
+
+/** Per-namespace totals of `namespaces` answers, for each of `names` (0 where no node has any). */
+export function sumNamespaces(
+  answers: { node: number; result: NamespaceFigures }[],
+  names: string[],
+): Map<string, NamespaceTotals> {
+  const out = new Map<string, NamespaceTotals>();
+  for (const name of names) {
+    const totals: NamespaceTotals = { connections: 0, subscriptions: 0, nodes: [] };
+    for (const { node, result } of answers) {
+      const f = own(result, name);
+      const share = { node, connections: f?.connections ?? 0, subscriptions: f?.subscriptions ?? 0 };
+      totals.connections += share.connections;
+      totals.subscriptions += share.subscriptions;
+      totals.nodes.push(share);
+    }
+    out.set(name, totals);
+  }
+  return out;
+}
+
+/** Subscribers per channel over the nodes that answered, watchers of the whole namespace apart. */
+export function sumChannels(answers: ChannelFigures[]): { watchers: number; channels: Map<string, number> } {
+  const channels = new Map<string, number>();
+  let watchers = 0;
+  for (const a of answers) {
+    watchers += a.watchers;
+    for (const [name, n] of Object.entries(a.channels)) channels.set(name, (channels.get(name) ?? 0) + n);
+  }
+  return { watchers, channels };
 }

@@ -78,13 +78,15 @@ export interface HistoryResult {
  * `namespace` set, the target must be a connection of that namespace or the reply is
  * `unknown_client`: a tenant's API key never reaches another tenant's connections.
  * `inspect` asks the node about itself (src/core/inspect.ts): `stats` answers its figures,
- * `connections` its connection list; `namespace` then restricts both to that namespace.
+ * `connections` its connection list, `namespaces` its connections and subscriptions per namespace,
+ * `channels` its subscribers per channel of `namespace` (required there); `namespace` restricts
+ * the others to that namespace.
  */
 export type ControlMessage = (
   | { type: 'send'; client: string; data: string; binary: boolean }
   | { type: 'call'; client: string; fn: string; args: JsonValue[] }
   | { type: 'disconnect'; client: string; code: number; reason: string }
-  | { type: 'inspect'; what: 'stats' | 'connections' }
+  | { type: 'inspect'; what: 'stats' | 'connections' | 'namespaces' | 'channels' }
 ) & { namespace?: string };
 
 export type ControlReply = { ok: true; result?: JsonValue } | { ok: false; error: string; code?: string };

@@ -1,14 +1,25 @@
 // The admin HTTP API under /admin/api/ (reference: docs/operations.md "Admin API"). JSON in and
-// out, snake_case keys as in /stats. `stats` and `connections` cover every node of the cluster
-// (each node asked through the hub's `inspect` control message, `?local=1` for this node only);
-// per-namespace and per-channel subscriber counts are this node's. Actions on a connection by id
-// (send, subscribe, kick) are routed by the hub to whatever node holds it.
+// out, snake_case keys as in /stats. `stats`, `connections`, the per-namespace counts of
+// `namespaces` and the subscribers of a channel list cover every node of the cluster (each node
+// asked through the hub's `inspect` control message, `?local=1` for this node only). Actions on a
+// connection by id (send, subscribe, kick) are routed by the hub to whatever node holds it.
 
 import type { ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
 import { HubErrorCode } from '../core/errors.js';
-import { type ConnectionView, connectionView, localStats, sumStats } from '../core/inspect.js';
+import {
+  type ChannelFigures,
+  type ConnectionView,
+  connectionView,
+  localChannelFigures,
+  localNamespaceFigures,
+  localStats,
+  type NamespaceTotals,
+  sumChannels,
+  sumNamespaces,
+  sumStats,
+} from '../core/inspect.js';
 import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
 import type { ControlReply } from '../engines/engine.js';
@@ -85,30 +96,48 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       };
     }),
 
-    apiRoute(ctx, 'GET', '/admin/api/namespaces', ({ principal }) =>
-      namespaceNames(ctx)
-        .filter((ns) => !namespaceRefusal(principal, ns))
-        .map((name) => {
-          const conns = local(name);
-          return {
-            name,
-            history_size: hub.namespace(name)?.historySize ?? null,
-            rocket_path: config.namespaces[name]?.rocket?.path ?? null,
-            connections: conns.length,
-            subscriptions: conns.reduce((n, c) => n + c.subscriptionCount, 0),
-          };
-        }),
-    ),
-
-    apiRoute(ctx, 'GET', new RegExp(`${NS}/channels$`), async ({ principal, params }) => {
-      const ns = namespaceFor(principal, params[0]!);
-      const subscribers = new Map<string, number>();
-      let watchers = 0;
-      for (const c of local(ns)) {
-        if (c.watchingAll) watchers++;
-        for (const ch of c.subscribedChannels()) subscribers.set(ch, (subscribers.get(ch) ?? 0) + 1);
+    apiRoute(ctx, 'GET', '/admin/api/namespaces', async ({ principal, url, res }) => {
+      const names = namespaceNames(ctx).filter((ns) => !namespaceRefusal(principal, ns));
+      const row = (name: string, t: NamespaceTotals) => ({
+        name,
+        history_size: hub.namespace(name)?.historySize ?? null,
+        rocket_path: config.namespaces[name]?.rocket?.path ?? null,
+        connections: t.connections,
+        subscriptions: t.subscriptions,
+      });
+      if (localOnly(url)) {
+        const own = [{ node: hub.nodeId, result: localNamespaceFigures(hub, scope(principal)) }];
+        const totals = sumNamespaces(own, names);
+        return names.map((name) => row(name, totals.get(name)!));
       }
-      const known = await hub.channels(ns);
+      // A manager's question to the other nodes is about its own namespace only.
+      const view = await hub.inspectCluster('namespaces', scope(principal));
+      reportMissing(res, view.missing);
+      const totals = sumNamespaces(view.answers, names);
+      return names.map((name) => {
+        const t = totals.get(name)!;
+        return {
+          ...row(name, t),
+          nodes: t.nodes,
+          missing: view.missing,
+          ...(view.error !== undefined && { cluster_error: view.error }),
+        };
+      });
+    }),
+
+    apiRoute(ctx, 'GET', new RegExp(`${NS}/channels$`), async ({ principal, params, url, res }) => {
+      const ns = namespaceFor(principal, params[0]!);
+      const onlyHere = localOnly(url);
+      // The engine's channel list and the nodes' counts are independent questions: asked together.
+      const [known, view] = await Promise.all([
+        hub.channels(ns),
+        onlyHere ? undefined : hub.inspectCluster('channels', ns),
+      ]);
+      if (view) reportMissing(res, view.missing);
+      const counts: ChannelFigures[] = view
+        ? view.answers.map((a) => a.result)
+        : [localChannelFigures(hub, ns)];
+      const { watchers, channels: subscribers } = sumChannels(counts);
       const rows = known.map((info) => ({
         name: info.name,
         last_ord: info.top,
@@ -116,10 +145,9 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         subscribers: (subscribers.get(info.name) ?? 0) + watchers,
       }));
       // Channels with subscribers but nothing published yet exist too, from a client's view.
+      const listed = new Set(known.map((k) => k.name));
       for (const [name, n] of subscribers) {
-        if (!known.some((k) => k.name === name)) {
-          rows.push({ name, last_ord: 0, last_time: null, subscribers: n + watchers });
-        }
+        if (!listed.has(name)) rows.push({ name, last_ord: 0, last_time: null, subscribers: n + watchers });
       }
       return rows.sort((a, b) => a.name.localeCompare(b.name));
     }),
