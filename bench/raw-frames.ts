@@ -111,10 +111,16 @@ export class RawFrameReader {
     const socket = internals._socket;
     if (socket === null || socket.destroyed) return false;
     const wsData = socket.listeners('data').filter((l) => l.name === 'socketOnData');
-    if (wsData.length !== 1) throw new Error("raw frames: ws's socket 'data' listener not found (ws version?)");
+    if (wsData.length !== 1)
+      throw new Error("raw frames: ws's socket 'data' listener not found (ws version?)");
     const receiver = internals._receiver;
     const state = receiver._state;
-    if (state !== GET_INFO && state !== GET_PAYLOAD_LENGTH_16 && state !== GET_PAYLOAD_LENGTH_64 && state !== GET_DATA) {
+    if (
+      state !== GET_INFO &&
+      state !== GET_PAYLOAD_LENGTH_16 &&
+      state !== GET_PAYLOAD_LENGTH_64 &&
+      state !== GET_DATA
+    ) {
       throw new Error(`raw frames: ws Receiver in unexpected state ${state}`);
     }
     const reader = new RawFrameReader(ws, socket, sink);
@@ -200,27 +206,42 @@ export class RawFrameReader {
     let off = 0;
     while (off < len) {
       const avail = len - off;
-      if (avail < 2) return this.stash(buf, off, len, shared, 2);
+      if (avail < 2) {
+        this.stash(buf, off, len, shared, 2);
+        return;
+      }
       const b0 = buf[off]!;
       const b1 = buf[off + 1]!;
       let length = b1 & 0x7f;
       let head = 2;
       if (length === 126) {
         head = 4;
-        if (avail < head) return this.stash(buf, off, len, shared, head);
+        if (avail < head) {
+          this.stash(buf, off, len, shared, head);
+          return;
+        }
         length = buf.readUInt16BE(off + 2);
       } else if (length === 127) {
         head = 10;
-        if (avail < head) return this.stash(buf, off, len, shared, head);
+        if (avail < head) {
+          this.stash(buf, off, len, shared, head);
+          return;
+        }
         length = buf.readUInt32BE(off + 2) * 2 ** 32 + buf.readUInt32BE(off + 6);
       }
       const masked = (b1 & 0x80) !== 0; // never from a server, but cheap to honour
       if (masked) {
         head += 4;
-        if (avail < head) return this.stash(buf, off, len, shared, head);
+        if (avail < head) {
+          this.stash(buf, off, len, shared, head);
+          return;
+        }
       }
       const total = head + length;
-      if (avail < total) return this.stash(buf, off, len, shared, total);
+      if (avail < total) {
+        this.stash(buf, off, len, shared, total);
+        return;
+      }
       const start = off + head;
       const end = off + total;
       if (masked) {
