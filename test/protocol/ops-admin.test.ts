@@ -124,6 +124,44 @@ describe('admin API', () => {
     assert.equal(afterFirst.body.top, second.body.ord);
   });
 
+  test('with the memory engine the per-namespace and per-channel figures are this node’s', async () => {
+    const { id } = await connect('demo');
+    assert.equal(
+      (await post(`${api}/connections/${id}/subscribe`, { channels: ['news', 'quiet'] }, ADMIN)).status,
+      200,
+    );
+    const held = [...server.hub.localConnections()].filter((c) => c.namespace === 'demo');
+    const subscriptions = held.reduce((n, c) => n + c.subscriptionCount, 0);
+    const self = server.hub.nodeId;
+
+    const r = await get(`${api}/namespaces`, ADMIN);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-switchboard-missing-nodes'), null);
+    const demo = r.body.find((n: { name: string }) => n.name === 'demo');
+    assert.equal(demo.connections, held.length);
+    assert.equal(demo.subscriptions, subscriptions);
+    assert.deepEqual(demo.nodes, [{ node: self, connections: held.length, subscriptions }]);
+    assert.deepEqual(demo.missing, []);
+    const chat = r.body.find((n: { name: string }) => n.name === 'chat');
+    assert.deepEqual([chat.connections, chat.subscriptions], [0, 0]);
+    assert.deepEqual(chat.nodes, [{ node: self, connections: 0, subscriptions: 0 }]);
+
+    const local = await get(`${api}/namespaces?local=1`, ADMIN);
+    assert.deepEqual(
+      local.body,
+      r.body.map(({ nodes: _n, missing: _m, ...rest }: { nodes: unknown; missing: unknown }) => rest),
+      '?local=1: the same figures, without the per-node breakdown',
+    );
+
+    const channels = await get(`${api}/namespaces/demo/channels`, ADMIN);
+    const subscribers = Object.fromEntries(
+      channels.body.map((c: { name: string; subscribers: number }) => [c.name, c.subscribers]),
+    );
+    assert.equal(subscribers.news, 2);
+    assert.equal(subscribers.quiet, 1, 'subscribed, never published: listed with its subscriber');
+    assert.deepEqual((await get(`${api}/namespaces/demo/channels?local=1`, ADMIN)).body, channels.body);
+  });
+
   test('bad input is a 400 with a message; unknown namespaces are 404', async () => {
     const both = await get(`${api}/namespaces/demo/channels/news/history?after=1&last=1`, ADMIN);
     assert.equal(both.status, 400);
@@ -216,6 +254,16 @@ describe('admin API', () => {
     assert.equal(namespaces.status, 200);
     assert.deepEqual(
       namespaces.body.map((n: { name: string }) => n.name),
+      ['demo'],
+    );
+    const demo = namespaces.body[0];
+    assert.equal(demo.connections, (await get(`${api}/connections`, BOSS)).body.length);
+    assert.deepEqual(
+      demo.nodes.map((n: { node: number }) => n.node),
+      [server.hub.nodeId],
+    );
+    assert.deepEqual(
+      (await get(`${api}/namespaces?local=1`, BOSS)).body.map((n: { name: string }) => n.name),
       ['demo'],
     );
     assert.equal((await get(`${api}/namespaces/demo/channels`, BOSS)).status, 200);
