@@ -1,8 +1,8 @@
 /**
  * `/stats` and the admin API show the whole cluster (SPEC §8): three in-process servers on the
- * machine's Redis, each asked about the others' connections; then a node that hangs and a node
- * killed with SIGKILL (its registration still live) are listed as not answering while the others'
- * answers still arrive.
+ * machine's Redis, each asked about the others' connections, subscriptions per namespace and
+ * subscribers per channel; then a node that hangs and a node killed with SIGKILL (its registration
+ * still live) are listed as not answering while the others' answers still arrive.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +41,14 @@ const CONFIG = {
 };
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
+interface NsRow {
+  name: string;
+  rocket_path: string | null;
+  connections: number;
+  subscriptions: number;
+  nodes?: { node: number; connections: number; subscriptions: number }[];
+  missing?: { node: number; error: string }[];
+}
 interface Conn {
   id: string;
   namespace: string;
@@ -164,6 +172,59 @@ describe('cluster: /stats and the admin API cover every node', () => {
     await until(() => a.hub.connections.size === 2, 'the kicked connections gone from A');
   });
 
+  it('sums connections and subscriptions per namespace and subscribers per channel over the nodes', async () => {
+    // Before: A holds demo + other, B demo + demo, C other; none subscribed to anything.
+    const onA = await connect(a, 'demo');
+    const onB = await connect(b, 'demo');
+    const subscribe = (id: string, channels: string[]) =>
+      post(`${c.url}/admin/api/connections/${id}/subscribe`, { channels }, ADMIN);
+    assert.equal((await subscribe(onA.id, ['news', 'sport'])).status, 200);
+    assert.equal((await subscribe(onB.id, ['news'])).status, 200);
+
+    // C holds no demo connection at all: everything it reports for demo is the others'.
+    const r = await get<NsRow[]>(`${c.url}/admin/api/namespaces`, ADMIN);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-switchboard-missing-nodes'), null);
+    const demo = r.body.find((n) => n.name === 'demo')!;
+    assert.deepEqual([demo.connections, demo.subscriptions], [5, 3]);
+    assert.deepEqual(demo.nodes, [
+      { node: 301, connections: 2, subscriptions: 2 },
+      { node: 302, connections: 3, subscriptions: 1 },
+      { node: 303, connections: 0, subscriptions: 0 },
+    ]);
+    assert.deepEqual(demo.missing, []);
+    assert.equal(demo.rocket_path, '/demo', 'the existing fields are still there');
+    const other = r.body.find((n) => n.name === 'other')!;
+    assert.deepEqual([other.connections, other.subscriptions], [2, 0]);
+
+    const local = await get<NsRow[]>(`${b.url}/admin/api/namespaces?local=1`, ADMIN);
+    const localDemo = local.body.find((n) => n.name === 'demo')!;
+    assert.deepEqual([localDemo.connections, localDemo.subscriptions], [3, 1]);
+    assert.equal(localDemo.nodes, undefined, '?local=1 asks no other node');
+
+    const managed = await get<NsRow[]>(`${c.url}/admin/api/namespaces`, BOSS);
+    assert.equal(managed.status, 200);
+    assert.deepEqual(
+      managed.body.map((n) => [n.name, n.connections, n.subscriptions]),
+      [['demo', 5, 3]],
+      'a manager sees its own namespace, over every node',
+    );
+
+    const subscribers = async (server: Server, query = '', headers = ADMIN) => {
+      const list = await get<{ name: string; subscribers: number }[]>(
+        `${server.url}/admin/api/namespaces/demo/channels${query}`,
+        headers,
+      );
+      assert.equal(list.status, 200);
+      return Object.fromEntries(list.body.map((ch) => [ch.name, ch.subscribers]));
+    };
+    assert.deepEqual(await subscribers(c), { news: 2, sport: 1 });
+    assert.deepEqual(await subscribers(c, '', BOSS), { news: 2, sport: 1 });
+    assert.deepEqual(await subscribers(a, '?local=1'), { news: 1, sport: 1 });
+    assert.deepEqual(await subscribers(b, '?local=1'), { news: 1 });
+    assert.deepEqual(await subscribers(c, '?local=1'), {});
+  });
+
   describe('with a node that hangs and a node killed with SIGKILL', () => {
     let dir: string;
     let killed: NodeProcess;
@@ -192,7 +253,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
         r.body.nodes.map((n: { node: number }) => n.node),
         [301, 302, 303],
       );
-      assert.equal(r.body.cluster.connections.total, 5);
+      assert.equal(r.body.cluster.connections.total, 7);
       const missing = r.body.missing as { node: number; error: string }[];
       assert.deepEqual(
         missing.map((m) => m.node),
@@ -203,8 +264,30 @@ describe('cluster: /stats and the admin API cover every node', () => {
 
       const list = await get<Conn[]>(`${b.url}/admin/api/connections`, ADMIN);
       assert.equal(list.status, 200);
-      assert.equal(list.body.length, 5);
+      assert.equal(list.body.length, 7);
       assert.equal(list.headers.get('x-switchboard-missing-nodes'), '304,305');
+    });
+
+    it('lists them as missing from the namespace and channel figures too', async () => {
+      const r = await get<NsRow[]>(`${a.url}/admin/api/namespaces`, ADMIN);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-switchboard-missing-nodes'), '304,305');
+      const demo = r.body.find((n) => n.name === 'demo')!;
+      assert.deepEqual([demo.connections, demo.subscriptions], [5, 3], 'the answering nodes’ sum');
+      assert.deepEqual(
+        demo.nodes!.map((n) => n.node),
+        [301, 302, 303],
+      );
+      assert.deepEqual(
+        demo.missing!.map((m) => m.node),
+        [304, 305],
+      );
+      assert.match(demo.missing![0]!.error, /did not answer within/);
+
+      const channels = await get(`${a.url}/admin/api/namespaces/demo/channels`, ADMIN);
+      assert.equal(channels.status, 200);
+      assert.equal(channels.headers.get('x-switchboard-missing-nodes'), '304,305');
+      assert.equal(channels.body.find((ch: { name: string }) => ch.name === 'news').subscribers, 2);
     });
   });
 });
