@@ -1,6 +1,9 @@
 // A starting config file for `switchboard gen-config`: the keys a real deployment sets, with fresh
-// secrets, and every other key present as a commented-out line showing its default, so the file
-// doubles as a reference. A test loads the output through loadConfig to keep the two in step.
+// secrets, and every other key present as a commented-out line showing its default (or an example
+// when it has none), so the file doubles as a reference. Tests load the output through loadConfig
+// and check that every schema key appears in it and that the commented limits are the defaults.
+import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
+import { MAX_JSON_DEPTH } from '../core/json-depth.js';
 import { randomSecret } from './demo-config.js';
 
 export function generateConfigYaml(): string {
@@ -8,11 +11,15 @@ export function generateConfigYaml(): string {
 # Every key can be overridden by an env var (SWITCHBOARD_LISTEN__PORT=7000) or a flag
 # (--set listen.port=7000, --port 7000). \${VAR} is replaced from the environment (quote it
 # when the value may contain YAML syntax: key: "\${ADMIN_KEY}"); $\${ gives a literal \${.
-# Commented-out lines show the defaults.
+# Commented-out lines show the defaults, or an example for a key that is unset by default.
 
 listen:
   host: 0.0.0.0
   port: 6789
+
+# tls:                          # serve HTTPS/WSS directly (unset: plain HTTP behind a TLS proxy)
+#   cert: /etc/ssl/rt.example.com/fullchain.pem   # PEM chain, leaf first; re-read on SIGHUP
+#   key: /etc/ssl/rt.example.com/privkey.pem      # readable by the service user only
 
 engine:
   type: memory
@@ -20,6 +27,7 @@ engine:
 #   type: redis
 #   url: redis://127.0.0.1:6379
 #   prefix: sb
+#   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1
@@ -35,6 +43,7 @@ admin:
 #   max_message_length: 10500
 #   max_room_title_length: 50
 #   max_username_length: 50
+#   allowed_origins: [https://chat.example]  # browser origins allowed on chat sockets; unset: any
 
 # mesh:
 #   client_path: /client        # WebSocket path of gateway clients
@@ -43,8 +52,15 @@ admin:
 #   max_frame_bytes: 65536      # larger inbound frames are closed with 1009
 #   max_http_body_bytes: 1048576
 #   max_outbound_bytes: 1048576 # a client this far behind is closed with 1013
+#   write_coalesce_ms: 5        # hold fast publications this long to write them together; 0: never
 #   heartbeat_ms: 25000
 #   shutdown_timeout_ms: 10000  # grace period after SIGTERM
+#   max_connections: 100000     # open WebSockets in total; past it upgrades get 503
+#   max_connections_per_ip: 1000  # per TCP peer: raise it behind a reverse proxy
+#   max_messages_per_second: 100  # inbound frames per connection; well above it closes with 1008
+#   max_messages_burst: 200     # frames one connection may send back to back
+#   max_json_depth: ${MAX_JSON_DEPTH}          # deeper JSON is refused where it enters
+#   max_channels_per_connection: ${MAX_CHANNELS_PER_CONNECTION}  # channels one connection may subscribe to at once
 
 log:
   level: info                   # fatal, error, warn, info, debug, trace, silent
@@ -56,10 +72,12 @@ namespaces:
     api_keys:                       # mesh: Bearer keys of backends (/ws/v1, /v1/*)
       - ${randomSecret()}
     # token_ttl: 300                # seconds a /token stays valid
+    # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel
     # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # max_topics: 100
+    # allowed_origins: [https://app.example]  # browser origins allowed to connect; unset: any
     rocket:                         # a WebRocket vhost
       path: /main
       # trigger_topic: trigger

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import YAML from 'yaml';
 import { ConfigError, type ConfigIssue, formatPath, loadConfig, parsePath } from '../../src/app/config.js';
+import { configReferenceSections } from '../../src/app/config-reference.js';
 import { configSchema } from '../../src/app/config-schema.js';
 import { demoBanner } from '../../src/app/demo-config.js';
 import { generateConfigYaml } from '../../src/app/gen-config.js';
@@ -347,5 +349,28 @@ describe('demo and generated configs', () => {
     assert.equal(main.rocket?.path, '/main');
     assert.notEqual(generateConfigYaml(), yaml);
     assert.equal(configSchema.safeParse({}).success, true);
+  });
+
+  test('gen-config output names every schema key, set or commented out', () => {
+    const yaml = generateConfigYaml();
+    const missing: string[] = [];
+    for (const section of configReferenceSections()) {
+      for (const row of section.rows) {
+        // `namespaces.<namespace>.rocket.users.<user>.secret` → `secret`; a bare placeholder is a name.
+        const leaf = row.path.split('.').at(-1)!;
+        if (leaf.startsWith('<')) continue;
+        if (!new RegExp(`^[ \\t#]*${leaf}:`, 'm').test(yaml)) missing.push(row.path);
+      }
+    }
+    assert.deepEqual(missing, [], 'add these keys to src/app/gen-config.ts');
+  });
+
+  test("gen-config's commented-out limits are the schema's defaults", () => {
+    const yaml = generateConfigYaml();
+    const start = yaml.indexOf('# limits:');
+    assert.ok(start >= 0);
+    const block = yaml.slice(start, yaml.indexOf('\n\n', start));
+    const limits = YAML.parse(block.replace(/^# ?/gm, '')).limits;
+    assert.deepEqual(limits, configSchema.parse({}).limits);
   });
 });
