@@ -49,21 +49,31 @@ let windowTimer: NodeJS.Timeout | null = null;
 let lastReleaseAt = Number.NEGATIVE_INFINITY;
 let clock: () => number = () => performance.now();
 
+/**
+ * Release every socket of `list` still held as `hold`, then empty the list. Only those still held
+ * so: a socket promoted from the window to the turn hold was released by that turn (and may be
+ * held again now), and a socket can appear twice in a window list (held, promoted, released, held
+ * again), its first entry releasing it. The clock is read after the writes: a release of a large
+ * fan-out is itself milliseconds of syscalls, and what arrives while it runs is as much "faster
+ * than the window" as what arrives right after.
+ */
+function release(list: Holdable[], hold: Hold): void {
+  for (let i = 0; i < list.length; i++) {
+    const target = list[i]!;
+    if (target.hold === hold) target.releaseCork();
+  }
+  list.length = 0;
+  lastReleaseAt = clock();
+}
+
+// Both releases swap lists before walking one: an uncork can run write callbacks that write (and
+// hold) again; they land on the fresh list, never on the one being walked.
 function releaseTurn(): void {
   turnScheduled = false;
-  // Swap before releasing: an uncork can run write callbacks that write (and hold) again; they
-  // land on the fresh list and the next tick, never on the one being walked.
   const list = turnList;
   turnList = turnSpare;
   turnSpare = list;
-  for (let i = 0; i < list.length; i++) {
-    const target = list[i]!;
-    if (target.hold === Hold.turn) target.releaseCork();
-  }
-  list.length = 0;
-  // Read after the writes: a release of a large fan-out is itself milliseconds of syscalls, and
-  // what arrives while it runs is as much "faster than the window" as what arrives right after.
-  lastReleaseAt = clock();
+  release(list, Hold.turn);
 }
 
 function releaseWindow(): void {
@@ -71,15 +81,7 @@ function releaseWindow(): void {
   const list = windowList;
   windowList = windowSpare;
   windowSpare = list;
-  // A socket promoted to the turn hold meanwhile was released by that turn (and may be held for
-  // the turn again now): only those still held for the window are released here. A socket can
-  // appear twice (held, promoted, released, held again); its first entry releases it.
-  for (let i = 0; i < list.length; i++) {
-    const target = list[i]!;
-    if (target.hold === Hold.window) target.releaseCork();
-  }
-  list.length = 0;
-  lastReleaseAt = clock();
+  release(list, Hold.window);
 }
 
 /** Hold `target` (corked by the caller, `hold` set to `Hold.turn`) until the end of this turn. */

@@ -68,6 +68,15 @@ describe('write coalescing', () => {
     return { tcp, socket };
   }
 
+  /** Delivery '1' leaves at once; '2', a millisecond after that write, is held for the window. */
+  async function holdingOne(socket: ClientSocket): Promise<void> {
+    socket.sendFrame(frame('1'));
+    await endOfTurn();
+    now += 1;
+    socket.sendFrame(frame('2'));
+    await endOfTurn();
+  }
+
   it('writes everything of one turn in one write, at the end of that turn', async () => {
     const { tcp, socket } = socketPair();
     socket.sendFrame(frame('a'));
@@ -109,11 +118,7 @@ describe('write coalescing', () => {
 
   it('lets a reply end the hold with its own turn, held deliveries first', async () => {
     const { tcp, socket } = socketPair();
-    socket.sendFrame(frame('1'));
-    await endOfTurn();
-    now += 1;
-    socket.sendFrame(frame('2'));
-    await endOfTurn();
+    await holdingOne(socket);
     socket.send('reply');
     await endOfTurn();
     assert.deepEqual(tcp.syscalls, [wire('1'), wire('2', 'reply')]);
@@ -123,11 +128,7 @@ describe('write coalescing', () => {
 
   it('lets a close end the hold with its own turn', async () => {
     const { tcp, socket } = socketPair();
-    socket.sendFrame(frame('1'));
-    await endOfTurn();
-    now += 1;
-    socket.sendFrame(frame('2'));
-    await endOfTurn();
+    await holdingOne(socket);
     socket.close(1012, 'restart');
     await endOfTurn();
     assert.equal(tcp.syscalls.length, 2);
