@@ -180,7 +180,9 @@ export const configSchema = z
         { error: 'expected a mapping with cert and key (file paths)' },
       )
       .optional()
-      .describe('Serve HTTPS and WSS directly. Unset: plain HTTP (terminate TLS in a reverse proxy)'),
+      .describe(
+        'Serve HTTPS and WSS directly; SIGHUP re-reads both files (renewal without a restart). Unset: plain HTTP (terminate TLS in a reverse proxy)',
+      ),
     engine: engineSchema.describe(
       'Where channels, history and queues live: `memory` (one process) or `redis` (a cluster)',
     ),
