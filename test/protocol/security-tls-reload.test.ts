@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,59 +11,14 @@ import { WebSocket } from 'ws';
 import { configSchema } from '../../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../../src/app/server.js';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
+import { type CertFiles, hasOpenssl, httpsJson, makeCert } from '../helpers/tls.js';
 import { postAuthOf, subAuth } from './site-fixtures.js';
 
 // dist/test/protocol/security-tls-reload.test.js → dist/src/cli/main.js.
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')));
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const skip = hasOpenssl() ? false : 'openssl is not installed: cannot make the self-signed certificates';
-
-interface CertFiles {
-  cert: string;
-  key: string;
-  pem: Buffer;
-  fingerprint: string;
-}
-
-/** A fresh self-signed EC certificate for 127.0.0.1 (as security-tls.test.ts makes its one). */
-function makeCert(dir: string, name: string): CertFiles {
-  const [cert, key] = [join(dir, `${name}.crt`), join(dir, `${name}.key`)];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  const pem = readFileSync(cert);
-  return { cert, key, pem, fingerprint: new X509Certificate(pem).fingerprint256 };
-}
 
 /** Puts `pair` where the config points (what a renewal tool such as certbot's deploy step does). */
 function install(pair: CertFiles, target: { cert: string; key: string }): void {
@@ -82,22 +35,6 @@ function servedFingerprint(port: number): Promise<string> {
       resolve(fp);
     });
     socket.once('error', reject);
-  });
-}
-
-/** HTTPS request trusting only `ca`; resolves with status and parsed JSON body. */
-function httpsJson(url: string, ca: Buffer, method = 'GET', body?: unknown) {
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = httpsRequest(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 

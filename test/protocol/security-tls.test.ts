@@ -1,77 +1,29 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { startTestServer, TEST_NAMESPACE } from '../helpers/server.js';
+import { type CertFiles, hasOpenssl, httpsJson, makeCert } from '../helpers/tls.js';
 import { postAuthOf, subAuth } from './site-fixtures.js';
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const skip = hasOpenssl() ? false : 'openssl is not installed: cannot make the self-signed certificate';
-
-/** HTTPS request trusting only `ca`; resolves with status and parsed JSON body. */
-function httpsJson(url: string, ca: Buffer, method = 'GET', body?: unknown) {
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = httpsRequest(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 describe('security: built-in TLS (tls: {cert, key})', { skip }, () => {
   let dir: string;
   let cert: Buffer;
+  let made: CertFiles;
   let server: TestServer;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-tls-'));
-    const [certPath, keyPath] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(certPath);
+    made = makeCert(dir, 'localhost');
+    cert = made.pem;
     server = await startTestServer({
-      tls: { cert: certPath, key: keyPath },
+      tls: { cert: made.cert, key: made.key },
       namespaces: { demo: TEST_NAMESPACE },
     });
   });
@@ -136,7 +88,7 @@ describe('security: built-in TLS (tls: {cert, key})', { skip }, () => {
 
   it('refuses to start when a tls file cannot be read', async () => {
     await assert.rejects(
-      startTestServer({ tls: { cert: join(dir, 'missing.pem'), key: join(dir, 'key.pem') } }),
+      startTestServer({ tls: { cert: join(dir, 'missing.pem'), key: made.key } }),
       /tls\.cert: cannot read/,
     );
   });
