@@ -59,6 +59,8 @@ export class Hub {
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
   /** namespace → connections watching every channel. */
   private readonly allSubs = new Map<string, Set<Connection>>();
+  /** Namespaces watched as a whole for a dialect (pinNamespace) → how many pins hold them. */
+  private readonly pinnedAll = new Map<string, number>();
   /** Serialises watch/unwatch per channel so the engine sees them in order. */
   private readonly watchChains = new Map<string, Promise<void>>();
   /** Node-local `claimOnce` for engines that do not implement it. */
@@ -202,7 +204,8 @@ export class Hub {
       this.allSubs.set(conn.namespace, set);
     }
     set.add(conn);
-    if (first) await this.chainWatch(conn.namespace, ALL_CHANNELS, true);
+    if (first && !this.pinnedAll.has(conn.namespace))
+      await this.chainWatch(conn.namespace, ALL_CHANNELS, true);
   }
 
   private async unwatchAll(conn: Connection): Promise<void> {
@@ -212,8 +215,41 @@ export class Hub {
     set.delete(conn);
     if (set.size === 0) {
       this.allSubs.delete(conn.namespace);
-      await this.chainWatch(conn.namespace, ALL_CHANNELS, false);
+      if (!this.pinnedAll.has(conn.namespace)) await this.chainWatch(conn.namespace, ALL_CHANNELS, false);
     }
+  }
+
+  /**
+   * Keep the engine watching all of `namespace` for this node whether or not a connection watches
+   * it, until `unpinNamespace`. For a dialect whose clients are subscribed by connecting (chat):
+   * with the watch already in place when a client's connection opens, it hears everything
+   * published from then on, on any node, instead of missing what is published while its node's
+   * first watch is still being set up. Resolves once the engine watch is active.
+   */
+  async pinNamespace(namespace: string): Promise<void> {
+    const pins = this.pinnedAll.get(namespace) ?? 0;
+    this.pinnedAll.set(namespace, pins + 1);
+    // Always asked of the engine (its watch is idempotent): chained after any watch or unwatch
+    // already under way for the key, this resolves only once the watch is really in place, and it
+    // retries one that failed.
+    return this.chainWatch(namespace, ALL_CHANNELS, true);
+  }
+
+  /** Ask the engine again for a pinned namespace's watch (after `pinNamespace`'s failed). */
+  watchPinned(namespace: string): Promise<void> {
+    if (!this.pinnedAll.has(namespace)) return Promise.reject(new Error(`${namespace} is not pinned`));
+    return this.chainWatch(namespace, ALL_CHANNELS, true);
+  }
+
+  async unpinNamespace(namespace: string): Promise<void> {
+    const pins = this.pinnedAll.get(namespace);
+    if (pins === undefined) return;
+    if (pins > 1) {
+      this.pinnedAll.set(namespace, pins - 1);
+      return;
+    }
+    this.pinnedAll.delete(namespace);
+    if (!this.allSubs.has(namespace)) await this.chainWatch(namespace, ALL_CHANNELS, false);
   }
 
   private chainWatch(ns: string, channel: string, on: boolean): Promise<void> {

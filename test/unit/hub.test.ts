@@ -155,6 +155,36 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     );
   });
 
+  it('keeps a pinned namespace watched by the engine while its watching connections come and go', async () => {
+    // The engine's watch state is what decides whether a node hears a namespace on a cluster.
+    class WatchLog extends SlowHistoryEngine {
+      readonly calls: string[] = [];
+      override async watch(ns: string, _ch: string) {
+        this.calls.push(`watch ${ns}`);
+      }
+      override async unwatch(ns: string, _ch: string) {
+        this.calls.push(`unwatch ${ns}`);
+      }
+    }
+    const engine = new WatchLog(3);
+    const hub = await makeHub(engine);
+    await hub.pinNamespace('ns');
+    const conn = hub.register({ namespace: 'ns', dialect: 't', sink: collectingSink() });
+    await hub.watchAll(conn);
+    await hub.unregister(conn);
+    assert.deepEqual(engine.calls, ['watch ns'], 'the last watcher leaving does not end a pinned watch');
+    await hub.unpinNamespace('ns');
+    assert.deepEqual(engine.calls, ['watch ns', 'unwatch ns']);
+
+    const again = hub.register({ namespace: 'ns', dialect: 't', sink: collectingSink() });
+    await hub.watchAll(again);
+    await hub.pinNamespace('ns');
+    await hub.unpinNamespace('ns');
+    assert.equal(engine.calls.at(-1), 'watch ns', 'unpinned while a connection still watches: kept');
+    await hub.unregister(again);
+    assert.equal(engine.calls.at(-1), 'unwatch ns');
+  });
+
   it('refuses an unknown namespace', async () => {
     const hub = await makeHub();
     assert.throws(() => hub.register({ namespace: 'nope', dialect: 't', sink: collectingSink() }), {

@@ -42,6 +42,25 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
   // Learn existing rooms now (a cluster's engine may already hold some); misses are re-read anyway.
   rooms.refresh().catch((err) => logger.warn({ err }, 'chat: could not list rooms at start'));
 
+  // A chat client is subscribed to every room by connecting, with no acknowledgement to wait for:
+  // the node watches the namespace from the start, and an upgrade waits until that watch is in
+  // place, so a client whose connection is open hears everything published from then on (on a
+  // cluster, a node's first watch takes a Redis round trip). A failed watch is tried again by the
+  // next upgrade.
+  const track = (attempt: Promise<void>): Promise<void> => {
+    const tracked: Promise<void> = attempt.catch((err: unknown) => {
+      if (watching === tracked) watching = undefined;
+      throw err;
+    });
+    return tracked;
+  };
+  let watching: Promise<void> | undefined = track(hub.pinNamespace(chat.namespace));
+  const watchNamespace = (): Promise<void> => {
+    watching ??= track(hub.watchPinned(chat.namespace));
+    return watching;
+  };
+  watchNamespace().catch((err) => logger.warn({ err }, 'chat: could not watch the namespace at start'));
+
   let kozma: KozmaBot | undefined;
   if (chat.kozma) {
     kozma = new KozmaBot({
@@ -57,7 +76,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
   const ws: UpgradeRoute<{ username: string }> = {
     path: '/ws',
     accepts: (url) => !isBlank(url.searchParams.get('username')) || !isBlank(url.searchParams.get('name')),
-    authorize: (req: IncomingMessage, url: URL): UpgradeDecision<{ username: string }> => {
+    authorize: async (req: IncomingMessage, url: URL): Promise<UpgradeDecision<{ username: string }>> => {
       const badOrigin = originRefusal(req, chat.allowed_origins);
       if (badOrigin !== undefined) return { ok: false, status: 403, body: { error: badOrigin } };
       const r = resolveUsername(
@@ -65,9 +84,21 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
         url.searchParams.get('name'),
         chat.max_username_length,
       );
-      if (r.ok) return { ok: true, state: { username: r.username } };
-      hub.errorSink?.('chat', r.code);
-      return { ok: false, status: r.status, body: { error: r.error } };
+      if (!r.ok) {
+        hub.errorSink?.('chat', r.code);
+        return { ok: false, status: r.status, body: { error: r.error } };
+      }
+      try {
+        await watchNamespace();
+      } catch (err) {
+        logger.warn({ err }, 'chat: refusing a connection, the namespace cannot be watched');
+        return {
+          ok: false,
+          status: 503,
+          body: { error: 'chat is unavailable: the engine cannot be reached' },
+        };
+      }
+      return { ok: true, state: { username: r.username } };
     },
     onConnection: (socket, req, _url, state) => {
       new ChatSession(shared, socket, state.username, req.socket.remoteAddress);
@@ -83,6 +114,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
     ],
     close: async () => {
       await kozma?.stop();
+      await hub.unpinNamespace(chat.namespace).catch((err) => logger.warn({ err }, 'chat: unwatch failed'));
     },
   };
 }
