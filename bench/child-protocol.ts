@@ -2,6 +2,8 @@
 
 export const BENCH_SITE = { name: 'bench', secret: 'bench-secret', postSecret: 'bench-post-secret' } as const;
 export const BENCH_CHANNEL = 'bench';
+/** The bench namespace's rocket vhost and its reading user (no secret: the bench is local). */
+export const BENCH_ROCKET = { path: '/bench-rocket', user: 'reader' } as const;
 
 export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 

@@ -1,9 +1,9 @@
 // The servers compared side by side, each with its clients' handshake and its way to publish.
 // A scenario that cannot run here (no nats-server, a dialect not registered yet) says why instead.
-import { BENCH_CHANNEL, BENCH_SITE } from './child-protocol.js';
+import { BENCH_CHANNEL, BENCH_ROCKET, BENCH_SITE } from './child-protocol.js';
 import type { ClientSpec } from './load-clients.js';
 import { nats, socketIo } from './peer-scenarios.js';
-import { childRunning, type Scenario, siteClients, siteTarget, wsBase } from './scenario-kit.js';
+import { childRunning, firstFrame, type Scenario, siteClients, siteTarget, wsBase } from './scenario-kit.js';
 import { ClusterServer, findRedisServer, NodeServer, RedisServer } from './server-proc.js';
 
 export type { Running, Scenario, StartOptions } from './scenario-kit.js';
@@ -143,6 +143,25 @@ const chat: Scenario = {
   },
 };
 
+const rocket: Scenario = {
+  key: 'rocket',
+  label: 'Switchboard rocket',
+  unavailable: () => undefined,
+  start: async (options) => {
+    const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
+    const authenticate = JSON.stringify({ authenticate: { user: BENCH_ROCKET.user } });
+    const subscribe = JSON.stringify({ subscribe: { channel: BENCH_CHANNEL } });
+    const clients: ClientSpec = {
+      url: () => `${wsBase(server.port)}${BENCH_ROCKET.path}`,
+      handshake: async (ws) => {
+        await firstFrame(ws, authenticate, (t) => t.includes('"authenticated"'), 'rocket authenticate');
+        await firstFrame(ws, subscribe, (t) => t.includes('"subscribed"'), 'rocket subscribe');
+      },
+    };
+    return childRunning(server, clients, siteTarget);
+  },
+};
+
 const gateway: Scenario = {
   key: 'gateway',
   label: 'Switchboard mesh gateway',
@@ -165,6 +184,7 @@ export const SCENARIOS: Scenario[] = [
   siteFast('batched', 'site + 1 write/turn (bench patch)'),
   siteRedis,
   chat,
+  rocket,
   gateway,
   nats,
   socketIo,

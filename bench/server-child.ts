@@ -9,6 +9,7 @@ import { configSchema } from '../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../src/app/server.js';
 import type { Hub } from '../src/core/hub.js';
 import {
+  BENCH_ROCKET,
   BENCH_SITE,
   type ChildKind,
   type ChildRequest,
@@ -110,6 +111,10 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
         post_secret: BENCH_SITE.postSecret,
         api_keys: ['bench-key'],
         history_size: 100,
+        rocket: {
+          path: BENCH_ROCKET.path,
+          users: { [BENCH_ROCKET.user]: { secret: '', permissions: ['READ'] } },
+        },
       },
     },
     // A burst queues every message for every client at once: the default 1 MiB would be enough
