@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { transportCounters } from '../transport/limits.js';
+import { batcherCounters } from '../transport/write-batcher.js';
 
 /** The metrics of one server, plus the additive counters dialects may feed. */
 export interface OpsMetrics {
@@ -142,6 +143,17 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     'Connections closed with 1008 for sending frames too fast (process-wide)',
     () => transportCounters.rateLimited,
   );
+  new Counter({
+    name: 'switchboard_socket_flushes_total',
+    help: 'Socket write-outs: one per socket per event-loop turn or coalescing window that wrote to it, by hold (process-wide)',
+    labelNames: ['hold'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ hold: 'turn' }, batcherCounters.turnFlushes);
+      this.inc({ hold: 'window' }, batcherCounters.windowFlushes);
+    },
+  });
   new Counter({
     name: 'switchboard_connections_refused_total',
     help: 'WebSocket upgrades refused with 503 by a connection cap (process-wide)',

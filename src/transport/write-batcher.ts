@@ -50,6 +50,12 @@ let lastReleaseAt = Number.NEGATIVE_INFINITY;
 let clock: () => number = () => performance.now();
 
 /**
+ * Sockets written out, by hold (process-wide, only grows): each is one write to the kernel for
+ * everything a socket got in a turn or a window. Deliveries ÷ these is the coalescing ratio.
+ */
+export const batcherCounters = { turnFlushes: 0, windowFlushes: 0 };
+
+/**
  * Release every socket of `list` still held as `hold`, then empty the list. Only those still held
  * so: a socket promoted from the window to the turn hold was released by that turn (and may be
  * held again now), and a socket can appear twice in a window list (held, promoted, released, held
@@ -58,11 +64,17 @@ let clock: () => number = () => performance.now();
  * than the window" as what arrives right after.
  */
 function release(list: Holdable[], hold: Hold): void {
+  let released = 0;
   for (let i = 0; i < list.length; i++) {
     const target = list[i]!;
-    if (target.hold === hold) target.releaseCork();
+    if (target.hold === hold) {
+      target.releaseCork();
+      released++;
+    }
   }
   list.length = 0;
+  if (hold === Hold.turn) batcherCounters.turnFlushes += released;
+  else batcherCounters.windowFlushes += released;
   lastReleaseAt = clock();
 }
 

@@ -122,6 +122,12 @@ describe('GET /metrics', () => {
         value(afterTraffic, 'switchboard_deliveries_total') - value(before, 'switchboard_deliveries_total'),
         2,
       );
+      // The deliveries left in one or two socket write-outs (two when a turn each, one when held
+      // together for the coalescing window), each counted under its hold.
+      const flushes = (samples: Sample[]) =>
+        value(samples, 'switchboard_socket_flushes_total', { hold: 'turn' }) +
+        value(samples, 'switchboard_socket_flushes_total', { hold: 'window' });
+      assert.ok(flushes(afterTraffic) - flushes(before) >= 1);
     } finally {
       await client.close();
     }
