@@ -151,6 +151,21 @@ describe('the admin dashboard in Chromium', () => {
     assert.deepEqual(await page.locator('#by-dialect .bar-label').allTextContents(), ['chat', 'site']);
   });
 
+  it('with the memory engine the cluster is this node: "1 node", one row, no warning', async () => {
+    await page.locator('#scope', { hasText: /\b1 node answered/ }).waitFor();
+    const rows = page.locator('#nodes tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    const row = page.locator(`#nodes tr[data-node="${server.hub.nodeId}"]`);
+    assert.match((await row.locator('td[data-label="Node"]').textContent()) ?? '', /this page/);
+    assert.equal(await row.locator('td[data-label="Connections"]').textContent(), '2');
+    assert.equal(await row.locator('td[data-label="Subscriptions"]').textContent(), '1');
+    assert.equal(await row.locator('td[data-label="Published"]').textContent(), '5');
+    // The headline figures (the cluster's sums) are this node's own.
+    assert.equal(await page.locator('#f-connections').textContent(), String(server.hub.connections.size));
+    assert.equal(await page.locator('#missing').isHidden(), true);
+  });
+
   it('tails a channel live, shows markup as text, and publishes from the page', async () => {
     const subscriber = await siteSubscriber('alerts');
     await server.hub.publish('demo', 'alerts', { data: 'before the page looked' });

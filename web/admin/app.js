@@ -155,33 +155,73 @@ function rate(now, prev, key) {
   return dt > 0 ? Math.max(0, (now[key] - prev[key]) / dt) : 0;
 }
 
-/** `stats` as /admin/api/stats answers; a manager's lacks messages, memory and node details. */
+/**
+ * The message counters of each node that answered this poll, by node id. An answer without
+ * `nodes` (a manager's, or a server that sums nothing) counts as this node alone.
+ */
+function countersByNode(stats) {
+  const list = stats.nodes ?? (stats.messages ? [{ node: stats.node_id, messages: stats.messages }] : []);
+  return new Map(
+    list.map((n) => [n.node, { accepted: n.messages.accepted, delivered: n.messages.delivered }]),
+  );
+}
+
+/**
+ * Whether the cluster sums of two polls can be subtracted into a rate: the same nodes answered
+ * both and none of them went back (a restart zeroes its counters). A node that joins or comes
+ * back brings its whole lifetime count into the sum at once and one that drops out takes it away,
+ * which would draw as a spike or a negative rate: that interval is left out instead.
+ */
+function comparable(now, prev) {
+  if (now.nodes.size !== prev.nodes.size) return false;
+  for (const [id, c] of now.nodes) {
+    const p = prev.nodes.get(id);
+    if (!p || c.accepted < p.accepted || c.delivered < p.delivered) return false;
+  }
+  return true;
+}
+
+const rateText = (r) => (r === null ? '–' : r.toFixed(r < 10 ? 1 : 0));
+
+/**
+ * `stats` as /admin/api/stats answers; a manager's lacks messages, memory and node details. The
+ * overview shows `cluster` (the sums over every node that answered) when present; the node line
+ * in the top bar stays the serving node's.
+ */
 function renderStats(stats) {
-  const conns = stats.connections.total;
-  const m = stats.messages;
-  const now = { t: Date.now(), accepted: m?.accepted ?? 0, delivered: m?.delivered ?? 0 };
+  const totals = stats.cluster ?? stats;
+  const conns = totals.connections.total;
+  const m = totals.messages;
+  const now = {
+    t: Date.now(),
+    accepted: m?.accepted ?? 0,
+    delivered: m?.delivered ?? 0,
+    nodes: countersByNode(stats),
+  };
   if (state.prev) {
-    const inRate = rate(now, state.prev, 'accepted');
-    const outRate = rate(now, state.prev, 'delivered');
+    const ok = comparable(now, state.prev);
+    const inRate = ok ? rate(now, state.prev, 'accepted') : null;
+    const outRate = ok ? rate(now, state.prev, 'delivered') : null;
     state.samples.push({ t: now.t, inRate, outRate, conns });
     state.samples = state.samples.filter((s) => s.t >= now.t - CHART_WINDOW_MS - POLL_MS);
-    $('f-in-rate').textContent = inRate.toFixed(inRate < 10 ? 1 : 0);
-    $('f-out-rate').textContent = outRate.toFixed(outRate < 10 ? 1 : 0);
+    $('f-in-rate').textContent = rateText(inRate);
+    $('f-out-rate').textContent = rateText(outRate);
   }
   state.prev = now;
   $('f-connections').textContent = fmt.format(conns);
-  $('f-subscriptions').textContent = fmt.format(stats.subscriptions);
+  $('f-subscriptions').textContent = fmt.format(totals.subscriptions);
   $('conn-badge').textContent = conns ? String(conns) : '';
   if (m) {
     $('f-accepted').textContent = fmt.format(m.accepted);
     $('f-delivered').textContent = fmt.format(m.delivered);
     $('f-failed').textContent = fmt.format(m.failed);
-    $('f-memory').textContent = `${(stats.memory / 1048576).toFixed(0)} MB`;
+    $('f-memory').textContent = megabytes(totals.memory);
     $('node').textContent = `node ${stats.node_id} · ${stats.engine} engine · up ${duration(stats.uptime)}`;
+    renderNodes(stats);
   } else $('node').textContent = `manager ${auth.label}`;
   if (state.view === 'overview') redrawChart();
 
-  const dialects = Object.entries(stats.connections.by_dialect).sort(
+  const dialects = Object.entries(totals.connections.by_dialect).sort(
     (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
   );
   const most = dialects[0]?.[1] ?? 1;
@@ -199,6 +239,64 @@ function renderStats(stats) {
       );
     }),
   );
+}
+
+const megabytes = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
+const plural = (n, word) => `${fmt.format(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * How many nodes the figures cover, a warning naming the nodes that did not answer (their share
+ * is not in the sums), and one row per node: those that answered, then those that did not.
+ */
+function renderNodes(stats) {
+  const nodes = stats.nodes ?? [];
+  const missing = stats.missing ?? [];
+  const asked = nodes.length + missing.length;
+  $('scope').textContent = stats.cluster
+    ? missing.length === 0
+      ? `Totals over the whole cluster: ${plural(nodes.length, 'node')} answered.`
+      : `Totals over ${plural(nodes.length, 'node')} of ${asked}: ${missing.length} did not answer.`
+    : `Figures of node ${stats.node_id} only.`;
+  const warnings = [];
+  if (missing.length > 0) {
+    const named = missing.map((n) => `node ${n.node} (${n.error})`).join('; ');
+    warnings.push(
+      `Not counted, no answer from ${missing.length === 1 ? 'this node' : 'these nodes'}: ${named}.`,
+    );
+  }
+  if (stats.cluster_error !== undefined) {
+    warnings.push(
+      `The cluster's nodes could not be listed (${stats.cluster_error}): the figures are this node's.`,
+    );
+  }
+  $('missing').hidden = warnings.length === 0;
+  $('missing').textContent = warnings.join(' ');
+
+  const answered = nodes.map((n) => {
+    const label = `${n.node}${n.node === stats.node_id ? ' (this page)' : ''}${n.ready === false ? ' · not ready' : ''}`;
+    return h(
+      'tr',
+      { 'data-node': n.node },
+      td('Node', label, 'strong'),
+      td('Connections', fmt.format(n.connections.total), 'num'),
+      td('Subscriptions', fmt.format(n.subscriptions), 'num'),
+      td('Published', fmt.format(n.messages.accepted), 'num'),
+      td('Delivered', fmt.format(n.messages.delivered), 'num'),
+      td('Memory', megabytes(n.memory), 'num'),
+      td('Up', duration(n.uptime)),
+    );
+  });
+  const silent = missing.map((n) =>
+    h(
+      'tr',
+      { 'data-node': n.node, class: 'warn' },
+      td('Node', `${n.node} · no answer`, 'strong'),
+      ...['Connections', 'Subscriptions', 'Published', 'Delivered', 'Memory', 'Up'].map((l) =>
+        td(l, '–', 'num'),
+      ),
+    ),
+  );
+  $('nodes').replaceChildren(...answered, ...silent);
 }
 
 /** The x axis grows a minute at a time with the data collected, up to CHART_WINDOW_MS. */

@@ -30,13 +30,15 @@ function compact(n) {
 /**
  * Draw `samples` ({t (ms), inRate, outRate, conns}) into `container`, replacing what was there.
  * `windowMs` is the span of the x axis, ending at `now`; `rates: false` draws connections only.
+ * A rate of null (an interval with no valid rate) leaves a gap in its line.
  */
 export function drawChart(container, samples, { now = Date.now(), windowMs = 300_000, rates = true } = {}) {
   const width = Math.max(container.clientWidth, 280);
   const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const ticks = 4;
-  const rateMax = niceMax(Math.max(0, ...samples.flatMap((s) => [s.inRate, s.outRate])), ticks);
+  const known = samples.flatMap((s) => [s.inRate, s.outRate]).filter((r) => r !== null);
+  const rateMax = niceMax(Math.max(0, ...known), ticks);
   const connMax = niceMax(Math.max(0, ...samples.map((s) => s.conns)), ticks);
   const x = (t) => PAD.left + ((t - (now - windowMs)) / windowMs) * plotW;
   const y = (v, max) => PAD.top + plotH - (v / max) * plotH;
@@ -71,11 +73,20 @@ export function drawChart(container, samples, { now = Date.now(), windowMs = 300
 
   const visible = samples.filter((s) => s.t >= now - windowMs);
   const line = (pick, max, cls) => {
-    if (visible.length === 0) return;
-    const points = visible.map((s) => `${x(s.t).toFixed(1)},${y(pick(s), max).toFixed(1)}`).join(' ');
-    root.append(svg('polyline', { points, class: `series ${cls}` }));
-    const last = visible[visible.length - 1];
-    root.append(svg('circle', { cx: x(last.t), cy: y(pick(last), max), r: 3, class: `point ${cls}` }));
+    // Runs of consecutive samples with a value: one polyline each, so a gap stays a gap.
+    const runs = [[]];
+    for (const s of visible) {
+      if (pick(s) !== null) runs[runs.length - 1].push(s);
+      else if (runs[runs.length - 1].length > 0) runs.push([]);
+    }
+    const drawn = runs.filter((run) => run.length > 0);
+    for (const run of drawn) {
+      const points = run.map((s) => `${x(s.t).toFixed(1)},${y(pick(s), max).toFixed(1)}`).join(' ');
+      root.append(svg('polyline', { points, class: `series ${cls}` }));
+    }
+    const last = drawn.at(-1)?.at(-1);
+    if (last)
+      root.append(svg('circle', { cx: x(last.t), cy: y(pick(last), max), r: 3, class: `point ${cls}` }));
   };
   line((s) => s.conns, connMax, 'conn');
   if (rates) {
