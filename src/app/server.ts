@@ -1,7 +1,4 @@
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createSecureContext, Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
@@ -11,6 +8,9 @@ import type { DialectContext } from './context.js';
 import { DIALECTS } from './dialects.js';
 import { createEngine } from './engine-factory.js';
 import { namespaceSettings } from './namespaces.js';
+import { swapTls, type TlsReloadResult } from './tls-reload.js';
+
+export type { TlsReloadResult } from './tls-reload.js';
 
 export interface RunningServer {
   port: number;
@@ -26,11 +26,6 @@ export interface RunningServer {
    * certificate stays, the error is logged and returned; it never throws. `serve` calls it on SIGHUP.
    */
   reloadTls(): Promise<TlsReloadResult>;
-}
-
-export interface TlsReloadResult {
-  ok: boolean;
-  error?: string;
 }
 
 export interface StartOptions {
@@ -113,58 +108,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const reloadTls = (): Promise<TlsReloadResult> => {
     const next = reloading
       .then(() => swapTls(config.tls, listener, logger))
-      .catch((err: unknown) => ({ ok: false, error: message(err) }));
+      .catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
     reloading = next;
     return next;
   };
   return { port: addr.port, host: addr.host, url, hub, close, reloadTls };
-}
-
-async function swapTls(tls: Config['tls'], listener: Listener, logger: Logger): Promise<TlsReloadResult> {
-  // An https server is a tls.Server; a plain http one (no `tls` in the config) has nothing to swap.
-  // Not an error: nothing is wrong with what is being served.
-  if (!tls || !(listener.server instanceof TlsServer)) {
-    logger.warn('tls reload asked for, but tls is not configured: nothing to reload');
-    return { ok: false, error: 'tls is not configured' };
-  }
-  const fail = (error: string, err?: unknown): TlsReloadResult => {
-    logger.error(
-      { err, cert: tls.cert, key: tls.key },
-      `tls reload failed, still serving the previous certificate: ${error}`,
-    );
-    return { ok: false, error };
-  };
-  let pair: { cert: Buffer; key: Buffer };
-  try {
-    const [cert, key] = await Promise.all([readFile(tls.cert), readFile(tls.key)]);
-    pair = { cert, key };
-  } catch (err) {
-    return fail(`cannot read ${(err as NodeJS.ErrnoException).path ?? 'a tls file'}: ${message(err)}`, err);
-  }
-  try {
-    // Built separately first: setSecureContext overwrites some server fields before it builds the
-    // context, so a bad pair is refused here, with the running context untouched.
-    createSecureContext(pair);
-    listener.server.setSecureContext(pair);
-  } catch (err) {
-    return fail(`not a usable certificate and key: ${message(err)}`, err);
-  }
-  logger.info(
-    { cert: tls.cert, key: tls.key, fingerprint256: fingerprintOf(pair.cert) },
-    'tls certificate reloaded',
-  );
-  return { ok: true };
-}
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** SHA-256 fingerprint of the leaf (first) certificate, as operators compare it with openssl. */
-function fingerprintOf(pem: Buffer): string | undefined {
-  try {
-    return new X509Certificate(pem).fingerprint256;
-  } catch {
-    return undefined;
-  }
 }
 
 /** In-flight HTTP requests always get this long, even when WebSockets used up the grace period. */
