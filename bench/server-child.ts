@@ -135,7 +135,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
     let n = 0;
     for (const conn of hub.localConnections()) {
       if (conn.namespace !== target.namespace) continue;
-      if (conn.watchingAll || conn.subscriptions.has(target.channel)) n++;
+      if (conn.watchingAll || conn.hasSubscription(target.channel)) n++;
     }
     return n;
   };

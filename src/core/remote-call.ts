@@ -51,7 +51,7 @@ export async function handleLocalCall(
       }
       try {
         for (const ch of channels) {
-          if (!conn.subscriptions.has(ch)) await hub.subscribe(conn, ch, { after: 0 });
+          if (!conn.hasSubscription(ch)) await hub.subscribe(conn, ch, { after: 0 });
         }
       } catch (err) {
         // too_many_channels (channels before the one over the limit stay subscribed), closed, engine.

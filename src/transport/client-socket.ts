@@ -148,11 +148,12 @@ export class ClientSocket implements Holdable {
 
   /**
    * Open and not too far behind; a client past the limit is closed with 1013. The backlog is
-   * judged at the first write of each turn (or coalescing window), before the cork: what is written during the turn sits
-   * corked in `writableLength` until the turn ends, so counting it would cut a healthy client for
-   * the size of one burst (and a burst's pre-framed frames are shared Buffers, not copies). Bytes
-   * the kernel did not take when the turn ended stay in `bufferedAmount` and are judged at the
-   * next turn's first write, or as soon as the turn has held `flushBytes` and flushed them.
+   * judged at the first write of each hold (a turn or a coalescing window), before the cork: what
+   * is written during the hold sits corked in `writableLength` until it ends, so counting it would
+   * cut a healthy client for the size of one burst (and a burst's pre-framed frames are shared
+   * Buffers, not copies). Bytes the kernel did not take when the hold ended stay in
+   * `bufferedAmount` and are judged at the next hold's first write, or as soon as the hold has
+   * reached `flushBytes` and flushed them.
    */
   private admit(): boolean {
     if (!this.open) return false;

@@ -22,19 +22,16 @@
  * buffer), whichever path wrote them.
  */
 
-/** What the batcher holds: a socket side that knows whether (and how) it is held. */
-export interface HeldCork {
-  /** Called when the hold that took it ends (end of turn, or the window's timer). */
-  releaseCork(): void;
-}
-
 /** A socket's hold state, kept by the socket and read by the batcher at release. */
 export const Hold = { none: 0, turn: 1, window: 2 } as const;
 export type Hold = (typeof Hold)[keyof typeof Hold];
 
-/** The socket side the batcher walks: its hold state is read at release time. */
-export interface Holdable extends HeldCork {
+/** What the batcher holds: a socket side that knows whether (and how) it is held. */
+export interface Holdable {
+  /** Read at release time: only a socket still held the way the list was made for is released. */
   hold: Hold;
+  /** Called when the hold that took it ends (end of turn, or the window's timer). */
+  releaseCork(): void;
 }
 
 let turnList: Holdable[] = [];
@@ -44,6 +41,9 @@ let turnScheduled = false;
 let windowList: Holdable[] = [];
 let windowSpare: Holdable[] = [];
 let windowTimer: NodeJS.Timeout | null = null;
+/** A window hold began this turn; its timer starts when the turn ends (armWindow). */
+let armPending = false;
+let armWindowMs = 0;
 
 /** When the last release finished (ms, monotonic); the hot test compares against it. */
 let lastReleaseAt = Number.NEGATIVE_INFINITY;
@@ -118,9 +118,6 @@ export function holdAcrossTurns(windowMs: number): boolean {
   if (turnScheduled) return false;
   return clock() - lastReleaseAt < windowMs;
 }
-
-let armPending = false;
-let armWindowMs = 0;
 
 /**
  * Starts the window's timer at the end of the turn that first held for it: the window is counted

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ControlReply } from '../../src/engines/engine.js';
 import { RedisEngine } from '../../src/engines/redis/redis-engine.js';
+import { ADMIN, BOSS, CONFIG } from '../helpers/admin-fixtures.js';
 import { get, post } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
@@ -23,22 +24,8 @@ import {
 } from './helpers.js';
 
 const prefix = `sbtest:${process.pid}:${randomBytes(4).toString('hex')}:`;
-const KEY = 'admin-key';
-const ADMIN = { authorization: `Bearer ${KEY}` };
-const BOSS = { authorization: `Basic ${Buffer.from('demo/boss:boss-secret').toString('base64')}` };
 /** Short, so the nodes that never answer cost little; the bound is the engine's, not the test's. */
 const CONTROL_TIMEOUT_MS = 400;
-
-const CONFIG = {
-  admin: { key: KEY },
-  namespaces: {
-    demo: {
-      secret: 'site-secret',
-      rocket: { path: '/demo', users: { boss: { secret: 'boss-secret', permissions: ['MANAGE'] } } },
-    },
-    other: { secret: 'other-secret' },
-  },
-};
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 interface NsRow {

@@ -3,24 +3,10 @@
 // is test/cluster/cluster-views.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ADMIN, BOSS, CONFIG } from '../helpers/admin-fixtures.js';
 import { get } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
-
-const KEY = 'admin-key';
-const ADMIN = { authorization: `Bearer ${KEY}` };
-const BOSS = { authorization: `Basic ${Buffer.from('demo/boss:boss-secret').toString('base64')}` };
-
-const CONFIG = {
-  admin: { key: KEY },
-  namespaces: {
-    demo: {
-      secret: 'site-secret',
-      rocket: { path: '/demo', users: { boss: { secret: 'boss-secret', permissions: ['MANAGE'] } } },
-    },
-    other: { secret: 'other-secret' },
-  },
-};
 
 describe('cluster views on one node', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

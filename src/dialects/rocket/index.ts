@@ -6,6 +6,7 @@
 import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
+import type { RequestRate } from '../../transport/request-queue.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
 import { KnownChannels } from './known-channels.js';
 import { RocketSession } from './session.js';
@@ -14,6 +15,11 @@ export { canManage } from './permissions.js';
 
 export function rocketDialect(ctx: DialectContext): Dialect {
   const upgrades: UpgradeRoute<undefined>[] = [];
+  // Shared by every session (the config does not change while the server runs).
+  const rate: RequestRate = {
+    perSecond: ctx.config.limits.max_messages_per_second,
+    burst: ctx.config.limits.max_messages_burst,
+  };
   for (const [namespace, ns] of Object.entries(ctx.config.namespaces)) {
     const rocket = ns.rocket;
     if (rocket === undefined) continue;
@@ -33,10 +39,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           rocket,
           known,
           socketLimits: socketLimitsFor(ctx.config.limits),
-          rate: {
-            perSecond: ctx.config.limits.max_messages_per_second,
-            burst: ctx.config.limits.max_messages_burst,
-          },
+          rate,
           remoteAddress: req.socket.remoteAddress,
           logger: ctx.logger,
           maxJsonDepth: ctx.config.limits.max_json_depth,

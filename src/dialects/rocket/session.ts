@@ -8,7 +8,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { RequestQueue } from '../../transport/request-queue.js';
+import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
@@ -48,7 +48,7 @@ export interface RocketSessionOptions {
   known: KnownChannels;
   socketLimits: SocketLimits;
   /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
-  rate: { perSecond: number; burst: number };
+  rate: RequestRate;
   remoteAddress: string | undefined;
   logger: Logger;
   /** limits.max_json_depth: deeper messages are refused (default 64). */
@@ -212,7 +212,7 @@ export class RocketSession implements ConnectionSink, Access {
   /** Subscribing again to a channel already subscribed answers `subscribed` again (no error id fits). */
   private async subscribe(channel: string): Promise<void> {
     this.opts.known.add(channel);
-    if (this.conn.subscriptions.has(channel)) {
+    if (this.conn.hasSubscription(channel)) {
       this.socket.send(encodeReply('subscribed', channel));
       return;
     }
@@ -284,7 +284,7 @@ export class RocketSession implements ConnectionSink, Access {
    * another node, and never published to, is not found.
    */
   private async channelExists(channel: string): Promise<boolean> {
-    if (this.conn.subscriptions.has(channel) || this.opts.known.has(channel)) return true;
+    if (this.conn.hasSubscription(channel) || this.opts.known.has(channel)) return true;
     if (this.hub.hasLocalSubscribers(this.opts.namespace, channel)) return true;
     const { top } = await this.hub.history(this.opts.namespace, channel, { last: 0 });
     return top > 0;
