@@ -221,7 +221,19 @@ export const configSchema = z
     admin: section({
       key: nonEmpty()
         .optional()
-        .describe('Bearer key for `/admin`, `/stats`, `/metrics`. Unset: those are open to anyone'),
+        .describe(
+          'Bearer key for `/admin`, `/stats`, `/metrics`. Unset: the server only starts on a loopback listener (or with `insecure: true`)',
+        ),
+      insecure: bool()
+        .default(false)
+        .describe(
+          'true: start without `key` on a non-loopback listener, leaving the admin endpoints open (a warning is logged at every start)',
+        ),
+      allowed_origins: originList()
+        .optional()
+        .describe(
+          'Browser origins, besides the server itself, allowed to send mutating admin API requests (CSRF guard)',
+        ),
     }).describe('Access to the operator endpoints'),
     chat: section({
       namespace: str()

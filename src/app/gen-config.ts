@@ -33,8 +33,11 @@ engine:
 node_id: 1
 
 admin:
-  # Bearer key for /admin, /stats and /metrics. Without one they are open to anyone.
+  # Bearer key for /admin, /stats and /metrics. Without one the server starts only on a
+  # loopback listen.host, unless insecure: true (the endpoints are then open to anyone).
   key: ${randomSecret()}
+  # insecure: false
+  # allowed_origins: [https://ops.example]  # other origins allowed to send mutating admin requests
 
 # chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
 #   namespace: chat

@@ -71,7 +71,7 @@ describe('loadConfig', () => {
       argv: { config: file('admin:\n  # key: x\nnamespaces:\n  a:\n') },
       env: {},
     });
-    assert.deepEqual(config.admin, {});
+    assert.deepEqual(config.admin, { insecure: false });
     assert.equal(config.namespaces.a?.token_ttl, 300);
   });
 
