@@ -67,7 +67,13 @@ export type Endpoint = Pick<NodeProcess, 'url' | 'wsUrl'>;
 export const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
 
 /** The config every test node runs with: engine redis under `prefix`, the SITE namespace. */
-export function nodeConfig(options: { nodeId: number; prefix: string; redisUrl?: string }): object {
+export function nodeConfig(options: {
+  nodeId: number;
+  prefix: string;
+  redisUrl?: string;
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
+}): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
     engine: { type: 'redis', url: options.redisUrl ?? REDIS_URL, prefix: options.prefix },
@@ -84,6 +90,7 @@ export function nodeConfig(options: { nodeId: number; prefix: string; redisUrl?:
         topic_size: 20_000,
       },
     },
+    ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
 }
 
@@ -96,6 +103,8 @@ export async function startNode(options: {
   prefix: string;
   redisUrl?: string;
   dir: string;
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
 }): Promise<NodeProcess> {
   const config = nodeConfig(options);
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
