@@ -75,7 +75,9 @@ for (const [name, decode, text] of list) {
 }
 for (const [, decode, text] of list) time(decode, text); // warm-up round, not counted
 const samples = list.map(() => [] as number[]);
-for (let r = 0; r < rounds; r++) list.forEach(([, decode, text], i) => samples[i]!.push(time(decode, text)));
+for (let r = 0; r < rounds; r++) {
+  for (const [i, [, decode, text]] of list.entries()) samples[i]!.push(time(decode, text));
+}
 
 console.log(`mesh.send decode, median of ${rounds} rounds × ${ops} requests (Node ${process.version})`);
 console.log('| variant | ns/request | × first of its transport |');
