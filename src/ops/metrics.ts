@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
+import { limitCounts } from '../core/limit-counters.js';
 import { transportCounters } from '../transport/limits.js';
 import { batcherCounters } from '../transport/write-batcher.js';
 
@@ -163,6 +164,17 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       this.reset();
       this.inc({ reason: 'max_connections' }, transportCounters.refusedTotal);
       this.inc({ reason: 'max_connections_per_ip' }, transportCounters.refusedPerIp);
+    },
+  });
+
+  new Counter({
+    name: 'switchboard_limit_hits_total',
+    help: 'Times a configured bound refused, evicted, dropped or cut something, by limit (process-wide)',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [limit, n] of limitCounts()) this.inc({ limit }, n);
     },
   });
 

@@ -7,8 +7,22 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 
-/** The machine's Redis (shared with other users: tests only ever touch their own prefix). */
-export const REDIS_URL = process.env.SWITCHBOARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis the tests use: scripts/run-tests.mjs starts a private redis-server and passes its URL,
+ * or passes on an explicit SWITCHBOARD_TEST_REDIS_URL. Never a guessed 127.0.0.1:6379: a machine's
+ * own Redis may be shared or absent, so tests only ever touch their own prefix of the one named.
+ */
+export const REDIS_URL = testRedisUrl();
+
+function testRedisUrl(): string {
+  const url = process.env.SWITCHBOARD_TEST_REDIS_URL;
+  if (!url) {
+    throw new Error(
+      'SWITCHBOARD_TEST_REDIS_URL is not set: run the tests with `node scripts/run-tests.mjs` (it starts a private redis-server) or set it to a Redis the tests may use',
+    );
+  }
+  return url;
+}
 
 /** Delete every key under `prefix` (SCAN + DEL; never FLUSHDB on a shared Redis). */
 export async function deleteRedisPrefix(prefix: string, url = REDIS_URL): Promise<number> {
@@ -60,6 +74,8 @@ export async function startNode(options: {
   /** Extra engine keys (Sentinel, Cluster), merged over `{type: redis, url, prefix}`. */
   engine?: Record<string, unknown>;
   dir: string;
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
 }): Promise<NodeProcess> {
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -77,6 +93,7 @@ export async function startNode(options: {
         topic_size: 20_000,
       },
     },
+    ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
   writeFileSync(file, JSON.stringify(config)); // JSON is YAML

@@ -118,6 +118,32 @@ describe('switchboard CLI', () => {
     child.kill('SIGINT');
     assert.equal(await exitCode(child), 0);
   });
+
+  test('the demo trusts loopback for "default": the CONNMIX docs\' keyless curl publish works verbatim', async () => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { env: ENV });
+    try {
+      const { url } = await waitForListening(child);
+      // curl -X POST http://127.0.0.1:6789/v1/mesh/publish -d '{"c":"channel1","d":"Hello,World!"}'
+      // sends exactly this: no key, curl's form content type, the JSON as the body.
+      const res = await fetch(`${url}/v1/mesh/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '{"c":"channel1","d":"Hello,World!"}',
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { E: null, r: { s: 0, f: 0 } });
+      // Trust is per namespace: "demo" still wants its key.
+      const demo = await fetch(`${url}/v1/mesh/publish?site=demo`, {
+        method: 'POST',
+        body: '{"c":"a","d":"b"}',
+      });
+      assert.equal(demo.status, 401);
+      await demo.arrayBuffer();
+    } finally {
+      child.kill('SIGINT');
+      await exitCode(child);
+    }
+  });
 });
 
 /** Reads the child's pino lines until "switchboard listening"; also returns all stdout so far. */
