@@ -74,7 +74,13 @@ describe('rocket codec: authenticate', () => {
 
   // webrocket_websocket_api.go doAuthenticate: `secret, ok := payload["secret"].(string); if !ok { secret = "" }`.
   it('reads a missing or non-string secret as "" (TestAuthWithMissingSecret, TestAuthInvalidSecretValue)', () => {
-    for (const secret of ['', ',"secret":null', ',"secret":{"foo":"bar"}', ',"secret":5', ',"secret":["s"]']) {
+    for (const secret of [
+      '',
+      ',"secret":null',
+      ',"secret":{"foo":"bar"}',
+      ',"secret":5',
+      ',"secret":["s"]',
+    ]) {
       assert.deepEqual(cmdOf(`{"authenticate":{"user":"joe"${secret}}}`, anonymous), {
         kind: 'authenticate',
         user: 'joe',
