@@ -1,10 +1,25 @@
 #!/usr/bin/env node
-// Copies the files tsc does not emit into dist, next to the compiled code that reads them:
-// the Redis engine's Lua scripts (src/engines/redis/lua/*.lua → dist/src/engines/redis/lua/).
-import { cpSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// tsc compiles only TypeScript: files the compiled modules load at run time from next to
+// themselves (the Redis engine's .lua scripts, say) are copied from src/ to the same place under
+// dist/src/, so that both a build in a clone and the published package (which ships dist/src)
+// find them. Run by `npm run build` after tsc.
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 
-const from = 'src/engines/redis/lua';
-const to = 'dist/src/engines/redis/lua';
-mkdirSync(to, { recursive: true });
-for (const name of readdirSync(from)) if (name.endsWith('.lua')) cpSync(join(from, name), join(to, name));
+const ASSET_EXTENSIONS = new Set(['.lua']);
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walk(path));
+    else if (ASSET_EXTENSIONS.has(extname(name))) out.push(path);
+  }
+  return out;
+}
+
+for (const file of walk('src')) {
+  const target = join('dist', file);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(file, target);
+}

@@ -32,6 +32,10 @@ engine:
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1
 
+# Processes sharing the listening port ("auto": one per core), each a cluster node with a leased
+# node id; more than 1 needs the redis engine.
+workers: 1
+
 admin:
   # Bearer key for /admin, /stats and /metrics. Without one the server starts only on a
   # loopback listen.host, unless insecure: true (the endpoints are then open to anyone).

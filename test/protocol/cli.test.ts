@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exitCode, waitForListening } from '../helpers/cli-process.js';
 
 // dist/test/protocol/cli.test.js → dist/src/cli/main.js, wherever the tests are run from.
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -145,39 +146,3 @@ describe('switchboard CLI', () => {
     }
   });
 });
-
-/** Reads the child's pino lines until "switchboard listening"; also returns all stdout so far. */
-function waitForListening(child: ChildProcess): Promise<{ url: string; stdout: () => string }> {
-  let text = '';
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line in time:\n${text}\n${stderr}`)),
-      15000,
-    );
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      for (const line of text.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const log = JSON.parse(line) as { msg?: string; url?: string };
-          if (log.msg === 'switchboard listening' && log.url) {
-            clearTimeout(timer);
-            resolve({ url: log.url, stdout: () => text });
-          }
-        } catch {
-          // a partial line: wait for the rest
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early (${code}):\n${text}\n${stderr}`)));
-  });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
