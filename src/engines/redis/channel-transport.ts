@@ -6,6 +6,7 @@ import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js
 import type { Client } from './connection.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
+import type { MasterGuard } from './master-guard.js';
 import type { Subscriber } from './subscriber.js';
 
 /**
@@ -23,6 +24,7 @@ export class RedisChannelTransport implements ChannelTransport {
     private readonly sub: Subscriber,
     private readonly keys: Keys,
     private readonly ttl: { historySeconds: number; ordSeconds: number },
+    private readonly master: MasterGuard,
   ) {
     sub.onResync(() => this.sink?.onResync());
   }
@@ -43,12 +45,14 @@ export class RedisChannelTransport implements ChannelTransport {
   ): Promise<{ publication: Publication; receivers: number }> {
     let reply: [number, number, number, string];
     try {
+      if (!this.master.ok) throw new Error('the Redis master is not checked yet (reconnecting)');
       reply = await this.cmd.sbPublish(
         this.keys.ord(ns, channel),
         this.keys.history(ns, channel),
         this.keys.channels(ns),
         this.keys.epoch(),
         this.keys.ordBase(),
+        this.keys.cut(ns, channel),
         entryBody(channel, input),
         envelopeHead(ns, options.countRequest),
         options.historySize,
@@ -75,6 +79,7 @@ export class RedisChannelTransport implements ChannelTransport {
       reply = await this.cmd.sbHistory(
         this.keys.ord(ns, channel),
         this.keys.history(ns, channel),
+        this.keys.cut(ns, channel),
         mode,
         n,
         limit,

@@ -17,7 +17,10 @@
  * lost its data (restart without persistence) the token is gone, or replaced by a node that
  * started afterwards; the first publish that notices writes `ordbase` (µs since the epoch, like
  * the memory engine's first ords) and every counter created from then on starts above it, so ords
- * never go back to 1 under subscribers and clients that hold the old, higher ords.
+ * never go back to 1 under subscribers and clients that hold the old, higher ords. `ordbase` is a
+ * floor for every counter: one still at or below it (it survived a failover that lost its newest
+ * ords, see master-check.lua) jumps above it too, so an ord the lost data handed out is never
+ * handed out again.
  */
 import { readFileSync } from 'node:fs';
 
@@ -31,6 +34,7 @@ const timed = (name: string) => `${NOW_MS}\n${read(name)}`;
 
 export const PUBLISH = timed('publish');
 export const HISTORY = read('history');
+export const MASTER_CHECK = timed('master-check');
 export const CHANNELS = timed('channels');
 export const QUEUE_PUSH = timed('queue-push');
 export const QUEUE_UNPOP = read('queue-unpop');

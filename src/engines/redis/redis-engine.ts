@@ -4,17 +4,21 @@ import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
-import { type Client, client, quit, withTimeout } from './connection.js';
+import { type Client, client, describeTarget, quit, withTimeout } from './connection.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
+import { MasterGuard } from './master-guard.js';
 import { RedisNodeBus } from './node-bus.js';
 import { NodeLease } from './node-lease.js';
 import { RedisQueues } from './queues.js';
 import { Subscriber } from './subscriber.js';
 
 export interface RedisEngineOptions {
-  /** redis:// or rediss:// URL. */
+  /** redis:// or rediss:// URL (with `sentinels`: only credentials, database and TLS). */
   url: string;
+  /** Sentinels (`host:port`) to ask for the master named `sentinelName`, instead of `url`'s host. */
+  sentinels?: string[];
+  sentinelName?: string;
   /** Key prefix shared by the nodes of one cluster (a ':' is appended if missing). */
   prefix: string;
   /** This node's id; omit to lease a free one from Redis (use `RedisEngine.connect`). */
@@ -59,11 +63,13 @@ export class RedisEngine implements Engine {
   private readonly sub: Subscriber;
   private readonly channelTransport: RedisChannelTransport;
   private readonly lease: NodeLease;
+  private readonly master: MasterGuard;
   private readonly token: string;
   private readonly logger: Logger | undefined;
   /** Set while the command connection is down after having been up (for one log line each way). */
   private lostAt: number | undefined;
-  private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger'>>;
+  private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger' | 'sentinels' | 'sentinelName'>>;
+  private readonly where: string;
   private handlers: EngineHandlers | undefined;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -88,10 +94,21 @@ export class RedisEngine implements Engine {
     this.logger = options.logger;
     this.keys = new Keys(options.prefix);
     this.token = leased?.token ?? randomBytes(8).toString('hex');
-    this.cmd = leased?.cmd ?? client(options.url, `switchboard-${this.nodeId}`);
-    this.subConn = client(options.url, `switchboard-${this.nodeId}-sub`);
+    this.where = describeTarget(options);
+    this.cmd = leased?.cmd ?? client(options, `switchboard-${this.nodeId}`);
+    this.subConn = client(options, `switchboard-${this.nodeId}-sub`);
     const onError = (err: unknown, what: string) =>
       this.logger?.warn({ err, node: this.nodeId }, `redis engine: ${what}`);
+    this.master = new MasterGuard(
+      this.cmd,
+      this.keys,
+      (replid) =>
+        this.logger?.warn(
+          { node: this.nodeId, replid },
+          'redis engine: a new master (failover); ords continue above a raised floor',
+        ),
+      onError,
+    );
     this.sub = new Subscriber(this.subConn, onError);
     this.control = new ControlBus(
       new RedisNodeBus(this.cmd, this.sub, this.keys, this.nodeId),
@@ -99,10 +116,13 @@ export class RedisEngine implements Engine {
       () => this.handlers,
       { controlMs: this.o.controlTimeoutMs, countMs: this.o.countTimeoutMs },
     );
-    this.channelTransport = new RedisChannelTransport(this.cmd, this.sub, this.keys, {
-      historySeconds: this.o.historyTtlSeconds,
-      ordSeconds: this.o.ordTtlSeconds,
-    });
+    this.channelTransport = new RedisChannelTransport(
+      this.cmd,
+      this.sub,
+      this.keys,
+      { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
+      this.master,
+    );
     this.log = new ClusterChannelLog({
       transport: this.channelTransport,
       control: this.control,
@@ -140,7 +160,7 @@ export class RedisEngine implements Engine {
       if (!this.handlers || this.closed || this.lostAt !== undefined) return;
       this.lostAt = Date.now();
       this.logger?.warn(
-        { node: this.nodeId, url: this.o.url },
+        { node: this.nodeId, redis: this.where },
         'redis engine: lost the connection to Redis; not ready, reconnecting (local traffic continues)',
       );
     });
@@ -152,11 +172,11 @@ export class RedisEngine implements Engine {
    */
   static async connect(options: RedisEngineOptions): Promise<RedisEngine> {
     if (options.nodeId !== undefined) return new RedisEngine(options);
-    const cmd = client(options.url, 'switchboard-lease');
+    const cmd = client(options, 'switchboard-lease');
     const keys = new Keys(options.prefix);
     const token = randomBytes(8).toString('hex');
     try {
-      await withTimeout(cmd.connect(), options.connectTimeoutMs ?? 10_000, options.url);
+      await withTimeout(cmd.connect(), options.connectTimeoutMs ?? 10_000, describeTarget(options));
       const nodeId = await NodeLease.acquire(cmd, keys, token, options.leaseTtlMs ?? 15_000);
       return new RedisEngine({ ...options, nodeId }, { token, cmd });
     } catch (err) {
@@ -169,9 +189,10 @@ export class RedisEngine implements Engine {
     const t = this.o.connectTimeoutMs;
     try {
       await Promise.all([
-        this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.o.url),
-        withTimeout(this.subConn.connect(), t, this.o.url),
+        this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.where),
+        withTimeout(this.subConn.connect(), t, this.where),
       ]);
+      if (!this.master.ok) await this.master.check();
       if (!this.leased) {
         const holder = await this.lease.holder();
         if (holder !== null && holder !== this.token) {
@@ -189,7 +210,7 @@ export class RedisEngine implements Engine {
     } catch (err) {
       this.cmd.disconnect();
       this.subConn.disconnect();
-      throw new Error(`cannot start the redis engine at ${this.o.url}: ${(err as Error).message}`);
+      throw new Error(`cannot start the redis engine at ${this.where}: ${(err as Error).message}`);
     }
     this.lease.keepAlive();
     const beat = setInterval(() => void this.heartbeat(), Math.floor(this.o.leaseTtlMs / 3));
@@ -211,7 +232,7 @@ export class RedisEngine implements Engine {
   }
 
   ready(): boolean {
-    return !this.closed && this.cmd.status === 'ready' && this.sub.synced;
+    return !this.closed && this.master.ok && this.sub.synced;
   }
 
   private async claimOnce(key: string, ttlMs: number): Promise<boolean> {
