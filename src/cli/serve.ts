@@ -3,8 +3,10 @@
 import { parseArgs } from 'node:util';
 import { type Logger, pino } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfig } from '../app/config.js';
+import type { Config } from '../app/config-schema.js';
 import { demoBanner } from '../app/demo-config.js';
 import { startServer } from '../app/server.js';
+import { configSummary } from '../ops/ops-log.js';
 import type { Command } from './main.js';
 
 const usage = `Usage: switchboard serve [options]
@@ -136,16 +138,29 @@ async function run(args: string[]): Promise<number> {
   // Synchronous writes: a few lines per event, none on hot paths, and nothing is lost or
   // reordered when the process exits right after shutdown.
   const logger = pino({ level: config.log.level }, pino.destination({ dest: 1, sync: true }));
-  logger.info(
-    { source: loaded.source, engine: config.engine.type, node_id: config.node_id },
-    'config loaded',
-  );
+  logger.info(configSummary(config, loaded.source), 'config loaded');
   let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer(config, { logger });
-  } catch (err) {
-    logger.fatal({ err }, 'start failed');
-    return 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      server = await startServer(config, { logger });
+      break;
+    } catch (err) {
+      const failure = describeStartFailure(err, config);
+      if (failure.redis && attempt < REDIS_START_ATTEMPTS) {
+        // Redis often comes up a moment after the nodes (compose, a reboot): wait for it, visibly.
+        process.stderr.write(
+          `switchboard: ${failure.sentence}; retrying in ${REDIS_RETRY_S} s (attempt ${attempt + 1} of ${REDIS_START_ATTEMPTS})\n`,
+        );
+        await new Promise((r) => setTimeout(r, REDIS_RETRY_S * 1000));
+        continue;
+      }
+      const sentence = failure.redis
+        ? `${failure.sentence} after ${REDIS_START_ATTEMPTS} attempts: is it running, and is engine.url right?`
+        : failure.sentence;
+      logger.fatal({ reason: sentence }, 'start failed');
+      process.stderr.write(`switchboard: ${sentence}\n`);
+      return 1;
+    }
   }
   if (loaded.demo) {
     // Printed after listening, so that the URLs carry the real port (--port 0 included).
@@ -205,6 +220,34 @@ async function run(args: string[]): Promise<number> {
       stop('uncaughtException');
     });
   });
+}
+
+/** Start-up waits this many tries for an unreachable Redis, this many seconds apart. */
+const REDIS_START_ATTEMPTS = 5;
+const REDIS_RETRY_S = 2;
+
+/** One human sentence for why the server could not start; `redis` when waiting may help. */
+export function describeStartFailure(err: unknown, config: Config): { sentence: string; redis: boolean } {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const message = e instanceof Error ? e.message : String(err);
+  const { host, port } = config.listen;
+  if (e?.code === 'EADDRINUSE') {
+    return { sentence: `port ${port} is in use on ${host}: another Switchboard? use --port`, redis: false };
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') {
+    return {
+      sentence: `not allowed to listen on port ${port}: ports below 1024 need privileges; use --port with a higher one`,
+      redis: false,
+    };
+  }
+  if (e?.code === 'EADDRNOTAVAIL') {
+    return { sentence: `listen.host ${host} is not an address of this machine: use --host`, redis: false };
+  }
+  if (message.startsWith('tls.')) return { sentence: message, redis: false };
+  if (config.engine.type === 'redis' && /redis|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN/i.test(message)) {
+    return { sentence: `cannot reach Redis at ${config.engine.url}`, redis: true };
+  }
+  return { sentence: `could not start: ${message}`, redis: false };
 }
 
 /** Digits become a number; anything else becomes NaN, which validation reports by key path. */
