@@ -234,7 +234,7 @@ describe('start-up failures are one sentence on stderr', () => {
 });
 
 describe('an outage is not answered as a refused credential', () => {
-  test('mesh.publish with Redis down: E 401 "publish failed: Redis is unreachable (…)", once prefixed', async () => {
+  test('mesh.publish with Redis down: E 401 "publish failed: Redis …", prefixed once', async () => {
     const redis = await ThrowawayRedis.create();
     const server = await startTestServer({
       engine: { type: 'redis', url: redis.url, prefix: 'sbtest:outage:' },
@@ -256,7 +256,7 @@ describe('an outage is not answered as a refused credential', () => {
       assert.equal(res.status, 200, 'the request itself was accepted: the key is right');
       const body = (await res.json()) as { E: { c: number; m: string } };
       assert.equal(body.E.c, 401);
-      assert.match(body.E.m, /^publish failed: Redis is unreachable \(/);
+      assert.match(body.E.m, /^publish failed: Redis /);
       assert.ok(!body.E.m.includes('failed: publish failed'), body.E.m);
     } finally {
       await server.close();
