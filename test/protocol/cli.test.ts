@@ -109,14 +109,20 @@ describe('switchboard CLI', () => {
 
   test('serve without a config runs the demo and prints its banner with the real port', async () => {
     const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { env: ENV });
-    const { url, stdout } = await waitForListening(child);
-    const port = new URL(url).port;
-    // The banner follows the listening line (it needs the real port): give it a moment.
-    for (let i = 0; i < 100 && !stdout().includes('rocket '); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    assert.match(stdout(), /DEMO/);
-    assert.ok(stdout().includes(`ws://127.0.0.1:${port}/demo`));
-    child.kill('SIGINT');
+    try {
+      const { url, stdout } = await waitForListening(child);
+      const port = new URL(url).port;
+      // The banner follows the listening line (it needs the real port): give it a moment. Wait for
+      // a line only the banner has (the start-up log line names the rocket vhost too).
+      const bannerLine = `rocket    vhost "demo" at ws://127.0.0.1:${port}/demo`;
+      for (let i = 0; i < 100 && !stdout().includes(bannerLine); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(stdout(), /DEMO/);
+      assert.ok(stdout().includes(`ws://127.0.0.1:${port}/demo`));
+    } finally {
+      // Also on failure: a child left running keeps the test file from ending.
+      child.kill('SIGINT');
+    }
     assert.equal(await exitCode(child), 0);
   });
 

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import { sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
-import { authorizeBackend } from './auth.js';
+import { authorizeBackendLogged } from './auth.js';
 
 export const VERSION_PATH = '/version';
 export const NODES_PATH = '/v1/nodes';
@@ -37,7 +37,7 @@ export function meshDiscoveryRoutes(ctx: DialectContext): HttpRoute[] {
       method: 'GET',
       path: NODES_PATH,
       handle: async (req, res, url) => {
-        const auth = authorizeBackend(ctx.config, req, url);
+        const auth = authorizeBackendLogged(ctx, req, url);
         if (!auth.ok) return sendJson(res, auth.status, auth.body);
         const { hub } = ctx;
         const view = await hub.inspectCluster('address');
