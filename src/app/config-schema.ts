@@ -1,6 +1,7 @@
 // The config file's contract (SPEC §10) as one zod schema. Keys stay snake_case, exactly as they
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
@@ -104,6 +105,28 @@ const originList = () =>
     { error: 'expected a list of origins' },
   );
 
+/** `10.0.0.0/8`, `::1/128`, or a bare address (one host). Checked here so a typo fails at start. */
+export function cidrProblem(value: string): string | null {
+  const slash = value.indexOf('/');
+  const address = slash === -1 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return `"${address}" is not an IPv4 or IPv6 address`;
+  if (slash === -1) return null;
+  const bits = value.slice(slash + 1);
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `the prefix length must be 0-${max}`;
+  return null;
+}
+
+const cidrList = () =>
+  z.array(
+    str().superRefine((value, ctx) => {
+      const problem = cidrProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected a CIDR like "10.0.0.0/8": ${problem}` });
+    }),
+    { error: 'expected a list of CIDR networks' },
+  );
+
 const namespaceSchema = section({
   secret: nonEmpty()
     .optional()
@@ -122,6 +145,11 @@ const namespaceSchema = section({
     .array(nonEmpty(), { error: 'expected a list of strings' })
     .default([])
     .describe('mesh: keys accepted on `/ws/v1` and `/v1/*` (`Authorization: Bearer KEY` or `?key=`)'),
+  trusted_networks: cidrList()
+    .default([])
+    .describe(
+      'mesh: CIDR networks whose requests to `/ws/v1` and `/v1/*` need no API key (the TCP peer address; never X-Forwarded-For)',
+    ),
   client_topic: nonEmpty()
     .default('client')
     .describe('mesh: queue topic that receives gateway client traffic'),

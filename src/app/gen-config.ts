@@ -81,6 +81,7 @@ namespaces:
     post_secret: ${randomSecret()}  # site: key of the /post HMAC
     api_keys:                       # mesh: Bearer keys of backends (/ws/v1, /v1/*)
       - ${randomSecret()}
+    # trusted_networks: [10.0.0.0/8]  # mesh: peers (TCP address, not X-Forwarded-For) needing no key
     # token_ttl: 300                # seconds a /token stays valid
     # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel

@@ -72,6 +72,8 @@ export async function startNode(options: {
   prefix: string;
   redisUrl?: string;
   dir: string;
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
 }): Promise<NodeProcess> {
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -89,6 +91,7 @@ export async function startNode(options: {
         topic_size: 20_000,
       },
     },
+    ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
   writeFileSync(file, JSON.stringify(config)); // JSON is YAML

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       post_token_reuse: true,
       history_size: 100,
       api_keys: [],
+      trusted_networks: [],
       client_topic: 'client',
       topic_size: 2000,
       max_topics: 100,
