@@ -14,8 +14,10 @@ export interface SocketCaps {
   maxPerIp: number;
 }
 
-const COUNTED = Symbol('switchboard.countedIp');
-type Counted = Socket & { [COUNTED]?: string };
+// Marks a socket refused at accept. (Not the counted ones: with TLS, requests arrive on a TLSSocket
+// wrapping the counted TCP socket, while refused TLS sockets are destroyed before any request.)
+const REFUSED = Symbol('switchboard.refused');
+type Marked = Socket & { [REFUSED]?: true };
 
 /**
  * Counts every accepted TCP socket per peer address and in total. A socket over a cap gets a short
@@ -41,7 +43,7 @@ export class SocketCounter {
 
   /** Was this socket refused at accept? (Its parser may still see bytes before it is destroyed.) */
   static refused(socket: Socket): boolean {
-    return (socket as Counted)[COUNTED] === undefined;
+    return (socket as Marked)[REFUSED] === true;
   }
 
   /** The 'connection' listener; install it before the HTTP server's own (prependListener). */
@@ -60,7 +62,6 @@ export class SocketCounter {
     }
     this.total++;
     this.perIp.set(ip, fromIp + 1);
-    (socket as Counted)[COUNTED] = ip;
     socket.once('close', () => this.release(ip));
   };
 
@@ -73,6 +74,7 @@ export class SocketCounter {
   }
 
   private refuse(socket: Socket, error: string): void {
+    (socket as Marked)[REFUSED] = true;
     socket.on('error', () => socket.destroy());
     if (!this.plainHttp) {
       socket.destroy();
