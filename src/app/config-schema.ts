@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
 
+/** The most worker processes `workers` accepts (far more than any host has cores). */
+export const MAX_WORKERS = 256;
+
 export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -169,22 +172,38 @@ const engineSchema = z.preprocess(
     'type',
     [
       z.strictObject({ type: z.literal('memory') }),
-      z.strictObject({
-        type: z.literal('redis'),
-        url: str()
-          .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
-          .default('redis://127.0.0.1:6379')
-          .describe('Redis URL, `redis://` or `rediss://`'),
-        prefix: nonEmpty()
-          .default('sb')
-          .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
-        // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
-        lease_node_id: bool()
-          .optional()
-          .describe(
-            'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
-          ),
-      }),
+      z
+        .strictObject({
+          type: z.literal('redis'),
+          url: str()
+            .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+            .default('redis://127.0.0.1:6379')
+            .describe(
+              'Redis URL, `redis://` or `rediss://`; with `sentinels` only its credentials, database and TLS count',
+            ),
+          sentinels: z
+            .array(str().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }), {
+              error: 'expected a list of host:port',
+            })
+            .min(1, { error: 'expected at least one Sentinel' })
+            .optional()
+            .describe(
+              'Sentinels (`host:port`) to ask for the master; nodes follow it through a failover (docs/cluster.md "Sentinel")',
+            ),
+          name: nonEmpty().optional().describe('With `sentinels`: the master name Sentinel monitors'),
+          prefix: nonEmpty()
+            .default('sb')
+            .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
+          // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
+          lease_node_id: bool()
+            .optional()
+            .describe(
+              'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
+            ),
+        })
+        .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
+          error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',
+        }),
     ],
     { error: 'expected type "memory" or "redis"' },
   ),
@@ -218,6 +237,15 @@ export const configSchema = z
     node_id: int(0, 1023, 'an integer 0-1023')
       .default(1)
       .describe('Stored in every client_id: each node of a cluster needs its own'),
+    // Several processes on one port share channels only through Redis: see checkWorkers.
+    workers: z
+      .union([int(1, MAX_WORKERS, `a number of processes 1-${MAX_WORKERS}`), z.literal('auto')], {
+        error: `expected a number of processes 1-${MAX_WORKERS} or "auto"`,
+      })
+      .default(1)
+      .describe(
+        'Node processes sharing the listening port (`auto`: one per CPU core), each a cluster node with a leased node id; more than 1 needs engine `redis`',
+      ),
     admin: section({
       key: nonEmpty()
         .optional()
@@ -333,7 +361,28 @@ export const configSchema = z
   })
   // `when` makes zod run this even when other keys failed, so that one run reports every problem;
   // the value may then be partly invalid, hence the defensive reads.
-  .superRefine((cfg, ctx) => checkPaths(cfg, ctx), { when: () => true });
+  .superRefine(
+    (cfg, ctx) => {
+      checkPaths(cfg, ctx);
+      checkWorkers(cfg, ctx);
+    },
+    { when: () => true },
+  );
+
+/**
+ * The memory engine keeps channels, history and queues inside one process: workers on it could
+ * not see each other's publications, so more than one is refused rather than silently split.
+ */
+function checkWorkers(cfg: unknown, ctx: z.RefinementCtx): void {
+  const record = cfg as { workers?: unknown; engine?: { type?: unknown } } | undefined;
+  const workers = record?.workers;
+  if (workers === undefined || workers === 1 || record?.engine?.type !== 'memory') return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['workers'],
+    message: `${String(workers)} workers need engine.type "redis": the memory engine lives inside one process, so workers could not share channels, history or queues (use workers: 1, or engine redis)`,
+  });
+}
 
 /** Rocket vhost paths: unique, and never one the listener routes itself. */
 function checkPaths(cfg: unknown, ctx: z.RefinementCtx): void {

@@ -14,6 +14,8 @@ export interface OpsMetrics {
   readonly registry: Registry;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
+  /** The same figures as prom-client JSON (what `serve --workers` merges across workers). */
+  json(): ReturnType<Registry['getMetricsAsJSON']>;
   /** Count an error answered to a client, by dialect and the dialect's own error code. */
   countError(dialect: string, code: string): void;
 }
@@ -200,6 +202,10 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     async render() {
       await readQueues();
       return registry.metrics();
+    },
+    async json() {
+      await readQueues();
+      return registry.getMetricsAsJSON();
     },
     countError: (dialect, code) => errors.inc({ dialect, code }),
   };
