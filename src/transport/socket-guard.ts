@@ -145,12 +145,12 @@ export function watchBodyRate(
   const started = Date.now();
   const startBytes = socket.bytesRead;
   const timer = setInterval(() => {
-    if (req.complete || socket.destroyed) return clearInterval(timer);
+    if (req.complete || socket.destroyed) return stop();
     const elapsed = Date.now() - started;
     if (elapsed < graceMs) return;
     const rate = ((socket.bytesRead - startBytes) * 1000) / elapsed;
     if (rate >= minBytesPerSecond) return;
-    clearInterval(timer);
+    stop();
     countLimit('min_body_bytes_per_second');
     if (!res.headersSent) {
       const text = JSON.stringify({ error: `request body slower than ${minBytesPerSecond} bytes/s` });
@@ -164,8 +164,13 @@ export function watchBodyRate(
     } else socket.destroy();
   }, BODY_CHECK_MS);
   timer.unref();
-  req.once('end', () => clearInterval(timer));
-  socket.once('close', () => clearInterval(timer));
+  // One request after another on a kept-alive socket: the socket listener goes with its request.
+  const stop = () => {
+    clearInterval(timer);
+    socket.off('close', stop);
+  };
+  req.once('end', stop);
+  socket.once('close', stop);
 }
 
 function hasBody(req: IncomingMessage): boolean {
