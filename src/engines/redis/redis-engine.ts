@@ -54,7 +54,7 @@ export interface RedisEngineOptions {
 }
 
 /**
- * The cluster engine (SPEC §8): any number of nodes share channels, history, queues and routing
+ * The cluster engine (docs/cluster.md): any number of nodes share channels, history, queues and routing
  * through one Redis. Two connections per node: `cmd` for commands and scripts, `sub` for pub/sub.
  * See docs/cluster.md for the guarantees and the failure behaviour, keys.ts for the data layout.
  */
