@@ -35,6 +35,7 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/healthz', prefix: false },
   { path: '/readyz', prefix: false },
   { path: '/assets', prefix: true },
+  { path: '/sdk', prefix: true },
 ];
 
 /** Why `path` may not be used for a rocket vhost or the gateway client endpoint, or null if it may. */
