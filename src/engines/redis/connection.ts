@@ -83,14 +83,28 @@ export function client(target: RedisTarget, name: string): Client {
     Object.assign(options, {
       sentinels: target.sentinels.map(hostPort),
       name: target.sentinelName,
-      // Reconnect as soon as Sentinel announces +switch-master, not only when the old one fails.
-      failoverDetector: true,
+      // No failoverDetector: Sentinel disconnects every client of a master it demotes, which is
+      // enough; the detector's +switch-master handler, arriving while a reconnect is under way,
+      // ends the client for good (seen in the failover test).
       sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
     } satisfies RedisOptions);
   }
   const redis = new Redis(target.url, options);
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   return redis as Client;
+}
+
+/**
+ * Connect, retrying (the client's retryStrategy) until Redis answers or `ms` have passed: a node
+ * started while Redis restarts, or while Sentinel is still promoting a replica, waits for it
+ * instead of failing at the first refused connection.
+ */
+export async function connectWithin(redis: Redis, ms: number, where: string): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  // A failed first attempt rejects connect(), but the client keeps retrying by itself.
+  if (redis.status === 'wait') redis.connect().catch(() => undefined);
+  await withTimeout(ready, ms, where);
 }
 
 /** Reject if `p` has not settled within `ms` (connecting to an unreachable Redis). */
