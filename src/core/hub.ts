@@ -39,6 +39,14 @@ export interface HubCounters {
   published: number;
 }
 
+/** A credential a dialect refused: who tried (TCP peer), where, and why in the dialect's words. */
+export interface AuthFailure {
+  dialect: string;
+  reason: string;
+  namespace?: string | undefined;
+  address?: string | undefined;
+}
+
 /**
  * The node-local heart of Switchboard: connections, their subscriptions, fan-out of publications
  * to sockets, queues and routing by client id. It never mentions a dialect or an engine kind.
@@ -55,6 +63,8 @@ export class Hub {
    * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
    */
   errorSink?: (dialect: string, code: string) => void;
+  /** Told of every refused credential (logged, summed per interval, by the ops log). */
+  authFailed?: (failure: AuthFailure) => void;
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -108,6 +118,10 @@ export class Hub {
     this.requireNamespace(init.namespace);
     const conn = new Connection(this.ids.next(), init);
     this.connections.set(conn.id, conn);
+    this.log?.debug(
+      { client: conn.id, dialect: conn.dialect, namespace: conn.namespace, address: conn.remoteAddress },
+      'connection open',
+    );
     return conn;
   }
 
@@ -116,6 +130,10 @@ export class Hub {
     if (conn.closed) return;
     conn.closed = true;
     this.connections.delete(conn.id);
+    this.log?.debug(
+      { client: conn.id, dialect: conn.dialect, namespace: conn.namespace },
+      'connection closed',
+    );
     const work: Promise<unknown>[] = [];
     for (const channel of conn.subscribedChannels()) work.push(this.unsubscribe(conn, channel));
     if (conn.watchingAll) work.push(this.unwatchAll(conn));
