@@ -1,7 +1,8 @@
 /**
  * Sentinel failover under publishing: the master is killed with SIGKILL while a node publishes
  * thousands of messages, Sentinel promotes the replica, and the nodes follow it by themselves.
- * A second node is killed at the same moment and restarted at once (it waits for the new master); its client and
+ * A second node is killed at the same moment and restarted at once (start-up retries until the new
+ * master is named); its client and
  * one of the surviving node's clients resume with `after`. For every client: no duplicate, no ord
  * going back, and every acknowledged publication it misses is one that Redis' asynchronous
  * replication lost (absent from the promoted master).
@@ -103,7 +104,7 @@ describe('Sentinel: kill -9 of the master while publishing', { skip }, () => {
     const [oldMaster, replica] = trio.servers;
     await Promise.all([oldMaster.kill9(), b.kill9()]);
     const ackedAtKill = acked.size;
-    // Restarted during the failover: it waits for Sentinel to name the new master.
+    // Restarted during the failover: its start-up retries until Sentinel names the new master.
     restarting = startNode({ nodeId: 122, prefix, dir, engine: engine() });
     await resumeA.close();
     // /readyz: not ready while the master is gone, ready again once the promoted one is checked.

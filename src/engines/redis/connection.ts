@@ -94,19 +94,6 @@ export function client(target: RedisTarget, name: string): Client {
   return redis as Client;
 }
 
-/**
- * Connect, retrying (the client's retryStrategy) until Redis answers or `ms` have passed: a node
- * started while Redis restarts, or while Sentinel is still promoting a replica, waits for it
- * instead of failing at the first refused connection.
- */
-export async function connectWithin(redis: Redis, ms: number, where: string): Promise<void> {
-  if (redis.status === 'ready') return;
-  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-  // A failed first attempt rejects connect(), but the client keeps retrying by itself.
-  if (redis.status === 'wait') redis.connect().catch(() => undefined);
-  await withTimeout(ready, ms, where);
-}
-
 /** Reject if `p` has not settled within `ms` (connecting to an unreachable Redis). */
 export async function withTimeout<T>(p: Promise<T>, ms: number, where: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -16,7 +16,7 @@ import type {
 } from '../engine.js';
 import { ChannelStreams } from './channel-streams.js';
 import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js';
-import { type Client, client, connectWithin, describeTarget, quit } from './connection.js';
+import { type Client, client, describeTarget, quit, withTimeout } from './connection.js';
 import { ControlBus } from './control.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
@@ -181,7 +181,7 @@ export class RedisEngine implements Engine {
     const keys = new Keys(options.prefix);
     const token = randomBytes(8).toString('hex');
     try {
-      await connectWithin(cmd, options.connectTimeoutMs ?? 10_000, describeTarget(options));
+      await withTimeout(cmd.connect(), options.connectTimeoutMs ?? 10_000, describeTarget(options));
       const nodeId = await NodeLease.acquire(cmd, keys, token, options.leaseTtlMs ?? 15_000);
       return new RedisEngine({ ...options, nodeId }, { token, cmd });
     } catch (err) {
@@ -193,7 +193,10 @@ export class RedisEngine implements Engine {
   async start(handlers: EngineHandlers): Promise<void> {
     const t = this.o.connectTimeoutMs;
     try {
-      await Promise.all([connectWithin(this.cmd, t, this.where), connectWithin(this.subConn, t, this.where)]);
+      await Promise.all([
+        this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.where),
+        withTimeout(this.subConn.connect(), t, this.where),
+      ]);
       if (!this.master.ok) await this.master.check();
       if (!this.leased) {
         const holder = await this.lease.holder();
