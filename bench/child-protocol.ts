@@ -42,6 +42,8 @@ export type ChildRequest =
   | { op: 'burst'; count: number; bytes: number; target: PublishTarget }
   | { op: 'paced'; count: number; ratePerSec: number; bytes: number; target: PublishTarget }
   | { op: 'beats' }
+  | { op: 'profileStart' }
+  | { op: 'profileStop'; file: string }
   | { op: 'close' };
 
 export interface ChildStats {

@@ -2,8 +2,9 @@
 // own process) grown step by step from 1,000 connections to the file limit, measured at each step.
 //
 //   npm run build && node dist/bench/curve.js [--steps 1000,2000,5000,10000,15000,19000]
-//        [--sources 2] [--deliveries 200000] [--reps 3] [--rate 50000] [--paced-seconds 2]
-//        [--heartbeat-ms 3000] [--json FILE] [--cpu-prof DIR] [--passes idle,memory,traffic]
+//        [--ports-per-source 26000] [--deliveries 200000] [--reps 3] [--rate 50000] [--paced-seconds 2]
+//        [--heartbeat-ms 10000] [--json FILE] [--cpu-prof DIR] [--profile DIR]
+//        [--passes idle,memory,traffic]
 //
 // Three passes, each on a fresh server process (memory a pass freed would be reused by the next
 // and hide its growth):
@@ -15,20 +16,24 @@
 //   left out), one publication at a time (the server's serial write of it to all, and when the
 //   first and the last client got it), paced latency, heartbeat lateness, and the response time
 //   of /healthz, /metrics and the admin connection list (median of 3 each).
+// `--profile DIR` writes a CPU profile of the top step's single publications (only that phase;
+// summarise it with profile-summary.js). `--cpu-prof DIR` profiles the whole server process.
 // The write floor (bench/write-floor.ts: one small write to each of 2,000 loopback sockets) is
 // measured in the same run, so a step's single-publication time reads against N × floor.
 //
-// Clients come from this process, spread over `--sources` loopback source addresses (127.0.0.2,
-// 127.0.0.3, …): one address has only the ephemeral port range. The top step defaults to the
+// Clients come from this process: from 127.0.0.1 with the kernel's port choice, and past
+// `--ports-per-source` connections (default: the ephemeral port range less 2,000) from 127.0.0.2,
+// 127.0.0.3, …, since one source address has only that range. The top step defaults to the
 // hard RLIMIT_NOFILE less 1,000 descriptors of headroom (this process and the server each hold
 // one descriptor per connection). Prints one line per figure and writes the JSON that
 // curve-plot.ts renders.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_SITE, type BeatFigures } from './child-protocol.js';
-import { ClientPool } from './load-clients.js';
+import { ClientPool, type ClientSpec } from './load-clients.js';
 import { median, percentile } from './measure.js';
 import { siteClients, siteTarget } from './scenario-kit.js';
 import { NodeServer } from './server-proc.js';
@@ -72,6 +77,19 @@ export interface CurveResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.log(line);
+
+/** The ephemeral port range less 2,000 ports for everything else on the machine. */
+function portsPerSource(): number {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return Math.max(1000, high! - low! + 1 - 2000);
+  } catch {
+    return 10_000;
+  }
+}
 
 function hardNofile(): number {
   try {
@@ -120,6 +138,11 @@ async function grow(
   const seconds = (performance.now() - t0) / 1000;
   const handshakes = Float64Array.from(pool.handshakeMs).sort();
   await sleep(300);
+  // Every client must still be there: an overloaded load generator that answers pings late is
+  // dropped by the heartbeat, and the figures would be divided by connections that are gone.
+  const res = await fetch(`http://127.0.0.1:${server.port}/stats?local=1`);
+  const held = ((await res.json()) as { connections: { total: number } }).connections.total;
+  if (held !== target) throw new Error(`the server holds ${held} connections, not ${target}`);
   const s = await server.stats(true);
   return {
     connections: target,
@@ -183,6 +206,8 @@ async function subscribedStep(
     await sleep(200);
     bursts.push(await burst(server, pool, n, messages));
   }
+  const profile = o.profile && n === o.steps.at(-1) ? o.profile : undefined;
+  if (profile) await server.request({ op: 'profileStart' });
   // One publication at a time, 500 ms apart: each one's deliveries arrive before the next is
   // sent, so the samples fall into groups of n in arrival order.
   const singles = 5;
@@ -194,6 +219,11 @@ async function subscribedStep(
     firsts.push(Math.min(...group) / 1000);
     lasts.push(Math.max(...group) / 1000);
   }
+  if (profile) {
+    const file = join(profile, `curve-singles-${n}.cpuprofile`);
+    await server.request({ op: 'profileStop', file });
+    log(`profile of the single publications at ${n}: ${file}`);
+  }
   const ratePerSec = o.rate / n;
   const count = Math.max(3, Math.round(ratePerSec * o.pacedSeconds));
   const p = await paced(server, pool, n, count, ratePerSec);
@@ -202,7 +232,13 @@ async function subscribedStep(
   const healthzMs = await timeGet(port, '/healthz');
   const metricsMs = await timeGet(port, '/metrics');
   const adminListMs = await timeGet(port, `/admin/api/connections?namespace=${BENCH_SITE.name}`);
+  // At least one heartbeat sweep under this step's connections (the step may be shorter).
   const hb = await beats(server);
+  const until = performance.now() + o.heartbeatMs + 2000;
+  while (hb.beats.length === 0 && performance.now() < until) {
+    await sleep(200);
+    hb.beats.push(...(await beats(server)).beats);
+  }
   return {
     ...grown,
     cpuMicrosPerDelivery: median(bursts.map((b) => b.cpu)),
@@ -220,13 +256,16 @@ async function subscribedStep(
 
 interface Options {
   steps: number[];
-  sources: number;
+  /** Connections per loopback source address (the ephemeral port range less a margin). */
+  portsPerSource: number;
   deliveries: number;
   reps: number;
   rate: number;
   pacedSeconds: number;
   heartbeatMs: number;
   cpuProf?: string;
+  /** Profile the single publications of the top step into this directory. */
+  profile?: string;
 }
 
 /**
@@ -248,12 +287,22 @@ async function pass(
   try {
     await sleep(300);
     const base = await server.stats(true);
-    const spec = subscribed
-      ? await siteClients([server.port])
-      : { url: () => `ws://127.0.0.1:${server.port}/ws?site=${BENCH_SITE.name}` };
-    const clients = { ...spec, localAddress: (i: number) => `127.0.0.${2 + (i % o.sources)}` };
+    const url = () => `ws://127.0.0.1:${server.port}/ws?site=${BENCH_SITE.name}`;
+    // Site tokens expire (token_ttl): each step subscribes with a fresh one.
+    let spec: ClientSpec = { url };
+    const clients: ClientSpec = {
+      url,
+      // The kernel's own choice (connect() picks a port free for this destination) until that
+      // range runs short; then 127.0.0.2, … An explicit source address costs a bind() per
+      // connection whose port search grows with the ports in use: measured, it cut the connect
+      // rate from ~450/s to ~22/s between 10,000 and 19,000 connections.
+      localAddress: (i) =>
+        i < o.portsPerSource ? '127.0.0.1' : `127.0.0.${2 + Math.floor(i / o.portsPerSource) - 1}`,
+      handshake: subscribed ? (ws, i) => spec.handshake!(ws, i) : undefined,
+    };
     pool = await ClientPool.open(clients, 0);
     for (const target of o.steps) {
+      if (subscribed) spec = await siteClients([server.port]);
       const grown = await grow(server, pool, target, subscribed, {
         rss: base.rss,
         heapUsed: base.heapUsed ?? 0,
@@ -288,14 +337,15 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       steps: { type: 'string' },
-      sources: { type: 'string', default: '2' },
+      'ports-per-source': { type: 'string', default: String(portsPerSource()) },
       deliveries: { type: 'string', default: '200000' },
       reps: { type: 'string', default: '3' },
       rate: { type: 'string', default: '50000' },
       'paced-seconds': { type: 'string', default: '2' },
-      'heartbeat-ms': { type: 'string', default: '3000' },
+      'heartbeat-ms': { type: 'string', default: '10000' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      profile: { type: 'string' },
       passes: { type: 'string' },
     },
   });
@@ -308,13 +358,14 @@ async function main(): Promise<void> {
     .sort((a, b) => a - b);
   const o: Options = {
     steps,
-    sources: Number(values.sources),
+    portsPerSource: Number(values['ports-per-source']),
     deliveries: Number(values.deliveries),
     reps: Number(values.reps),
     rate: Number(values.rate),
     pacedSeconds: Number(values['paced-seconds']),
     heartbeatMs: Number(values['heartbeat-ms']),
     cpuProf: values['cpu-prof'],
+    profile: values.profile,
   };
   const result: CurveResult = {
     date: new Date().toISOString(),
@@ -322,7 +373,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
       nofile,
-      sources: o.sources,
+      sources: Math.ceil(steps.at(-1)! / o.portsPerSource),
       node: process.version,
     },
     writeFloorMicros: writeFloor(),
@@ -334,9 +385,14 @@ async function main(): Promise<void> {
     `steps ${steps.join(', ')}; write floor ${result.writeFloorMicros.toFixed(2)} µs/socket; load ${result.conditions.loadavg.join(' ')}`,
   );
   const passes = (values.passes ?? 'idle,memory,traffic').split(',');
+  // Written after every pass, so that a run cut short keeps what it measured.
+  const save = () => values.json && writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
   if (passes.includes('idle')) result.idle = (await pass('idle', o)) as ConnectFigures[];
+  save();
   if (passes.includes('memory')) result.subscribedMemory = (await pass('memory', o)) as ConnectFigures[];
+  save();
   if (passes.includes('traffic')) result.subscribed = (await pass('traffic', o)) as SubscribedStep[];
+  save();
   const topStep = result.subscribed.at(-1);
   if (topStep) {
     const floorMs = (topStep.connections * result.writeFloorMicros) / 1000;
@@ -346,7 +402,6 @@ async function main(): Promise<void> {
         `server write ${(topStep.single.serverWriteMs / floorMs).toFixed(2)}×`,
     );
   }
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -12,9 +12,9 @@ export interface ClientSpec {
   /**
    * The loopback source address of client `index` (127.0.0.2, …): one source address has only
    * the ephemeral port range (~28,000 ports here), so tens of thousands of clients spread over
-   * several. Unset: the kernel's choice (127.0.0.1).
+   * several. Unset or undefined: the kernel's choice (127.0.0.1, a port free for the destination).
    */
-  localAddress?(index: number): string;
+  localAddress?(index: number): string | undefined;
   /** Runs once per client after the socket opens; resolves once the client is subscribed. */
   handshake?(ws: WebSocket, index: number): Promise<void>;
   /**
@@ -100,7 +100,7 @@ export class ClientPool implements RawSink {
       perMessageDeflate: false,
       skipUTF8Validation: true,
       createConnection: rawConnection as never,
-      ...(this.spec.localAddress && { localAddress: this.spec.localAddress(index) }),
+      localAddress: this.spec.localAddress?.(index),
     });
     return new Promise<WebSocket>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {

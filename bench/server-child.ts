@@ -2,7 +2,9 @@
 // server-proc.ts with `fork`; argv[2] is the kind (`ws` baseline or `switchboard`), argv[3] JSON
 // options. Talks over IPC: first `{listening: port}`, then one reply `{id, ok, result|error}` per
 // request `{id, op, ...}` (ops below). Publishing happens here, so a burst costs no IPC per message.
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector';
 import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { configSchema } from '../src/app/config-schema.js';
@@ -180,6 +182,12 @@ function stats(gc: boolean): ChildStats {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let profiler: Session | undefined;
+const post = (session: Session, method: string) =>
+  new Promise<unknown>((resolve, reject) =>
+    session.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+
 async function handle(under: Under, req: ChildRequest): Promise<unknown> {
   switch (req.op) {
     case 'stats':
@@ -243,6 +251,21 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
       const reply = { beats: beatFigures.beats, cpuMicros: beatFigures.cpuMicros };
       beatFigures.beats = [];
       return reply;
+    }
+    case 'profileStart': {
+      // A profile of just one phase (curve.ts --profile), unlike --cpu-prof's whole process.
+      profiler ??= new Session();
+      profiler.connect();
+      await post(profiler, 'Profiler.enable');
+      await post(profiler, 'Profiler.start');
+      return null;
+    }
+    case 'profileStop': {
+      if (!profiler) throw new Error('no profile running');
+      const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+      profiler.disconnect();
+      writeFileSync(req.file, JSON.stringify(profile));
+      return req.file;
     }
     case 'close':
       await under.close();
