@@ -27,6 +27,7 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/token', prefix: false },
   { path: '/post', prefix: false },
   { path: '/stats', prefix: false },
+  { path: '/version', prefix: false },
   { path: '/api', prefix: true },
   { path: '/v1', prefix: true },
   { path: '/admin', prefix: true },
@@ -172,22 +173,38 @@ const engineSchema = z.preprocess(
     'type',
     [
       z.strictObject({ type: z.literal('memory') }),
-      z.strictObject({
-        type: z.literal('redis'),
-        url: str()
-          .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
-          .default('redis://127.0.0.1:6379')
-          .describe('Redis URL, `redis://` or `rediss://`'),
-        prefix: nonEmpty()
-          .default('sb')
-          .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
-        // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
-        lease_node_id: bool()
-          .optional()
-          .describe(
-            'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
-          ),
-      }),
+      z
+        .strictObject({
+          type: z.literal('redis'),
+          url: str()
+            .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+            .default('redis://127.0.0.1:6379')
+            .describe(
+              'Redis URL, `redis://` or `rediss://`; with `sentinels` only its credentials, database and TLS count',
+            ),
+          sentinels: z
+            .array(str().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }), {
+              error: 'expected a list of host:port',
+            })
+            .min(1, { error: 'expected at least one Sentinel' })
+            .optional()
+            .describe(
+              'Sentinels (`host:port`) to ask for the master; nodes follow it through a failover (docs/cluster.md "Sentinel")',
+            ),
+          name: nonEmpty().optional().describe('With `sentinels`: the master name Sentinel monitors'),
+          prefix: nonEmpty()
+            .default('sb')
+            .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
+          // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
+          lease_node_id: bool()
+            .optional()
+            .describe(
+              'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
+            ),
+        })
+        .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
+          error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',
+        }),
     ],
     { error: 'expected type "memory" or "redis"' },
   ),
@@ -201,6 +218,17 @@ export const configSchema = z
       port: int(0, 65535, 'a port number 0-65535')
         .default(6789)
         .describe('TCP port; 0 picks a free one (the real one is logged)'),
+      advertise_address: str()
+        .regex(
+          /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/,
+          {
+            error: 'expected host:port as backends reach this node, e.g. "10.0.0.5:6789" or "[fd00::5]:6789"',
+          },
+        )
+        .optional()
+        .describe(
+          'host:port that mesh backends use to reach this node (listed by `GET /v1/nodes`). Unset: the listen address when it is not a wildcard, else the Host of the request',
+        ),
     }).describe('The HTTP and WebSocket listener'),
     tls: z
       .strictObject(

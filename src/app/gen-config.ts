@@ -16,6 +16,7 @@ export function generateConfigYaml(): string {
 listen:
   host: 0.0.0.0
   port: 6789
+  # advertise_address: 10.0.0.5:6789  # where mesh backends reach this node (GET /v1/nodes)
 
 # tls:                          # serve HTTPS/WSS directly (unset: plain HTTP behind a TLS proxy)
 #   cert: /etc/ssl/rt.example.com/fullchain.pem   # PEM chain, leaf first; re-read on SIGHUP
@@ -28,6 +29,8 @@ engine:
 #   url: redis://127.0.0.1:6379
 #   prefix: sb
 #   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
+#   sentinels: [10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379]  # instead of url's host: follow failovers
+#   name: mymaster              # the master name the Sentinels monitor
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1
