@@ -35,6 +35,7 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/healthz', prefix: false },
   { path: '/readyz', prefix: false },
   { path: '/assets', prefix: true },
+  { path: '/sdk', prefix: true },
 ];
 
 /** Why `path` may not be used for a rocket vhost or the gateway client endpoint, or null if it may. */
@@ -335,6 +336,11 @@ export const configSchema = z
         .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
         .default('info')
         .describe('pino JSON lines on stdout'),
+      summary_interval_ms: positiveInt()
+        .default(10000)
+        .describe(
+          'Authentication failures and fired limits are summed over this long: one line per kind and interval, with a count',
+        ),
     }).describe('Logging (pino JSON lines on stdout)'),
     namespaces: z
       .preprocess(
