@@ -368,7 +368,10 @@ export class MeshBackend extends Emitter<MeshBackendEvents> {
     this.setState({ state: ConnectionState.connecting });
     this.connectTimer = setTimeout(() => this.lost(gen, 1006, 'connect timed out'), this.connectTimeoutMs);
     const seed = this.urls[this.urlIndex % this.urls.length]!;
-    if (!this.discover) return this.openSocket(gen, seed);
+    if (!this.discover) {
+      this.openSocket(gen, seed);
+      return;
+    }
     void discoverNode(seed, this.site, this.key, this.connectTimeoutMs).then((found) => {
       if (gen === this.gen) this.openSocket(gen, found ?? seed);
     });
