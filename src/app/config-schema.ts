@@ -276,6 +276,16 @@ export const configSchema = z
           'Browser origins, besides the server itself, allowed to send mutating admin API requests (CSRF guard)',
         ),
     }).describe('Access to the operator endpoints'),
+    dialects: section({
+      site: bool().default(true).describe('The site dialect: `/ws?site=`, `/token`, `/post`, `/stats`'),
+      mesh: bool().default(true).describe('The mesh dialect: `/ws/v1`, `/v1/*`, the gateway client endpoint'),
+      rocket: bool().default(true).describe("The rocket dialect: every namespace's vhost path"),
+      chat: bool()
+        .default(true)
+        .describe(
+          'The chat dialect: `/ws?username=`, `/api/*`, the page at `/` (anonymous: anyone can post)',
+        ),
+    }).describe('Which client dialects are served; the operator endpoints always are'),
     chat: section({
       namespace: str()
         .regex(NAMESPACE_NAME, { error: 'expected a namespace name' })
@@ -288,6 +298,17 @@ export const configSchema = z
       max_username_length: positiveInt()
         .default(50)
         .describe('Characters; longer usernames are refused (400)'),
+      max_rooms: positiveInt()
+        .default(1000)
+        .describe(
+          'Rooms kept; one more evicts the least recently active room with its history (anyone can create rooms)',
+        ),
+      max_new_rooms_per_minute: positiveInt()
+        .default(30)
+        .describe('New rooms one client address may create per minute; past it the socket closes with 1008'),
+      rooms_listed: positiveInt()
+        .default(100)
+        .describe('`GET /api/rooms` lists at most this many rooms: the most recently active'),
       allowed_origins: originList()
         .optional()
         .describe('Browser origins allowed to open chat WebSockets; unset: any'),

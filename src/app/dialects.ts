@@ -9,7 +9,8 @@ import { opsDialect } from './ops-routes.js';
 
 /**
  * Every wire protocol the server speaks. Each entry turns the shared context into routes; the
- * listener neither knows nor cares which dialect a route belongs to.
+ * listener neither knows nor cares which dialect a route belongs to. The ops endpoints are always
+ * on; each client dialect can be switched off under `dialects:` in the config.
  */
 export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [
   opsDialect,
@@ -19,3 +20,17 @@ export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [
   rocketDialect,
   chatDialect,
 ];
+
+/** The dialects `config.dialects` switches on, built from `ctx` (ops first, always). */
+export function enabledDialects(ctx: DialectContext): Dialect[] {
+  const on = ctx.config.dialects;
+  const wanted: [boolean, (ctx: DialectContext) => Dialect][] = [
+    [true, opsDialect],
+    [true, opsApiDialect],
+    [on.site, siteDialect],
+    [on.mesh, meshDialect],
+    [on.rocket, rocketDialect],
+    [on.chat, chatDialect],
+  ];
+  return wanted.filter(([enabled]) => enabled).map(([, make]) => make(ctx));
+}

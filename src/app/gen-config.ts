@@ -46,6 +46,13 @@ admin:
   # insecure: false
   # allowed_origins: [https://ops.example]  # other origins allowed to send mutating admin requests
 
+# Client dialects to serve. Chat is anonymous (anyone can post and create rooms): off unless wanted.
+dialects:
+  chat: false
+  # site: true                  # /ws?site=, /token, /post, /stats
+  # mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint
+  # rocket: true                # the namespaces' rocket vhost paths
+
 # chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
 #   namespace: chat
 #   kozma: false                # the Kozma Prutkov bot posting aphorisms to room "kozma"
@@ -53,6 +60,9 @@ admin:
 #   max_message_length: 10500
 #   max_room_title_length: 50
 #   max_username_length: 50
+#   max_rooms: 1000             # one more evicts the least recently active room and its history
+#   max_new_rooms_per_minute: 30  # per client address; past it the socket closes with 1008
+#   rooms_listed: 100           # GET /api/rooms lists the most recently active rooms, at most this many
 #   allowed_origins: [https://chat.example]  # browser origins allowed on chat sockets; unset: any
 
 # mesh:

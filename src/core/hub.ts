@@ -353,6 +353,11 @@ export class Hub {
     return this.engine.log.channels(namespace);
   }
 
+  dropChannel(namespace: string, channel: string): Promise<void> {
+    this.requireNamespace(namespace);
+    return this.engine.log.dropChannel(namespace, channel);
+  }
+
   /** Does any connection on this node (of any dialect) subscribe to the channel right now? */
   hasLocalSubscribers(namespace: string, channel: string): boolean {
     return (this.channelSubs.get(namespace)?.get(channel)?.size ?? 0) > 0;

@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import type { Hub } from '../../core/hub.js';
+import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
+import type { KeyedRate } from '../../transport/keyed-rate.js';
+import { normalizeIp } from '../../transport/limits.js';
 import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
@@ -15,6 +18,8 @@ export interface ChatShared {
   namespace: string;
   limits: ChatLimits;
   rooms: RoomDirectory;
+  /** New rooms per client address (chat.max_new_rooms_per_minute). */
+  newRooms: KeyedRate;
   socketLimits: SocketLimits;
   logger: Logger;
 }
@@ -53,6 +58,7 @@ export class ChatSession implements ConnectionSink {
   /** The tail of this session's work: watchAll first, then each frame in arrival order. */
   private chain: Promise<void>;
   private ended = false;
+  private readonly address: string;
 
   constructor(
     private readonly shared: ChatShared,
@@ -61,6 +67,7 @@ export class ChatSession implements ConnectionSink {
     remoteAddress: string | undefined,
   ) {
     this.socket = new ClientSocket(ws, shared.socketLimits);
+    this.address = normalizeIp(remoteAddress ?? 'unknown');
     this.conn = shared.hub.register({
       namespace: shared.namespace,
       dialect: 'chat',
@@ -119,7 +126,14 @@ export class ChatSession implements ConnectionSink {
         return;
       case 'message':
         try {
-          const room = await this.shared.rooms.resolve(frame.room);
+          const room = await this.shared.rooms.resolve(frame.room, this.mayCreateRoom);
+          if (room === undefined) {
+            // nane has no error frame: a close with a reason is the only way to say it.
+            this.shared.hub.errorSink?.('chat', ChatErrorCode.tooManyRooms);
+            countLimit('chat_max_new_rooms_per_minute');
+            this.close(1008, 'too many new rooms, slow down');
+            return;
+          }
           const input = { data: frame.text, sender: this.username };
           await this.shared.hub.publish(
             this.shared.namespace,
@@ -132,6 +146,8 @@ export class ChatSession implements ConnectionSink {
         }
     }
   }
+
+  private readonly mayCreateRoom = (): boolean => this.shared.newRooms.take(this.address);
 
   /** Every 1007 close goes through here, so each is counted once (errors_total). */
   private refuse(code: ChatErrorCode, reason: string): void {
