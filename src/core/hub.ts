@@ -516,6 +516,15 @@ export class Hub {
     return this.engine.queues.hasConsumer(namespace, topic);
   }
 
+  /**
+   * Has `conn`'s copy of publication `ord` of `channel` been handed to its sink (or is it not
+   * subscribed there)? For a dialect that must write a sender's own copy before its reply.
+   */
+  wrote(conn: Connection, channel: string, ord: number): boolean {
+    const state = conn.subscriptions.get(channel);
+    return state === undefined || (state.pending === null && state.lastOrd >= ord);
+  }
+
   /** Every local connection, e.g. to close them all on shutdown. */
   localConnections(): IterableIterator<Connection> {
     return this.connections.values();
