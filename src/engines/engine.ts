@@ -38,6 +38,7 @@ import type {
   PublishInput,
   QueueItem,
 } from '../core/types.js';
+import type { PresenceStore } from './presence.js';
 
 /** Per-channel settings the hub passes on every publish (they come from the namespace config). */
 export interface ChannelOptions {
@@ -188,4 +189,7 @@ export interface Engine {
    * the namespace into the key. Engines without it get a node-local fallback from the hub.
    */
   claimOnce?(key: string, ttlMs: number): Promise<boolean>;
+
+  /** Who is in which presence channel, cluster-wide (engines/presence.ts). Absent: no presence. */
+  readonly presence?: PresenceStore;
 }

@@ -13,6 +13,7 @@ import type {
   QueueLimits,
   TopicStats,
 } from '../engine.js';
+import { MemoryPresence } from './memory-presence.js';
 import { MemoryQueues } from './memory-queues.js';
 import { Ring } from './ring.js';
 
@@ -39,6 +40,7 @@ export class MemoryEngine implements Engine {
   private readonly channelsByNs = new Map<string, Map<string, ChannelState>>();
   private readonly queues = new MemoryQueues();
   private readonly claimed = new OnceSet();
+  readonly presence = new MemoryPresence();
 
   constructor(
     readonly nodeId: number,
@@ -51,6 +53,7 @@ export class MemoryEngine implements Engine {
 
   async close(): Promise<void> {
     this.handlers = undefined;
+    await this.presence.close();
   }
 
   ready(): boolean {

@@ -1,0 +1,57 @@
+// Dialect `pusher`: the Pusher Channels protocol (version 7) and HTTP API. Every namespace with a
+// `pusher` section is an app: clients connect to `/app/KEY`, backends call `/apps/ID/...`.
+// Protocol reference: docs/protocol/pusher.md.
+
+import type { DialectContext } from '../../app/context.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
+import type { Dialect } from '../../transport/routes.js';
+import { decodePathPart, PusherApps } from './apps.js';
+import { pusherHttpRoutes } from './http-api.js';
+import { announceDepartures } from './presence.js';
+import { errorFrame, PusherCode, protocolProblem } from './protocol.js';
+import { PusherSession, type PusherShared } from './session.js';
+
+export function pusherDialect(ctx: DialectContext): Dialect {
+  const apps = new PusherApps(ctx.config);
+  if (apps.size === 0) return { name: 'pusher', http: [], upgrades: [] };
+  const { limits } = ctx.config;
+  const shared: PusherShared = {
+    hub: ctx.hub,
+    socketLimits: socketLimitsFor(limits),
+    rate: { perSecond: limits.max_messages_per_second, burst: limits.max_messages_burst },
+    logger: ctx.logger,
+    maxJsonDepth: limits.max_json_depth,
+  };
+  const presence = ctx.hub.engine.presence;
+  if (presence) presence.onDeparted = (departures) => void announceDepartures(ctx.hub, departures);
+  return {
+    name: 'pusher',
+    http: pusherHttpRoutes({
+      hub: ctx.hub,
+      apps,
+      maxBodyBytes: limits.max_http_body_bytes,
+      maxJsonDepth: limits.max_json_depth,
+    }),
+    upgrades: [
+      {
+        path: '/app',
+        prefix: true,
+        // Every refusal happens after the handshake, as Pusher clients expect: a pusher:error
+        // with the code, then a close with the same code (4001 unknown app, 4007 version, …).
+        onConnection: (ws, req, url) => {
+          const refuse = (code: number, message: string) => {
+            ctx.hub.errorSink?.('pusher', String(code));
+            ws.send(errorFrame(code, message));
+            ws.close(code, message);
+          };
+          const key = decodePathPart(url.pathname.slice('/app/'.length)) ?? '';
+          const app = key.includes('/') ? undefined : apps.withKey(key);
+          if (app === undefined) return refuse(PusherCode.appNotFound, `App key ${key} does not exist`);
+          const problem = protocolProblem(url.searchParams.get('protocol'));
+          if (problem !== undefined) return refuse(problem.code, problem.message);
+          new PusherSession(ws, app, shared, req.socket.remoteAddress);
+        },
+      },
+    ],
+  };
+}
