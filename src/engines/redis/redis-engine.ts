@@ -22,6 +22,7 @@ import { ControlBus } from './control.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
 import { NodeLease } from './node-lease.js';
+import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
 import { Subscriber } from './subscriber.js';
 
@@ -66,6 +67,7 @@ export class RedisEngine implements Engine {
   private readonly control_: ControlBus;
   private readonly queues: RedisQueues;
   private readonly lease: NodeLease;
+  readonly presence: RedisPresence;
   private readonly token: string;
   private readonly log: Logger | undefined;
   /** Set while the command connection is down after having been up (for one log line each way). */
@@ -124,6 +126,12 @@ export class RedisEngine implements Engine {
       !leased,
       (why) => this.log?.error({ node: this.nodeId }, `redis engine: ${why}`),
     );
+    this.presence = new RedisPresence(this.cmd, {
+      prefix: options.prefix,
+      nodeId: this.nodeId,
+      liveNodes: () => this.clusterNodes(),
+      onError,
+    });
     this.sub.onResync(() => {
       this.streams.resync();
       this.queues.pullAll();
@@ -198,10 +206,13 @@ export class RedisEngine implements Engine {
       throw new Error(`cannot start the redis engine at ${this.o.url}: ${(err as Error).message}`);
     }
     this.lease.keepAlive();
+    // Presence entries left by this node id's previous process, and by nodes that died.
+    await this.presence.sweep(true);
+    const presenceSweep = setInterval(() => void this.presence.sweep(), Math.floor(this.o.leaseTtlMs / 3));
     const beat = setInterval(() => void this.heartbeat(), Math.floor(this.o.leaseTtlMs / 3));
     const poll = setInterval(() => this.queues.pullAll(), 1000);
     const sweep = setInterval(() => this.streams.sweep(), 60_000);
-    this.timers = [beat, poll, sweep];
+    this.timers = [beat, poll, sweep, presenceSweep];
     for (const timer of this.timers) timer.unref();
   }
 
