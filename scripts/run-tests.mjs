@@ -2,8 +2,15 @@
 // Runs the compiled test files with Node's own test runner. Node 20 has no glob support in
 // `--test`, so the files are listed here; SWITCHBOARD_TEST_FILTER narrows the run to paths
 // containing that text (handy while working on one dialect).
-import { spawnSync } from 'node:child_process';
+//
+// The Redis tests never rely on a Redis the machine happens to run: unless
+// SWITCHBOARD_TEST_REDIS_URL names one, this script starts a private `redis-server` (no
+// persistence) on a free loopback port, hands its URL to the test processes in
+// SWITCHBOARD_TEST_REDIS_URL and stops it when the tests end. When `redis-server` is missing it
+// installs Debian's redis-server package, as ensure-chromium.mjs does for the browser.
+import { execFileSync, execSync, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 
 function walk(dir) {
@@ -16,14 +23,122 @@ function walk(dir) {
   return out;
 }
 
+function fail(message) {
+  console.error(`run-tests: ${message}`);
+  process.exit(1);
+}
+
+function hasRedisServer() {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function installRedisServer() {
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  console.log("redis-server is missing: installing Debian's redis-server package for the Redis tests");
+  try {
+    execSync(`${sudo}apt-get update -q`, { stdio: 'inherit' });
+    execSync(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server`, {
+      stdio: 'inherit',
+    });
+  } catch (err) {
+    fail(
+      `could not install redis-server (${err.message}). Install it (Debian: apt-get install redis-server) ` +
+        'or point SWITCHBOARD_TEST_REDIS_URL at a Redis the tests may use (they only touch their own key prefix).',
+    );
+  }
+  if (!hasRedisServer()) fail('redis-server is still not on PATH after installing the package');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True once something on `port` answers PING with +PONG. */
+function pings(port) {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    let got = '';
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      got += d.toString();
+      if (got.includes('\r\n')) done(got.startsWith('+PONG'));
+    });
+  });
+}
+
+async function startPrivateRedis() {
+  if (!hasRedisServer()) installRedisServer();
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--loglevel',
+      'warning',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await pings(port))) {
+    if (exited) fail(`the private redis-server on port ${port} exited at start (its stderr is above)`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      fail(`the private redis-server on port ${port} did not answer PING within 10 s`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop: () => exited || child.kill('SIGKILL') };
+}
+
 const filter = process.env.SWITCHBOARD_TEST_FILTER ?? '';
 const files = walk('dist/test')
   .filter((f) => f.includes(filter))
   .sort();
-if (files.length === 0) {
-  console.error(`no test files found under dist/test matching "${filter}"`);
-  process.exit(1);
+if (files.length === 0) fail(`no test files found under dist/test matching "${filter}"`);
+
+let redis;
+const given = process.env.SWITCHBOARD_TEST_REDIS_URL;
+if (given) {
+  console.log(`run-tests: Redis tests use SWITCHBOARD_TEST_REDIS_URL=${given}`);
+} else {
+  redis = await startPrivateRedis();
+  console.log(`run-tests: Redis tests use a private redis-server at ${redis.url}`);
 }
+const env = { ...process.env, SWITCHBOARD_TEST_REDIS_URL: given || redis.url };
+
 const args = ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const tests = spawn(process.execPath, args, { stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => tests.kill(signal));
+tests.once('exit', (code, signal) => {
+  redis?.stop();
+  process.exit(code ?? (signal ? 1 : 0));
+});

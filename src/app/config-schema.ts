@@ -1,9 +1,13 @@
 // The config file's contract (SPEC §10) as one zod schema. Keys stay snake_case, exactly as they
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
+
+/** The most worker processes `workers` accepts (far more than any host has cores). */
+export const MAX_WORKERS = 256;
 
 export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -138,6 +142,28 @@ const pusherSchema = z.strictObject(
   { error: 'expected a mapping with app_id, key and secret' },
 );
 
+/** `10.0.0.0/8`, `::1/128`, or a bare address (one host). Checked here so a typo fails at start. */
+export function cidrProblem(value: string): string | null {
+  const slash = value.indexOf('/');
+  const address = slash === -1 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return `"${address}" is not an IPv4 or IPv6 address`;
+  if (slash === -1) return null;
+  const bits = value.slice(slash + 1);
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `the prefix length must be 0-${max}`;
+  return null;
+}
+
+const cidrList = () =>
+  z.array(
+    str().superRefine((value, ctx) => {
+      const problem = cidrProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected a CIDR like "10.0.0.0/8": ${problem}` });
+    }),
+    { error: 'expected a list of CIDR networks' },
+  );
+
 const namespaceSchema = section({
   secret: nonEmpty()
     .optional()
@@ -156,6 +182,11 @@ const namespaceSchema = section({
     .array(nonEmpty(), { error: 'expected a list of strings' })
     .default([])
     .describe('mesh: keys accepted on `/ws/v1` and `/v1/*` (`Authorization: Bearer KEY` or `?key=`)'),
+  trusted_networks: cidrList()
+    .default([])
+    .describe(
+      'mesh: CIDR networks whose requests to `/ws/v1` and `/v1/*` need no API key (the TCP peer address; never X-Forwarded-For)',
+    ),
   client_topic: nonEmpty()
     .default('client')
     .describe('mesh: queue topic that receives gateway client traffic'),
@@ -225,10 +256,31 @@ export const configSchema = z
     node_id: int(0, 1023, 'an integer 0-1023')
       .default(1)
       .describe('Stored in every client_id: each node of a cluster needs its own'),
+    // Several processes on one port share channels only through Redis: see checkWorkers.
+    workers: z
+      .union([int(1, MAX_WORKERS, `a number of processes 1-${MAX_WORKERS}`), z.literal('auto')], {
+        error: `expected a number of processes 1-${MAX_WORKERS} or "auto"`,
+      })
+      .default(1)
+      .describe(
+        'Node processes sharing the listening port (`auto`: one per CPU core), each a cluster node with a leased node id; more than 1 needs engine `redis`',
+      ),
     admin: section({
       key: nonEmpty()
         .optional()
-        .describe('Bearer key for `/admin`, `/stats`, `/metrics`. Unset: those are open to anyone'),
+        .describe(
+          'Bearer key for `/admin`, `/stats`, `/metrics`. Unset: the server only starts on a loopback listener (or with `insecure: true`)',
+        ),
+      insecure: bool()
+        .default(false)
+        .describe(
+          'true: start without `key` on a non-loopback listener, leaving the admin endpoints open (a warning is logged at every start)',
+        ),
+      allowed_origins: originList()
+        .optional()
+        .describe(
+          'Browser origins, besides the server itself, allowed to send mutating admin API requests (CSRF guard)',
+        ),
     }).describe('Access to the operator endpoints'),
     chat: section({
       namespace: str()
@@ -305,7 +357,28 @@ export const configSchema = z
   })
   // `when` makes zod run this even when other keys failed, so that one run reports every problem;
   // the value may then be partly invalid, hence the defensive reads.
-  .superRefine((cfg, ctx) => checkPaths(cfg, ctx), { when: () => true });
+  .superRefine(
+    (cfg, ctx) => {
+      checkPaths(cfg, ctx);
+      checkWorkers(cfg, ctx);
+    },
+    { when: () => true },
+  );
+
+/**
+ * The memory engine keeps channels, history and queues inside one process: workers on it could
+ * not see each other's publications, so more than one is refused rather than silently split.
+ */
+function checkWorkers(cfg: unknown, ctx: z.RefinementCtx): void {
+  const record = cfg as { workers?: unknown; engine?: { type?: unknown } } | undefined;
+  const workers = record?.workers;
+  if (workers === undefined || workers === 1 || record?.engine?.type !== 'memory') return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['workers'],
+    message: `${String(workers)} workers need engine.type "redis": the memory engine lives inside one process, so workers could not share channels, history or queues (use workers: 1, or engine redis)`,
+  });
+}
 
 /** Rocket vhost paths: unique, and never one the listener routes itself. */
 function checkPaths(cfg: unknown, ctx: z.RefinementCtx): void {

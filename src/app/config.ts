@@ -37,6 +37,8 @@ export interface ConfigArgv {
   host?: string;
   nodeId?: number;
   kozma?: boolean;
+  /** A count or "auto"; anything else is reported by validation. */
+  workers?: number | string;
   /** `path.to.key=value`; the value is read as a YAML scalar (or flow collection). */
   set?: string[];
 }
@@ -83,6 +85,7 @@ export function loadConfig(opts: { argv?: ConfigArgv; env?: NodeJS.ProcessEnv } 
   if (argv.host !== undefined) overrides.push({ path: ['listen', 'host'], value: argv.host });
   if (argv.port !== undefined) overrides.push({ path: ['listen', 'port'], value: argv.port });
   if (argv.nodeId !== undefined) overrides.push({ path: ['node_id'], value: argv.nodeId });
+  if (argv.workers !== undefined) overrides.push({ path: ['workers'], value: argv.workers });
   if (argv.kozma !== undefined) overrides.push({ path: ['chat', 'kozma'], value: argv.kozma });
   for (const o of overrides) setPath(raw, o.path, o.value);
 

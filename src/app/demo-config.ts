@@ -27,8 +27,9 @@ export function demoConfigInput(): Record<string, unknown> {
           },
         },
       },
-      // mesh's default namespace, used when a backend or gateway client gives no ?site=.
-      default: { api_keys: [randomSecret()] },
+      // mesh's default namespace, used when a backend or gateway client gives no ?site=. Loopback is
+      // trusted, as CONNMIX's own API was keyless, so its examples (no key) work verbatim.
+      default: { api_keys: [randomSecret()], trusted_networks: ['127.0.0.0/8', '::1/128'] },
     },
   };
 }
@@ -95,8 +96,14 @@ export function demoBanner(config: Config): string {
         `  publish curl -s -H 'Authorization: Bearer ${key}' -H 'content-type: application/json' \\`,
         `            -d '{"c":"news","d":"hello"}' '${http}/v1/mesh/publish${site ? `?site=${name}` : ''}'`,
         `  clients ${ws}${config.mesh.client_path}${site ? `?site=${name}` : ''}   (frames go to topic "${ns.client_topic}")`,
-        '',
       );
+      if (ns.trusted_networks.length > 0) {
+        out.push(
+          `  no key  from ${ns.trusted_networks.join(', ')}, e.g.`,
+          `          curl -X POST ${http}/v1/mesh/publish${site ? `?site=${name}` : ''} -d '{"c":"channel1","d":"Hello,World!"}'`,
+        );
+      }
+      out.push('');
     }
     if (ns.rocket) {
       out.push(`rocket    vhost "${name}" at ${ws}${ns.rocket.path}`);

@@ -32,9 +32,16 @@ engine:
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1
 
+# Processes sharing the listening port ("auto": one per core), each a cluster node with a leased
+# node id; more than 1 needs the redis engine.
+workers: 1
+
 admin:
-  # Bearer key for /admin, /stats and /metrics. Without one they are open to anyone.
+  # Bearer key for /admin, /stats and /metrics. Without one the server starts only on a
+  # loopback listen.host, unless insecure: true (the endpoints are then open to anyone).
   key: ${randomSecret()}
+  # insecure: false
+  # allowed_origins: [https://ops.example]  # other origins allowed to send mutating admin requests
 
 # chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
 #   namespace: chat
@@ -71,6 +78,7 @@ namespaces:
     post_secret: ${randomSecret()}  # site: key of the /post HMAC
     api_keys:                       # mesh: Bearer keys of backends (/ws/v1, /v1/*)
       - ${randomSecret()}
+    # trusted_networks: [10.0.0.0/8]  # mesh: peers (TCP address, not X-Forwarded-For) needing no key
     # token_ttl: 300                # seconds a /token stays valid
     # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
+import { checkAdminExposure } from '../ops/admin-guard.js';
 import { Listener } from '../transport/listener.js';
 import type { Config } from './config-schema.js';
 import type { DialectContext } from './context.js';
@@ -39,6 +40,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   // Before anything starts, so that a missing file leaves nothing running.
   const tls = config.tls && readTls(config.tls);
+  checkAdminExposure(config, logger);
   const engine = options.engine ?? (await createEngine(config, logger));
   const hub = new Hub(engine, namespaceSettings(config), logger);
   hub.maxJsonDepth = config.limits.max_json_depth;

@@ -1,11 +1,13 @@
 // `switchboard serve`: load the config, start the server, shut down gracefully on SIGTERM/SIGINT,
 // reload the TLS certificate on SIGHUP.
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { type Logger, pino } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfig } from '../app/config.js';
 import { demoBanner } from '../app/demo-config.js';
 import { startServer } from '../app/server.js';
 import type { Command } from './main.js';
+import { type ControlMessage, type ListeningMessage, superviseWorkers, workerCount } from './workers.js';
 
 const usage = `Usage: switchboard serve [options]
 
@@ -17,6 +19,7 @@ Options:
   -p, --port N       listen.port (0 picks a free port)
       --host H       listen.host
       --node-id N    node_id, 0..1023 (unique per node in a cluster)
+      --workers N    workers: N processes on one port ("auto": one per core), engine redis only
       --kozma        chat.kozma: run the Kozma Prutkov bot
       --set K=V      override any key, e.g. --set namespaces.main.token_ttl=600 (repeatable)
   -h, --help         this text
@@ -24,6 +27,8 @@ Options:
 Precedence, later wins: file (or demo), SWITCHBOARD_* env vars, --set, the flags above.
 Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the tls cert and key files
 (new connections get the new certificate, open ones stay; a bad pair keeps the old one).
+With workers, signal the primary process: it passes each signal on to every worker, and
+restarts a worker that dies.
 Exit codes: 0 after a clean shutdown, 1 on a failure, 2 for a bad config or bad options.
 `;
 
@@ -105,6 +110,7 @@ async function run(args: string[]): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'node-id': { type: 'string' },
+        workers: { type: 'string' },
         kozma: { type: 'boolean' },
         set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
@@ -121,6 +127,8 @@ async function run(args: string[]): Promise<number> {
         host: values.host,
         nodeId: toNumber(values['node-id']),
         kozma: values.kozma,
+        workers:
+          values.workers === undefined ? undefined : (toNumberOrText(values.workers) ?? values.workers),
         set: values.set,
       },
       env: process.env,
@@ -132,12 +140,29 @@ async function run(args: string[]): Promise<number> {
     return 2;
   }
 
-  const { config } = loaded;
+  let { config } = loaded;
   // Synchronous writes: a few lines per event, none on hot paths, and nothing is lost or
   // reordered when the process exits right after shutdown.
-  const logger = pino({ level: config.log.level }, pino.destination({ dest: 1, sync: true }));
+  const root = pino({ level: config.log.level }, pino.destination({ dest: 1, sync: true }));
+  const inWorker = cluster.isWorker && config.workers !== 1;
+  const logger = inWorker ? root.child({ worker: cluster.worker?.id }) : root;
+  if (config.workers !== 1 && cluster.isPrimary) {
+    root.info(
+      { source: loaded.source, engine: config.engine.type, workers: config.workers },
+      'config loaded',
+    );
+    return superviseWorkers(config, root, workerCount(config.workers));
+  }
+  // Workers of one host cannot share a configured node id: each leases its own.
+  if (inWorker && config.engine.type === 'redis') {
+    config = { ...config, engine: { ...config.engine, lease_node_id: true } };
+  }
   logger.info(
-    { source: loaded.source, engine: config.engine.type, node_id: config.node_id },
+    {
+      source: loaded.source,
+      engine: config.engine.type,
+      node_id: inWorker ? 'leased' : config.node_id,
+    },
     'config loaded',
   );
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -192,6 +217,20 @@ async function run(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    if (inWorker) {
+      const listening: ListeningMessage = { sb: 'listening', url: server.url, nodeId: server.hub.nodeId };
+      process.send?.(listening);
+      process.on('message', (msg: Partial<ControlMessage>) => {
+        // Ctrl-C reaches the workers and the primary at once: the primary's word that follows is
+        // the same request, not the "second signal" that cuts the grace period short.
+        if (msg?.sb === 'shutdown' && !stopping) stop('SIGTERM');
+        else if (msg?.sb === 'reload-tls' && !stopping) void server.reloadTls();
+      });
+      // The primary is gone (killed): nobody hands this worker connections any more.
+      process.on('disconnect', () => {
+        if (!stopping) stop('SIGTERM');
+      });
+    }
     // Certificate renewal without dropping a connection. Handled even without `tls` (it logs that
     // there is nothing to reload): Node's default for SIGHUP is to exit on the spot, which would cut
     // every client without the 1012 a shutdown sends. reloadTls logs its own outcome and never throws.
@@ -205,6 +244,11 @@ async function run(args: string[]): Promise<number> {
       stop('uncaughtException');
     });
   });
+}
+
+/** Digits become a number, anything else stays text (validation reports what it accepts). */
+function toNumberOrText(text: string): number | undefined {
+  return /^\d+$/.test(text.trim()) ? Number(text) : undefined;
 }
 
 /** Digits become a number; anything else becomes NaN, which validation reports by key path. */

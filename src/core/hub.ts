@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import {
-  ALL_CHANNELS,
-  type ControlMessage,
-  type ControlReply,
-  type Engine,
-  type HistoryQuery,
-  type HistoryResult,
-  type PublishResult,
+import type {
+  ControlMessage,
+  ControlReply,
+  Engine,
+  HistoryQuery,
+  HistoryResult,
+  PublishResult,
 } from '../engines/engine.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
@@ -63,6 +62,11 @@ export class Hub {
   private readonly pinnedAll = new Map<string, number>();
   /** Serialises watch/unwatch per channel so the engine sees them in order. */
   private readonly watchChains = new Map<string, Promise<void>>();
+  /**
+   * The same for whole-namespace watches, keyed by namespace alone: a separate map, so no channel
+   * name (`*` included) can stand for or disturb a namespace watch.
+   */
+  private readonly namespaceChains = new Map<string, Promise<void>>();
   /** Node-local `claimOnce` for engines that do not implement it. */
   private readonly claimedLocally = new OnceSet();
 
@@ -205,8 +209,7 @@ export class Hub {
       this.allSubs.set(conn.namespace, set);
     }
     set.add(conn);
-    if (first && !this.pinnedAll.has(conn.namespace))
-      await this.chainWatch(conn.namespace, ALL_CHANNELS, true);
+    if (first && !this.pinnedAll.has(conn.namespace)) await this.chainNamespaceWatch(conn.namespace, true);
   }
 
   private async unwatchAll(conn: Connection): Promise<void> {
@@ -216,7 +219,7 @@ export class Hub {
     set.delete(conn);
     if (set.size === 0) {
       this.allSubs.delete(conn.namespace);
-      if (!this.pinnedAll.has(conn.namespace)) await this.chainWatch(conn.namespace, ALL_CHANNELS, false);
+      if (!this.pinnedAll.has(conn.namespace)) await this.chainNamespaceWatch(conn.namespace, false);
     }
   }
 
@@ -233,13 +236,13 @@ export class Hub {
     // Always asked of the engine (its watch is idempotent): chained after any watch or unwatch
     // already under way for the key, this resolves only once the watch is really in place, and it
     // retries one that failed.
-    return this.chainWatch(namespace, ALL_CHANNELS, true);
+    return this.chainNamespaceWatch(namespace, true);
   }
 
   /** Ask the engine again for a pinned namespace's watch (after `pinNamespace`'s failed). */
   watchPinned(namespace: string): Promise<void> {
     if (!this.pinnedAll.has(namespace)) return Promise.reject(new Error(`${namespace} is not pinned`));
-    return this.chainWatch(namespace, ALL_CHANNELS, true);
+    return this.chainNamespaceWatch(namespace, true);
   }
 
   async unpinNamespace(namespace: string): Promise<void> {
@@ -250,18 +253,32 @@ export class Hub {
       return;
     }
     this.pinnedAll.delete(namespace);
-    if (!this.allSubs.has(namespace)) await this.chainWatch(namespace, ALL_CHANNELS, false);
+    if (!this.allSubs.has(namespace)) await this.chainNamespaceWatch(namespace, false);
   }
 
   private chainWatch(ns: string, channel: string, on: boolean): Promise<void> {
-    const key = `${ns}\0${channel}`;
-    const prev = this.watchChains.get(key) ?? Promise.resolve();
-    const next = prev
-      .catch(() => undefined)
-      .then(() => (on ? this.engine.watch(ns, channel) : this.engine.unwatch(ns, channel)));
-    this.watchChains.set(key, next);
+    return Hub.chain(this.watchChains, `${ns}\0${channel}`, () =>
+      on ? this.engine.watch(ns, channel) : this.engine.unwatch(ns, channel),
+    );
+  }
+
+  private chainNamespaceWatch(ns: string, on: boolean): Promise<void> {
+    return Hub.chain(this.namespaceChains, ns, () =>
+      on ? this.engine.watchNamespace(ns) : this.engine.unwatchNamespace(ns),
+    );
+  }
+
+  /** Run `step` after every earlier step of `key` settled; the map holds only chains under way. */
+  private static chain(
+    chains: Map<string, Promise<void>>,
+    key: string,
+    step: () => Promise<void>,
+  ): Promise<void> {
+    const prev = chains.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(step);
+    chains.set(key, next);
     const cleanup = () => {
-      if (this.watchChains.get(key) === next) this.watchChains.delete(key);
+      if (chains.get(key) === next) chains.delete(key);
     };
     next.then(cleanup, cleanup);
     return next;

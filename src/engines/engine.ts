@@ -16,7 +16,7 @@
  *    time-derived base for a channel's first ord), so a client resuming with an old ord is never
  *    told "nothing new" while newer messages are buffered.
  * 3. Delivery. `handlers.onPublication` is called once per publication per node that watches
- *    the channel (or the whole namespace), in ord order per channel, never concurrently for the
+ *    the channel (or its whole namespace), in ord order per channel, never concurrently for the
  *    same channel. A node that does not watch a channel need not be told about it.
  * 4. Queues. Each pushed item is handed to exactly one consumer across the cluster, round-robin
  *    over the topic's consumers. A consumer's `deliver` returning false means "not written":
@@ -126,9 +126,6 @@ export interface EngineHandlers {
   onControl(message: ControlMessage): Promise<ControlReply>;
 }
 
-/** Sentinel channel name for `watch`: every channel of the namespace (chat clients). */
-export const ALL_CHANNELS = '*';
-
 export interface Engine {
   /** The 10-bit node id written into this node's client ids. Valid after `start`. */
   readonly nodeId: number;
@@ -152,12 +149,20 @@ export interface Engine {
   channels(namespace: string): Promise<ChannelInfo[]>;
 
   /**
-   * This node wants `onPublication` for the channel (or `ALL_CHANNELS`). Reference-counted by the
-   * hub: it calls `watch` for the first local subscriber and `unwatch` after the last one left.
-   * Resolves once publications made after it resolves are guaranteed to be delivered.
+   * This node wants `onPublication` for the channel. Every string is an ordinary channel name
+   * (`*` included). Reference-counted by the hub: it calls `watch` for the first local subscriber
+   * and `unwatch` after the last one left. Resolves once publications made after it resolves are
+   * guaranteed to be delivered.
    */
   watch(namespace: string, channel: string): Promise<void>;
   unwatch(namespace: string, channel: string): Promise<void>;
+  /**
+   * This node wants `onPublication` for every channel of the namespace (chat clients), whatever
+   * it watches by name. Independent of `watch`/`unwatch`: ending a channel watch never ends the
+   * namespace watch, nor the reverse. Resolves as `watch` does.
+   */
+  watchNamespace(namespace: string): Promise<void>;
+  unwatchNamespace(namespace: string): Promise<void>;
 
   /** Send a control message to the node `nodeId` (may be this node). */
   control(nodeId: number, message: ControlMessage): Promise<ControlReply>;

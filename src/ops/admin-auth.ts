@@ -2,8 +2,8 @@
 //  - the operator, with the admin key: `Authorization: Bearer KEY` — everything, every namespace;
 //  - a rocket user with MANAGE, with its vhost credentials:
 //    `Authorization: Basic base64("NAMESPACE/USER:SECRET")` — its own namespace only.
-// With no admin key configured the API is open to anyone (as /stats is), so it must then only be
-// reachable from a trusted network; the docs say so.
+// With no admin key configured the API is open to anyone (as /stats is); the server then refuses to
+// start on a non-loopback listener unless `admin.insecure` says so (admin-guard.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../app/context.js';

@@ -7,6 +7,7 @@ import type { Publication } from '../core/types.js';
 import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
 import type { HttpMethod, HttpRoute } from '../transport/routes.js';
 import { authenticate, type Principal } from './admin-auth.js';
+import { csrfRefusal } from './admin-guard.js';
 
 /** Thrown by handlers to answer with a status and a message. */
 export class ApiError extends Error {
@@ -43,6 +44,8 @@ export function apiRoute(
     handle: async (req, res, url, rawParams) => {
       const auth = authenticate(ctx, req);
       if (!auth.ok) return sendError(res, auth.status, auth.error);
+      const csrf = csrfRefusal(ctx.config, req);
+      if (csrf) return sendError(res, csrf.status, csrf.error);
       try {
         const params = rawParams.map(decodeParam);
         const body = await handler({ req, res, url, params, principal: auth.principal });

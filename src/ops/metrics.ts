@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
+import { limitCounts } from '../core/limit-counters.js';
 import { transportCounters } from '../transport/limits.js';
 import { batcherCounters } from '../transport/write-batcher.js';
 
@@ -13,6 +14,8 @@ export interface OpsMetrics {
   readonly registry: Registry;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
+  /** The same figures as prom-client JSON (what `serve --workers` merges across workers). */
+  json(): ReturnType<Registry['getMetricsAsJSON']>;
   /** Count an error answered to a client, by dialect and the dialect's own error code. */
   countError(dialect: string, code: string): void;
 }
@@ -166,6 +169,17 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     },
   });
 
+  new Counter({
+    name: 'switchboard_limit_hits_total',
+    help: 'Times a configured bound refused, evicted, dropped or cut something, by limit (process-wide)',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [limit, n] of limitCounts()) this.inc({ limit }, n);
+    },
+  });
+
   new Gauge({
     name: 'switchboard_uptime_seconds',
     help: 'Seconds since this server started',
@@ -188,6 +202,10 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     async render() {
       await readQueues();
       return registry.metrics();
+    },
+    async json() {
+      await readQueues();
+      return registry.getMetricsAsJSON();
     },
     countError: (dialect, code) => errors.inc({ dialect, code }),
   };

@@ -7,8 +7,22 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 
-/** The machine's Redis (shared with other users: tests only ever touch their own prefix). */
-export const REDIS_URL = process.env.SWITCHBOARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis the tests use: scripts/run-tests.mjs starts a private redis-server and passes its URL,
+ * or passes on an explicit SWITCHBOARD_TEST_REDIS_URL. Never a guessed 127.0.0.1:6379: a machine's
+ * own Redis may be shared or absent, so tests only ever touch their own prefix of the one named.
+ */
+export const REDIS_URL = testRedisUrl();
+
+function testRedisUrl(): string {
+  const url = process.env.SWITCHBOARD_TEST_REDIS_URL;
+  if (!url) {
+    throw new Error(
+      'SWITCHBOARD_TEST_REDIS_URL is not set: run the tests with `node scripts/run-tests.mjs` (it starts a private redis-server) or set it to a Redis the tests may use',
+    );
+  }
+  return url;
+}
 
 /** Delete every key under `prefix` (SCAN + DEL; never FLUSHDB on a shared Redis). */
 export async function deleteRedisPrefix(prefix: string, url = REDIS_URL): Promise<number> {
@@ -47,19 +61,20 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
+/** Where clients reach a server: one node, or the shared port of `serve --workers`. */
+export type Endpoint = Pick<NodeProcess, 'url' | 'wsUrl'>;
 
-/**
- * Start `switchboard serve` as a child process with engine redis, on a free loopback port.
- * Resolves once the node logged that it listens (the engine has started by then).
- */
-export async function startNode(options: {
+export const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
+
+/** The config every test node runs with: engine redis under `prefix`, the SITE namespace. */
+export function nodeConfig(options: {
   nodeId: number;
   prefix: string;
   redisUrl?: string;
-  dir: string;
-}): Promise<NodeProcess> {
-  const config = {
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
+}): object {
+  return {
     listen: { host: '127.0.0.1', port: 0 },
     engine: { type: 'redis', url: options.redisUrl ?? REDIS_URL, prefix: options.prefix },
     node_id: options.nodeId,
@@ -75,7 +90,23 @@ export async function startNode(options: {
         topic_size: 20_000,
       },
     },
+    ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
+}
+
+/**
+ * Start `switchboard serve` as a child process with engine redis, on a free loopback port.
+ * Resolves once the node logged that it listens (the engine has started by then).
+ */
+export async function startNode(options: {
+  nodeId: number;
+  prefix: string;
+  redisUrl?: string;
+  dir: string;
+  /** Namespace of the chat rooms (default: the server's own default). */
+  chatNamespace?: string;
+}): Promise<NodeProcess> {
+  const config = nodeConfig(options);
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
   writeFileSync(file, JSON.stringify(config)); // JSON is YAML
   const child = spawn(process.execPath, [MAIN, 'serve', '--config', file], {
@@ -147,7 +178,7 @@ export const subAuth = (channel: string, token: string) =>
     .update(channel + token)
     .digest('base64');
 
-export async function siteToken(node: NodeProcess): Promise<string> {
+export async function siteToken(node: Endpoint): Promise<string> {
   const res = await fetch(`${node.url}/token?site=${SITE.name}`);
   const body = (await res.json()) as { token: string };
   return body.token;
@@ -155,7 +186,7 @@ export async function siteToken(node: NodeProcess): Promise<string> {
 
 /** A function posting to `channel` through `POST /post` of `node`; resolves with the HTTP status. */
 export async function sitePoster(
-  node: NodeProcess,
+  node: Endpoint,
 ): Promise<(channel: string, message: unknown) => Promise<number>> {
   const token = await siteToken(node);
   const auth = createHmac('sha256', SITE.postSecret).update(token).digest('base64');
@@ -174,13 +205,20 @@ export async function sitePoster(
 export class SiteSubscriber {
   readonly messages: { ord: number; body: unknown }[] = [];
   readonly closed: Promise<void>;
+  /** The close code once the socket closed (1006: cut without a close frame). */
+  closeCode: number | undefined;
 
   private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code: number) => {
+        this.closeCode = code;
+        resolve();
+      }),
+    );
   }
 
   /** Connect to `node`, subscribe to `channel` with `after`, resolve once the subscribe is ok. */
-  static async open(node: NodeProcess, channel: string, after = 0, token?: string): Promise<SiteSubscriber> {
+  static async open(node: Endpoint, channel: string, after = 0, token?: string): Promise<SiteSubscriber> {
     const tok = token ?? (await siteToken(node));
     const ws = new WebSocket(node.wsUrl(`/ws?site=${SITE.name}`), { perMessageDeflate: false });
     const sub = new SiteSubscriber(ws);

@@ -6,12 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import type { Publication, QueueItem } from '../../src/core/types.js';
-import {
-  ALL_CHANNELS,
-  type ControlMessage,
-  type Engine,
-  type EngineHandlers,
-} from '../../src/engines/engine.js';
+import type { ControlMessage, Engine, EngineHandlers } from '../../src/engines/engine.js';
 
 export interface EngineFactory {
   name: string;
@@ -198,11 +193,11 @@ export function runEngineSuite(factory: EngineFactory): void {
         );
       });
 
-      it('delivers every channel of a namespace to an ALL_CHANNELS watcher', async () => {
+      it('delivers every channel of a namespace to a namespace watcher', async () => {
         const rec = recorder();
         const e = await engine(1, rec);
         const ns = fresh('ns');
-        await e.watch(ns, ALL_CHANNELS);
+        await e.watchNamespace(ns);
         await e.publish(ns, 'one', { data: 1 }, opts);
         await e.publish(ns, 'two', { data: 2 }, opts);
         await e.publish(fresh('other'), 'one', { data: 3 }, opts);
@@ -213,6 +208,56 @@ export function runEngineSuite(factory: EngineFactory): void {
           ['one', 'two'],
         );
       });
+
+      it('treats a channel named * as an ordinary channel: ending its watch keeps the namespace watch', async () => {
+        const rec = recorder();
+        const e = await engine(1, rec);
+        const ns = fresh('ns');
+        await e.watchNamespace(ns);
+        await e.watch(ns, '*');
+        await e.unwatch(ns, '*');
+        await e.publish(ns, 'one', { data: 1 }, opts);
+        await e.publish(ns, '*', { data: 2 }, opts);
+        await until(() => rec.received.filter((r) => r.ns === ns).length >= 2);
+        assert.deepEqual(
+          rec.received.filter((r) => r.ns === ns).map((r) => r.p.channel),
+          ['one', '*'],
+        );
+      });
+
+      it('hands a watcher of channel * the publications of * in its own namespace', async () => {
+        const rec = recorder();
+        const e = await engine(1, rec);
+        const [ns, other] = [fresh('ns'), fresh('other')];
+        await e.watch(ns, '*');
+        await e.publish(other, '*', { data: 0 }, opts);
+        await e.publish(ns, '*', { data: 1 }, opts);
+        await until(() => rec.received.some((r) => r.ns === ns));
+        assert.deepEqual(
+          rec.received.filter((r) => r.ns === ns).map((r) => r.p.data),
+          [1],
+        );
+      });
+
+      if (factory.multiNode) {
+        // A single-node engine hands its one node every publication (its hub holds every
+        // subscriber); an engine of several nodes hands a node only what it watches.
+        it('does not make a watch of channel * a watch of the namespace', async () => {
+          const rec = recorder();
+          const watcher = await engine(1, rec);
+          const publisher = await engine(2);
+          const ns = fresh('ns');
+          await watcher.watch(ns, '*');
+          await publisher.publish(ns, 'news', { data: 1 }, opts);
+          await publisher.publish(ns, '*', { data: 2 }, opts);
+          await until(() => rec.received.some((r) => r.p.channel === '*'));
+          assert.deepEqual(
+            rec.received.filter((r) => r.ns === ns).map((r) => r.p.channel),
+            ['*'],
+            'the publication of "news", made first, is not handed over',
+          );
+        });
+      }
     });
 
     describe('control', () => {

@@ -13,13 +13,13 @@ class UnreachableAtFirst extends MemoryEngine {
   constructor(private failures: number) {
     super(1);
   }
-  override async watch(ns: string, channel: string): Promise<void> {
+  override async watchNamespace(ns: string): Promise<void> {
     this.watches++;
     if (this.failures > 0) {
       this.failures--;
       throw new Error('watch failed: Redis is unreachable (test)');
     }
-    return super.watch(ns, channel);
+    return super.watchNamespace(ns);
   }
 }
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exitCode, waitForListening } from '../helpers/cli-process.js';
 
 // dist/test/protocol/cli.test.js → dist/src/cli/main.js, wherever the tests are run from.
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -118,40 +119,30 @@ describe('switchboard CLI', () => {
     child.kill('SIGINT');
     assert.equal(await exitCode(child), 0);
   });
-});
 
-/** Reads the child's pino lines until "switchboard listening"; also returns all stdout so far. */
-function waitForListening(child: ChildProcess): Promise<{ url: string; stdout: () => string }> {
-  let text = '';
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line in time:\n${text}\n${stderr}`)),
-      15000,
-    );
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      for (const line of text.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const log = JSON.parse(line) as { msg?: string; url?: string };
-          if (log.msg === 'switchboard listening' && log.url) {
-            clearTimeout(timer);
-            resolve({ url: log.url, stdout: () => text });
-          }
-        } catch {
-          // a partial line: wait for the rest
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early (${code}):\n${text}\n${stderr}`)));
+  test('the demo trusts loopback for "default": the CONNMIX docs\' keyless curl publish works verbatim', async () => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { env: ENV });
+    try {
+      const { url } = await waitForListening(child);
+      // curl -X POST http://127.0.0.1:6789/v1/mesh/publish -d '{"c":"channel1","d":"Hello,World!"}'
+      // sends exactly this: no key, curl's form content type, the JSON as the body.
+      const res = await fetch(`${url}/v1/mesh/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '{"c":"channel1","d":"Hello,World!"}',
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { E: null, r: { s: 0, f: 0 } });
+      // Trust is per namespace: "demo" still wants its key.
+      const demo = await fetch(`${url}/v1/mesh/publish?site=demo`, {
+        method: 'POST',
+        body: '{"c":"a","d":"b"}',
+      });
+      assert.equal(demo.status, 401);
+      await demo.arrayBuffer();
+    } finally {
+      child.kill('SIGINT');
+      await exitCode(child);
+    }
   });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
+});

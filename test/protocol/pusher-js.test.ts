@@ -120,7 +120,8 @@ describe('pusher-js (Node) against the pusher dialect', () => {
       channelAuthorization: {
         endpoint: 'unused',
         transport: 'ajax',
-        customHandler: (_params: unknown, callback: (e: Error | null, d: { auth: string }) => void) => callback(null, { auth: `${APP.key}:${'0'.repeat(64)}` }),
+        customHandler: (_params: unknown, callback: (e: Error | null, d: { auth: string }) => void) =>
+          callback(null, { auth: `${APP.key}:${'0'.repeat(64)}` }),
       },
     });
     clients.push(wrong);

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       post_token_reuse: true,
       history_size: 100,
       api_keys: [],
+      trusted_networks: [],
       client_topic: 'client',
       topic_size: 2000,
       max_topics: 100,
@@ -70,7 +71,7 @@ describe('loadConfig', () => {
       argv: { config: file('admin:\n  # key: x\nnamespaces:\n  a:\n') },
       env: {},
     });
-    assert.deepEqual(config.admin, {});
+    assert.deepEqual(config.admin, { insecure: false });
     assert.equal(config.namespaces.a?.token_ttl, 300);
   });
 

@@ -159,10 +159,10 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     // The engine's watch state is what decides whether a node hears a namespace on a cluster.
     class WatchLog extends SlowHistoryEngine {
       readonly calls: string[] = [];
-      override async watch(ns: string, _ch: string) {
+      override async watchNamespace(ns: string) {
         this.calls.push(`watch ${ns}`);
       }
-      override async unwatch(ns: string, _ch: string) {
+      override async unwatchNamespace(ns: string) {
         this.calls.push(`unwatch ${ns}`);
       }
     }

@@ -12,7 +12,8 @@ const config = configSchema.parse({
     keyless: {},
   },
 });
-const req = (headers: Record<string, string> = {}) => ({ headers }) as unknown as IncomingMessage;
+const req = (headers: Record<string, string> = {}, remoteAddress = '203.0.113.9') =>
+  ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
 const url = (query: string) => new URL(`http://localhost/ws/v1${query}`);
 
 describe('mesh API keys', () => {
@@ -33,12 +34,18 @@ describe('mesh API keys', () => {
     assert.deepEqual(authorizeBackend(config, req({ authorization: 'Bearer a-key-1' }), url('?site=a')), {
       ok: true,
       namespace: 'a',
+      via: 'key',
     });
     assert.deepEqual(authorizeBackend(config, req(), url('?site=a&key=a-key-2')), {
       ok: true,
       namespace: 'a',
+      via: 'key',
     });
-    assert.deepEqual(authorizeBackend(config, req(), url('?key=d-key')), { ok: true, namespace: 'default' });
+    assert.deepEqual(authorizeBackend(config, req(), url('?key=d-key')), {
+      ok: true,
+      namespace: 'default',
+      via: 'key',
+    });
   });
 
   it('refuses a missing key, a wrong key and another namespace’s key with 401', () => {
@@ -68,5 +75,78 @@ describe('mesh API keys', () => {
     if (!verdict.ok) assert.match(verdict.body.error, /configure a namespace named "default"/);
     const proto = authorizeBackend(config, req(), url('?site=__proto__&key=x'));
     assert.equal(proto.ok, false, 'inherited object keys are not namespaces');
+  });
+});
+
+describe('mesh trusted networks', () => {
+  const trusted = configSchema.parse({
+    namespaces: {
+      default: { trusted_networks: ['127.0.0.0/8', '::1/128'] },
+      lan: { api_keys: ['lan-key'], trusted_networks: ['10.1.0.0/16', 'fd00::/8', '192.0.2.7'] },
+    },
+  });
+
+  it('lets a keyless request in when its socket address is in a trusted network of that namespace', () => {
+    for (const [address, query] of [
+      ['127.0.0.1', ''],
+      ['127.9.9.9', '?site=default'],
+      ['::1', ''],
+      ['::ffff:127.0.0.1', ''],
+      ['10.1.200.3', '?site=lan'],
+      ['fd12::5', '?site=lan'],
+      ['192.0.2.7', '?site=lan'],
+    ] as const) {
+      const verdict = authorizeBackend(trusted, req({}, address), url(query));
+      assert.deepEqual(
+        verdict,
+        { ok: true, namespace: query === '?site=lan' ? 'lan' : 'default', via: 'trusted_network' },
+        `${address} ${query}`,
+      );
+    }
+  });
+
+  it('refuses a keyless request from outside, from another namespace’s network, or with no address', () => {
+    for (const [address, query] of [
+      ['10.2.0.1', '?site=lan'],
+      ['192.0.2.8', '?site=lan'],
+      ['10.1.0.1', ''], // trusted for lan, not for default
+      ['127.0.0.1', '?site=lan'],
+      ['', ''],
+    ] as const) {
+      const verdict = authorizeBackend(trusted, req({}, address), url(query));
+      assert.equal(verdict.ok, false, `${address} ${query}`);
+      if (!verdict.ok) assert.equal(verdict.status, 401);
+    }
+  });
+
+  it('never reads X-Forwarded-For or X-Real-IP', () => {
+    const spoofed = req({ 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' }, '198.51.100.1');
+    assert.equal(authorizeBackend(trusted, spoofed, url('')).ok, false);
+  });
+
+  it('still checks a key that is sent from a trusted network', () => {
+    const verdict = authorizeBackend(
+      trusted,
+      req({ authorization: 'Bearer wrong' }, '10.1.0.1'),
+      url('?site=lan'),
+    );
+    assert.equal(verdict.ok, false);
+    const right = authorizeBackend(
+      trusted,
+      req({ authorization: 'Bearer lan-key' }, '10.1.0.1'),
+      url('?site=lan'),
+    );
+    assert.deepEqual(right, { ok: true, namespace: 'lan', via: 'key' });
+  });
+
+  it('refuses a network that is not a CIDR at start-up, naming the key', () => {
+    for (const bad of ['10.0.0.0/33', 'localhost', '10.0.0/8', '::1/129', '10.0.0.0/', '10.0.0.0/8/1']) {
+      const parsed = configSchema.safeParse({ namespaces: { a: { trusted_networks: [bad] } } });
+      assert.equal(parsed.success, false, bad);
+      if (!parsed.success) {
+        assert.deepEqual(parsed.error.issues[0]?.path, ['namespaces', 'a', 'trusted_networks', 0]);
+        assert.match(parsed.error.issues[0]?.message ?? '', /expected a CIDR/);
+      }
+    }
   });
 });

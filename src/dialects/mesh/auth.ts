@@ -1,17 +1,21 @@
 /**
- * API keys of the mesh backend API (a deliberate addition: seed 001 leaves auth out, SPEC §4).
- * A key belongs to one namespace: `?site=NAME` picks it (default `default`), the key comes from
- * `Authorization: Bearer KEY` or `?key=KEY`. Checked before any WebSocket upgrade.
+ * Access to the mesh backend API. A key belongs to one namespace: `?site=NAME` picks it (default
+ * `default`), the key comes from `Authorization: Bearer KEY` or `?key=KEY`. A request that sends
+ * no key is let in when its TCP peer is in the namespace's `trusted_networks`: the CONNMIX API
+ * had no key at all and lived on an internal network, so its SDK and examples send none. A key
+ * that is sent is always checked, trusted or not, so a wrong key never goes unnoticed. Checked
+ * before any WebSocket upgrade. Contract: docs/protocol/mesh.md "Authentication".
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../app/config-schema.js';
 import { bearerToken } from '../../transport/http-util.js';
+import { peerIsTrusted } from '../../transport/trusted-networks.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
 export type BackendAuth =
-  | { ok: true; namespace: string }
+  | { ok: true; namespace: string; via: 'key' | 'trusted_network' }
   | { ok: false; status: 401 | 404; body: { error: string } };
 
 /** The namespace a request names with `?site=`, or `default`. */
@@ -46,6 +50,7 @@ export function authorizeBackend(config: Config, req: IncomingMessage, url: URL)
   }
   const key = bearerToken(req) ?? url.searchParams.get('key') ?? '';
   if (key === '') {
+    if (peerIsTrusted(ns.trusted_networks, req)) return { ok: true, namespace, via: 'trusted_network' };
     return {
       ok: false,
       status: 401,
@@ -55,5 +60,5 @@ export function authorizeBackend(config: Config, req: IncomingMessage, url: URL)
   if (ns.api_keys.length === 0 || !keyMatches(key, ns.api_keys)) {
     return { ok: false, status: 401, body: { error: `wrong API key for site "${namespace}"` } };
   }
-  return { ok: true, namespace };
+  return { ok: true, namespace, via: 'key' };
 }

@@ -105,6 +105,10 @@ export class MemoryEngine implements Engine {
 
   async unwatch(_ns: string, _channel: string): Promise<void> {}
 
+  async watchNamespace(_ns: string): Promise<void> {}
+
+  async unwatchNamespace(_ns: string): Promise<void> {}
+
   async nodes(): Promise<number[]> {
     return [this.nodeId];
   }

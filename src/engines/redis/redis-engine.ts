@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ChannelInfo, Publication, PublishInput, QueueItem } from '../../core/types.js';
-import {
-  ALL_CHANNELS,
-  type ControlMessage,
-  type ControlReply,
-  type Engine,
-  type EngineHandlers,
-  type HistoryQuery,
-  type HistoryResult,
-  type PublishOptions,
-  type PublishResult,
-  type QueueConsumer,
-  type QueueLimits,
-  type TopicStats,
+import type {
+  ControlMessage,
+  ControlReply,
+  Engine,
+  EngineHandlers,
+  HistoryQuery,
+  HistoryResult,
+  PublishOptions,
+  PublishResult,
+  QueueConsumer,
+  QueueLimits,
+  TopicStats,
 } from '../engine.js';
 import { ChannelStreams } from './channel-streams.js';
 import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js';
@@ -74,7 +73,10 @@ export class RedisEngine implements Engine {
   private lostAt: number | undefined;
   private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger'>>;
   private handlers: EngineHandlers | undefined;
+  /** Channels watched by name, `<ns>\0<channel>`. */
   private readonly watched = new Set<string>();
+  /** Namespaces watched as a whole (a separate set: no channel name can stand for one). */
+  private readonly watchedNamespaces = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** The cluster's data epoch as this node knows it (see the publish script). */
@@ -330,13 +332,6 @@ export class RedisEngine implements Engine {
     if (this.watched.has(key)) return;
     this.watched.add(key);
     try {
-      if (channel === ALL_CHANNELS) {
-        const [seconds, micros] = await this.cmd.time();
-        this.streams.watchNamespace(ns, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
-        await this.sub.add(this.keys.namespaceTopic(ns), this.onPublicationMessage);
-        await this.streams.namespaceSubscribed(ns);
-        return;
-      }
       const needsBaseline = this.streams.open(ns, channel);
       await this.sub.add(this.keys.channelTopic(ns, channel), this.onPublicationMessage);
       if (needsBaseline) {
@@ -357,13 +352,33 @@ export class RedisEngine implements Engine {
   }
 
   private async dropWatch(ns: string, channel: string): Promise<void> {
-    if (channel === ALL_CHANNELS) {
-      this.streams.unwatchNamespace(ns);
-      await this.sub.remove(this.keys.namespaceTopic(ns), this.onPublicationMessage);
-    } else {
-      this.streams.close(ns, channel);
-      await this.sub.remove(this.keys.channelTopic(ns, channel), this.onPublicationMessage);
+    this.streams.close(ns, channel);
+    await this.sub.remove(this.keys.channelTopic(ns, channel), this.onPublicationMessage);
+  }
+
+  async watchNamespace(ns: string): Promise<void> {
+    if (this.watchedNamespaces.has(ns)) return;
+    this.watchedNamespaces.add(ns);
+    try {
+      const [seconds, micros] = await this.cmd.time();
+      this.streams.watchNamespace(ns, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+      await this.sub.add(this.keys.namespaceTopic(ns), this.onPublicationMessage);
+      await this.streams.namespaceSubscribed(ns);
+    } catch (err) {
+      this.watchedNamespaces.delete(ns);
+      await this.dropNamespaceWatch(ns);
+      throw unavailable('watch', err);
     }
+  }
+
+  async unwatchNamespace(ns: string): Promise<void> {
+    if (!this.watchedNamespaces.delete(ns)) return;
+    await this.dropNamespaceWatch(ns);
+  }
+
+  private async dropNamespaceWatch(ns: string): Promise<void> {
+    this.streams.unwatchNamespace(ns);
+    await this.sub.remove(this.keys.namespaceTopic(ns), this.onPublicationMessage);
   }
 
   private readonly onPublicationMessage = (raw: string): void => {
