@@ -1,5 +1,5 @@
-// A chat-room backend for gateway clients, written against the mesh backend API alone (seed 001
-// plus an API key). It consumes the namespace's client topic with `queue.pop` and:
+// A chat-room backend for gateway clients, written on the backend SDK's MeshBackend
+// (`switchboard/backend`, docs/client-sdk.md). It consumes the namespace's client topic with `queue.pop` and:
 //   - greets every new client (handshake item) with `mesh.send`;
 //   - authenticates a client by its first message `{"login": "NAME"}`: `conn.call`
 //     set_context_value user_id, `conn.call` subscribe to the room, `mesh.send` a welcome,
@@ -15,7 +15,7 @@
 // (MESH_TOPIC overrides the client topic, default `client`. The variables are not named
 // SWITCHBOARD_*: the server reads those as config overrides.)
 import { pathToFileURL } from 'node:url';
-import { WebSocket } from 'ws';
+import { MeshBackend, type QueueItem } from '../src/backend/index.js';
 
 export interface BackendOptions {
   /** Server base URL: ws://host:port (http:// works too). */
@@ -46,14 +46,6 @@ type ClientItem =
   | { event: 'message'; frame: { type: 'text' | 'binary'; data: string }; context: Record<string, unknown> }
   | { event: 'close'; context: Record<string, unknown> };
 
-interface MeshFrame {
-  E?: { c: number; m: string } | null;
-  r?: Record<string, unknown>;
-  i?: number | string | null;
-  e?: string;
-  p?: { n: number; c: string; t: string; d: ClientItem };
-}
-
 /** The default login: a first message `{"login": "NAME"}`, NAME 1–32 characters. */
 export function loginByName(firstMessage: string): string | null {
   try {
@@ -68,92 +60,57 @@ export function loginByName(firstMessage: string): string | null {
 /** Connect, start consuming the client topic, and resolve once the server confirmed it. */
 export async function runBackend(options: BackendOptions): Promise<RunningBackend> {
   const room = options.room ?? 'lobby';
+  const topic = options.topic ?? 'client';
   const authenticate = options.authenticate ?? loginByName;
   const log = options.log ?? ((line: string) => process.stdout.write(`mesh-backend: ${line}\n`));
-  const base = options.url.replace(/^http/, 'ws').replace(/\/+$/, '');
-  const ws = new WebSocket(`${base}/ws/v1?site=${encodeURIComponent(options.site ?? 'default')}`, {
-    headers: { authorization: `Bearer ${options.key}` },
-  });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  const waiting = new Map<number, { resolve: (r: MeshFrame) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
+  const mesh = new MeshBackend({ url: options.url, key: options.key, site: options.site ?? 'default' });
+  mesh.on('error', (err) => log(`${err.kind} error: ${err.message}`));
   let logins = 0;
 
-  /** One request; resolves with `r`, rejects with the server's `E`. Replies come in request order. */
-  const call = (m: string, p: unknown): Promise<MeshFrame> =>
-    new Promise((resolve, reject) => {
-      const i = nextId++;
-      waiting.set(i, { resolve, reject });
-      ws.send(JSON.stringify({ m, p, i }));
-    });
-
-  const onItem = async (client: string, item: ClientItem) => {
+  const onItem = async ({ clientId: client, data: item }: QueueItem<ClientItem>) => {
     if (item.event === 'handshake') {
-      await call('mesh.send', { c: client, d: { hello: 'send {"login": "NAME"} to join' } });
+      await mesh.send(client, { hello: 'send {"login": "NAME"} to join' });
       return;
     }
     const user = typeof item.context.user_id === 'string' ? item.context.user_id : undefined;
     if (item.event === 'close') {
-      if (user !== undefined) await call('mesh.publish', { c: room, d: { left: user } });
+      if (user !== undefined) await mesh.publish(room, { left: user });
       return;
     }
     if (user !== undefined) {
-      // Binary frames are relayed as binary publications: the `t: "binary"` form of the API.
+      // Binary frames arrive base64 and are relayed as binary publications.
       const { type, data } = item.frame;
-      const d = type === 'binary' ? data : { from: user, text: data };
-      await call('mesh.publish', { c: room, d, t: type });
+      if (type === 'binary') await mesh.publish(room, Buffer.from(data, 'base64'), { binary: true });
+      else await mesh.publish(room, { from: user, text: data });
       return;
     }
     const name = item.frame.type === 'text' ? authenticate(item.frame.data) : null;
     if (name === null) {
-      await call('mesh.send', { c: client, d: { error: 'log in first: send {"login": "NAME"}' } });
+      await mesh.send(client, { error: 'log in first: send {"login": "NAME"}' });
       return;
     }
-    await call('conn.call', { c: client, f: 'set_context_value', a: ['user_id', name] });
-    await call('conn.call', { c: client, f: 'subscribe', a: [room] });
-    await call('mesh.send', { c: client, d: { welcome: name, room } });
-    const { r } = await call('mesh.publish', { c: room, d: { joined: name } });
+    await mesh.setContextValue(client, 'user_id', name);
+    await mesh.subscribe(client, room);
+    await mesh.send(client, { welcome: name, room });
+    const { delivered } = await mesh.publish(room, { joined: name });
     logins++;
-    log(`${name} (client ${client}) joined ${room}; the publication reached ${r?.s} subscriber(s)`);
+    log(`${name} (client ${client}) joined ${room}; the publication reached ${delivered} subscriber(s)`);
   };
 
-  ws.on('message', (data: Buffer) => {
-    const text = data.toString('utf8');
-    if (text === 'pong') return;
-    const frame = JSON.parse(text) as MeshFrame;
-    if (frame.e === 'queue.pop' && frame.p) {
-      const { c, d } = frame.p;
-      onItem(c, d).catch((err: Error) => log(`item of client ${c} failed: ${err.message}`));
-      return;
-    }
-    const pending = typeof frame.i === 'number' ? waiting.get(frame.i) : undefined;
-    if (!pending) return;
-    waiting.delete(frame.i as number);
-    if (frame.E) pending.reject(new Error(`mesh error ${frame.E.c}: ${frame.E.m}`));
-    else pending.resolve(frame);
-  });
-  ws.on('close', () => {
-    for (const p of waiting.values()) p.reject(new Error('connection closed'));
-    waiting.clear();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.on('error', (err) => log(`socket error: ${err.message}`));
-  await call('queue.pop', { t: [options.topic ?? 'client'] });
-  log(
-    `consuming topic "${options.topic ?? 'client'}" of site "${options.site ?? 'default'}"; room "${room}"`,
-  );
+  try {
+    await mesh.consume<ClientItem>(topic, (item) =>
+      onItem(item).catch((err: Error) => log(`item of client ${item.clientId} failed: ${err.message}`)),
+    );
+  } catch (err) {
+    await mesh.close();
+    throw err;
+  }
+  log(`consuming topic "${topic}" of site "${options.site ?? 'default'}"; room "${room}"`);
   return {
     get logins() {
       return logins;
     },
-    close: async () => {
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
-      await closed;
-    },
+    close: () => mesh.close(),
   };
 }
 

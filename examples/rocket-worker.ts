@@ -1,13 +1,13 @@
-// A backend worker for a rocket vhost: it consumes the vhost's trigger topic through the mesh
-// backend API (`/ws/v1`, `queue.pop`) and answers every trigger with `mesh.send` to the
-// triggering client's `client_id`. Protocol: docs/protocol/rocket.md ("Workers").
+// A backend worker for a rocket vhost, written on the backend SDK's MeshBackend
+// (`switchboard/backend`): it consumes the vhost's trigger topic (`/ws/v1`, `queue.pop`) and
+// answers every trigger with `mesh.send` to the triggering client's `client_id`. Protocol: docs/protocol/rocket.md ("Workers").
 //
 // Standalone:
 //   SWITCHBOARD_URL=ws://127.0.0.1:6789 SWITCHBOARD_SITE=demo SWITCHBOARD_API_KEY=... \
 //     node dist/examples/rocket-worker.js
 // (SWITCHBOARD_TRIGGER_TOPIC overrides the topic, default `trigger`.)
 import { pathToFileURL } from 'node:url';
-import { WebSocket } from 'ws';
+import { MeshBackend } from '../src/backend/index.js';
 
 /** What a rocket `trigger` puts on the topic (mesh `queue.pop` event → `p.d`). */
 export interface Trigger {
@@ -34,14 +34,6 @@ export interface WorkerOptions {
   onError?: (message: string) => void;
 }
 
-/** What arrives on /ws/v1: a reply `{E, r, i}` or an event `{e, p, id}`. */
-interface MeshFrame {
-  E?: { c: number; m: string } | null;
-  i?: number | string | null;
-  e?: string;
-  p?: { n: number; c: string; t: string; d: Trigger };
-}
-
 export interface Worker {
   /** Triggers answered so far. */
   readonly handled: number;
@@ -54,69 +46,39 @@ export function echo(trigger: Trigger): unknown {
 }
 
 /** Connect, start consuming the trigger topic, and resolve once the server confirmed it. */
-export function runWorker(options: WorkerOptions): Promise<Worker> {
-  const topic = options.topic ?? 'trigger';
+export async function runWorker(options: WorkerOptions): Promise<Worker> {
   const handle = options.handle ?? echo;
   const onError = options.onError ?? ((m: string) => process.stderr.write(`rocket-worker: ${m}\n`));
-  const base = options.url.replace(/^http/, 'ws').replace(/\/+$/, '');
-  const ws = new WebSocket(`${base}/ws/v1?site=${encodeURIComponent(options.site)}`, {
-    headers: { authorization: `Bearer ${options.key}` },
-  });
-  let nextId = 1;
+  const mesh = new MeshBackend({ url: options.url, key: options.key, site: options.site });
+  mesh.on('error', (err) => onError(err.message));
   let handled = 0;
-  const popId = nextId++;
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
 
   const answer = async (trigger: Trigger) => {
     try {
       const reply = await handle(trigger);
-      const text = typeof reply === 'string' ? reply : JSON.stringify(reply);
-      ws.send(JSON.stringify({ m: 'mesh.send', p: { c: trigger.client_id, d: text }, i: nextId++ }));
+      // The text as is: the client gets one frame in the rocket shape. Counted once written
+      // (the client may read the answer before the server confirms the send to us).
+      const sent = mesh.send(trigger.client_id, typeof reply === 'string' ? reply : JSON.stringify(reply));
       handled++;
+      await sent;
     } catch (err) {
-      onError(`handler failed for trigger "${trigger.event}": ${err instanceof Error ? err.message : err}`);
+      // A handler that threw, or a mesh.send whose client left before the answer (401).
+      onError(`trigger "${trigger.event}" not answered: ${err instanceof Error ? err.message : err}`);
     }
   };
 
-  return new Promise((resolve, reject) => {
-    ws.once('error', reject);
-    ws.once('unexpected-response', (req, res) => {
-      req.destroy();
-      reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ m: 'queue.pop', p: { t: [topic] }, i: popId })));
-    ws.on('message', (raw: Buffer) => {
-      let msg: MeshFrame;
-      try {
-        msg = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return; // not for us (e.g. a "pong" text frame)
-      }
-      if (msg.e === 'queue.pop' && msg.p?.t === topic) {
-        void answer(msg.p.d);
-      } else if (msg.i === popId) {
-        if (msg.E) {
-          reject(new Error(`queue.pop refused: ${msg.E.c} ${msg.E.m}`));
-          ws.close();
-          return;
-        }
-        ws.off('error', reject);
-        ws.on('error', (err) => onError(err.message));
-        resolve({
-          get handled() {
-            return handled;
-          },
-          close: () => {
-            if (ws.readyState !== WebSocket.CLOSED) ws.close(1000);
-            return closed;
-          },
-        });
-      } else if (msg.E) {
-        // A mesh.send that failed: the client left before the answer.
-        onError(`mesh error ${msg.E.c}: ${msg.E.m}`);
-      }
-    });
-  });
+  try {
+    await mesh.consume<Trigger>(options.topic ?? 'trigger', (item) => answer(item.data));
+  } catch (err) {
+    await mesh.close();
+    throw err;
+  }
+  return {
+    get handled() {
+      return handled;
+    },
+    close: () => mesh.close(),
+  };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

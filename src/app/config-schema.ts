@@ -207,22 +207,38 @@ const engineSchema = z.preprocess(
     'type',
     [
       z.strictObject({ type: z.literal('memory') }),
-      z.strictObject({
-        type: z.literal('redis'),
-        url: str()
-          .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
-          .default('redis://127.0.0.1:6379')
-          .describe('Redis URL, `redis://` or `rediss://`'),
-        prefix: nonEmpty()
-          .default('sb')
-          .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
-        // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
-        lease_node_id: bool()
-          .optional()
-          .describe(
-            'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
-          ),
-      }),
+      z
+        .strictObject({
+          type: z.literal('redis'),
+          url: str()
+            .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+            .default('redis://127.0.0.1:6379')
+            .describe(
+              'Redis URL, `redis://` or `rediss://`; with `sentinels` only its credentials, database and TLS count',
+            ),
+          sentinels: z
+            .array(str().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }), {
+              error: 'expected a list of host:port',
+            })
+            .min(1, { error: 'expected at least one Sentinel' })
+            .optional()
+            .describe(
+              'Sentinels (`host:port`) to ask for the master; nodes follow it through a failover (docs/cluster.md "Sentinel")',
+            ),
+          name: nonEmpty().optional().describe('With `sentinels`: the master name Sentinel monitors'),
+          prefix: nonEmpty()
+            .default('sb')
+            .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
+          // Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id.
+          lease_node_id: bool()
+            .optional()
+            .describe(
+              'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
+            ),
+        })
+        .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
+          error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',
+        }),
     ],
     { error: 'expected type "memory" or "redis"' },
   ),

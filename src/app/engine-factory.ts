@@ -13,6 +13,8 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
       const { RedisEngine } = await import('../engines/redis/redis-engine.js');
       return RedisEngine.connect({
         url: config.engine.url,
+        sentinels: config.engine.sentinels,
+        sentinelName: config.engine.name,
         prefix: config.engine.prefix,
         nodeId: config.engine.lease_node_id ? undefined : config.node_id,
         logger,

@@ -28,6 +28,8 @@ engine:
 #   url: redis://127.0.0.1:6379
 #   prefix: sb
 #   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
+#   sentinels: [10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379]  # instead of url's host: follow failovers
+#   name: mymaster              # the master name the Sentinels monitor
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1

@@ -23,7 +23,10 @@ export interface PublishInput {
 /** One message in a channel, numbered by the engine. Immutable once published. */
 export interface Publication extends PublishInput {
   channel: string;
-  /** Per channel: +1 per publication, never reused, no holes (SPEC §1). */
+  /**
+   * Per channel: +1 per publication, never reused, no holes (SPEC §1); after a Redis data loss
+   * or failover one jump upwards over the ords that may have been lost (docs/cluster.md).
+   */
   ord: number;
   /** Publication time, ms since the epoch (engine clock). */
   time: number;

@@ -49,7 +49,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export type JsonBody = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+/** `text` is the body as read, for the rare reader that needs more than JSON.parse keeps. */
+export type JsonBody =
+  | { ok: true; value: unknown; text: string }
+  | { ok: false; status: number; message: string };
 
 /**
  * Read and parse a JSON body, turning every failure into a status and a readable message: 413 over
@@ -69,15 +72,16 @@ export async function readJson(
     return { ok: false, status: 400, message: 'could not read request body' };
   }
   let value: unknown;
+  const text = raw.toString('utf8');
   try {
-    value = JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid JSON' };
   }
   if (jsonDepthExceeds(value, maxDepth)) {
     return { ok: false, status: 400, message: tooDeepMessage('request body', maxDepth) };
   }
-  return { ok: true, value };
+  return { ok: true, value, text };
 }
 
 /** `Authorization: Bearer X` → X. */

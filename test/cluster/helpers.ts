@@ -71,12 +71,14 @@ export function nodeConfig(options: {
   nodeId: number;
   prefix: string;
   redisUrl?: string;
+  /** Extra engine keys (Sentinel, Cluster), merged over `{type: redis, url, prefix}`. */
+  engine?: Record<string, unknown>;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;
 }): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
-    engine: { type: 'redis', url: options.redisUrl ?? REDIS_URL, prefix: options.prefix },
+    engine: { type: 'redis', url: options.redisUrl ?? REDIS_URL, prefix: options.prefix, ...options.engine },
     node_id: options.nodeId,
     limits: { max_messages_per_second: 100_000, max_messages_burst: 100_000, shutdown_timeout_ms: 2000 },
     namespaces: {
@@ -102,6 +104,7 @@ export async function startNode(options: {
   nodeId: number;
   prefix: string;
   redisUrl?: string;
+  engine?: Record<string, unknown>;
   dir: string;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;

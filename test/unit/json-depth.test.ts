@@ -84,7 +84,11 @@ describe('entry points honour a configured depth', () => {
 
   it('readJson answers 400 for a body deeper than the limit, and reads one at the limit', async () => {
     const body = JSON.stringify({ message: nestedArray(63) });
-    assert.deepEqual(await readJson(requestOf(body), 1 << 20), { ok: true, value: JSON.parse(body) });
+    assert.deepEqual(await readJson(requestOf(body), 1 << 20), {
+      ok: true,
+      value: JSON.parse(body),
+      text: body,
+    });
     const deeper = JSON.stringify({ message: nestedArray(64) });
     assert.deepEqual(await readJson(requestOf(deeper), 1 << 20), {
       ok: false,

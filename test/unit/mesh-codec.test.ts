@@ -100,9 +100,51 @@ describe('mesh codec: requests', () => {
   });
 
   it('queue.pop needs a non-empty array of non-empty topic names', () => {
-    for (const p of ['{}', '{"t":[]}', '{"t":"a"}', '{"t":[""]}', '{"t":["a",2]}']) {
+    for (const p of ['{}', '{"t":[]}', '{"t":"a"}', '{"t":[""]}', '{"t":["a",2]}', '[]', '[""]', '[1]']) {
       assert.equal(fails(`{"m":"queue.pop","p":${p},"i":1}`).error.code, 101, p);
     }
+  });
+
+  // PHP's json_encode writes lists and empty arrays as JSON arrays (connmix-php src/V1/AsyncNode.php).
+  it('reads a bare array p of queue.pop as its topics, and an empty array p as no params', () => {
+    assert.deepEqual(ok('{"m":"queue.pop","p":["foo","bar"],"i":1}').call, {
+      method: 'queue.pop',
+      topics: ['foo', 'bar'],
+    });
+    assert.deepEqual(ok('{"m":"queue.unpop","p":[],"i":2}').call, { method: 'queue.unpop' });
+    assert.equal(fails('{"m":"queue.unpop","p":["x"],"i":3}').error.code, 101);
+    assert.equal(fails('{"m":"mesh.send","p":["x"],"i":4}').error.code, 101);
+  });
+
+  it('reads a client id written as a JSON number exactly, from its digits', () => {
+    // 2128663754320121857 and …856 are the same double: only the digits tell them apart.
+    assert.equal(JSON.parse('2128663754320121857'), JSON.parse('2128663754320121856'));
+    const send = ok('{"m":"mesh.send","p":{"c":2128663754320121857,"d":"hi"},"i":2}');
+    assert.deepEqual(send.call, {
+      method: 'mesh.send',
+      client: '2128663754320121857',
+      data: 'hi',
+      binary: false,
+    });
+    const call = ok('{"m":"conn.call","p":{"c":18446744073709551615,"f":"subscribe","a":["r"]},"i":3}');
+    assert.equal(call.ok && call.call.method === 'conn.call' && call.call.client, '18446744073709551615');
+    // Keys and strings that merely look like "c" do not confuse the reading.
+    const tricky = ok('{"m":"mesh.send","i":4,"x":{"c":1},"p":{"d":"\\"c\\":5","c" : 9007199254740993}}');
+    assert.equal(tricky.ok && tricky.call.method === 'mesh.send' && tricky.call.client, '9007199254740993');
+    assert.equal(ok('{"m":"mesh.send","p":{"c":0,"d":"x"}}').call.method, 'mesh.send');
+  });
+
+  it('refuses a fraction, a negative number or an exponent as a client id with 101', () => {
+    for (const c of ['1.5', '-2', '2128663754320121856.0', '2.1e18', '-0', '1E3']) {
+      for (const m of ['mesh.send', 'conn.call']) {
+        const d = fails(`{"m":"${m}","p":{"c":${c},"d":"x","f":"subscribe","a":["r"]},"i":7}`);
+        assert.equal(d.error.code, 101, `${m} ${c}`);
+        assert.equal(d.id, 7);
+        assert.match(d.error.message, /non-negative integer/);
+      }
+    }
+    // JSON.parse keeps the last of two equal keys; the exact reader refuses them: still a clear 101.
+    assert.equal(fails('{"m":"mesh.send","p":{"c":1,"c":2,"d":"x"},"i":8}').error.code, 101);
   });
 });
 
@@ -122,7 +164,7 @@ describe('mesh codec: send and publish params (shared by HTTP and WebSocket)', (
     assert.deepEqual(parsePublishParams({ c: 'ch', d: '', t: 'binary' }).data, Buffer.alloc(0));
   });
 
-  it('refuses bad params with 101, including client ids written as JSON numbers', () => {
+  it('refuses bad params with 101, including a client id number that was not read from the text', () => {
     const bad: unknown[] = [
       null,
       [],
@@ -142,7 +184,8 @@ describe('mesh codec: send and publish params (shared by HTTP and WebSocket)', (
         JSON.stringify(p),
       );
     }
-    assert.throws(() => parseSendParams({ c: 1, d: 'x' }), /as a string/);
+    // Without the request text a number cannot be read exactly (decodeRequest reads the digits).
+    assert.throws(() => parseSendParams({ c: 1, d: 'x' }), /non-negative integer/);
     for (const p of [{ d: 1 }, { c: 'ch' }, { c: 3, d: 1 }, { c: 'ch', d: '-_', t: 'binary' }]) {
       assert.throws(() => parsePublishParams(p), MeshError, JSON.stringify(p));
     }

@@ -7,6 +7,7 @@
  *           over HTTP the same without `i`; over WebSocket `i` is null when the request had none.
  * Events    `{"e": NAME, "p": {...}, "id": null}`.
  */
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication, QueueItem } from '../../core/types.js';
 import { MeshError, MeshErrorCode } from './errors.js';
@@ -88,8 +89,17 @@ export function decodeRequest(text: string, maxDepth: number = MAX_JSON_DEPTH): 
   if (id === null && rawId !== undefined && rawId !== null) {
     return { ok: false, id: null, error: invalid('"i" must be a number or a string') };
   }
+  // CONNMIX's PHP SDK types client ids as int (connmix-php src/V1/AsyncNode.php): read them exactly.
+  const p = value.p;
+  if (
+    isObject(p) &&
+    typeof p.c === 'number' &&
+    (value.m === MeshMethod.send || value.m === MeshMethod.call)
+  ) {
+    p.c = exactClientId(text, ['p', 'c']);
+  }
   try {
-    return { ok: true, id, call: parseCall(value.m, value.p) };
+    return { ok: true, id, call: parseCall(value.m, p) };
   } catch (err) {
     if (err instanceof MeshError) return { ok: false, id, error: err };
     throw err;
@@ -100,7 +110,7 @@ export function decodeRequest(text: string, maxDepth: number = MAX_JSON_DEPTH): 
 export function parseCall(method: unknown, params: unknown): MeshCall {
   if (typeof method !== 'string' || method === '') throw invalid('"m" (the method name) is required');
   if (!METHODS.has(method)) throw invalid(`unknown method "${method}"`);
-  const p = params === undefined ? {} : params;
+  const p = paramsOf(method, params);
   if (!isObject(p)) throw invalid('"p" must be an object');
   switch (method as MeshMethod) {
     case MeshMethod.send:
@@ -119,6 +129,38 @@ export function parseCall(method: unknown, params: unknown): MeshCall {
       return { method: MeshMethod.call, client, fn: p.f, args: p.a };
     }
   }
+}
+
+/**
+ * PHP's json_encode writes an empty array as `[]` and a list as `[...]`, so the SDK sends
+ * `"p":[]` for a call without params and `"p":["topic", ...]` from `pop(...$topics)`
+ * (connmix-php src/V1/AsyncNode.php): read those as `{}` and as `{"t": [...]}`.
+ */
+function paramsOf(method: string, params: unknown): unknown {
+  if (params === undefined) return {};
+  if (!Array.isArray(params)) return params;
+  if (method === MeshMethod.pop) return { t: params };
+  return params.length === 0 ? {} : params;
+}
+
+/**
+ * The exact digits of a client id that the request wrote as a JSON number. JSON.parse has already
+ * rounded it to a double (64-bit ids need more than its 53 bits), so the text is parsed again,
+ * losslessly, for this one value; requests with a string id never take this path. Returns the
+ * digits of a non-negative integer written in plain digits, else the number as JSON.parse read it
+ * (refused by clientId with 101). `path` leads from the top of `text` to `c`.
+ */
+export function exactClientId(text: string, path: readonly string[]): string | number {
+  let value: unknown;
+  try {
+    value = parseLossless(text);
+  } catch {
+    // JSON.parse took it, lossless-json did not (a duplicate key): nothing exact to read.
+    return Number.NaN;
+  }
+  for (const key of path) value = isObject(value) ? (value as Record<string, unknown>)[key] : undefined;
+  if (!isLosslessNumber(value)) return Number.NaN;
+  return /^[0-9]+$/.test(value.value) ? value.value : Number(value.value);
 }
 
 /**
@@ -151,10 +193,10 @@ export function parsePublishParams(p: unknown): PublishCall {
 function clientId(c: JsonValue | undefined): string {
   if (typeof c === 'string' && c !== '') return c;
   if (typeof c === 'number') {
-    // 64-bit snowflakes do not survive a trip through a JSON number (doubles hold 53 bits).
-    throw invalid('"c" must be the client_id as a string: 64-bit ids lose precision as JSON numbers');
+    // Integers arrive here as digit strings (exactClientId); what is left is not a client id.
+    throw invalid('"c" (the client_id) must be a non-negative integer or a string of its digits');
   }
-  throw invalid('"c" (the client_id) must be a non-empty string');
+  throw invalid('"c" (the client_id) must be a non-empty string or an integer');
 }
 
 function isBinary(t: JsonValue | undefined): boolean {

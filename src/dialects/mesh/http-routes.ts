@@ -10,7 +10,13 @@ import type { Hub } from '../../core/hub.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
 import { authorizeBackend } from './auth.js';
-import { errorEnvelope, parsePublishParams, parseSendParams, resultEnvelope } from './codec.js';
+import {
+  errorEnvelope,
+  exactClientId,
+  parsePublishParams,
+  parseSendParams,
+  resultEnvelope,
+} from './codec.js';
 import { MeshError, MeshErrorCode } from './errors.js';
 import { type MeshResult, runPublish, runSend } from './handlers.js';
 
@@ -26,7 +32,7 @@ function fail(hub: Hub, res: ServerResponse, status: number, err: MeshError): vo
 function route<C>(
   ctx: DialectContext,
   path: string,
-  parse: (body: unknown) => C,
+  parse: (body: unknown, text: string) => C,
   run: (hub: Hub, namespace: string, call: C) => Promise<MeshResult>,
 ): HttpRoute {
   return {
@@ -42,7 +48,7 @@ function route<C>(
         return fail(ctx.hub, res, status, new MeshError(MeshErrorCode.invalidParams, body.message));
       }
       try {
-        const result = await run(ctx.hub, auth.namespace, parse(body.value));
+        const result = await run(ctx.hub, auth.namespace, parse(body.value, body.text));
         sendJson(res, 200, resultEnvelope(result));
       } catch (err) {
         if (!(err instanceof MeshError)) throw err;
@@ -52,9 +58,16 @@ function route<C>(
   };
 }
 
+/** A client id written as a JSON number (the PHP SDK's `int`) is read from the body's digits. */
+function parseSendBody(body: unknown, text: string) {
+  const c = (body as { c?: unknown } | null)?.c;
+  if (typeof c === 'number') (body as { c: unknown }).c = exactClientId(text, ['c']);
+  return parseSendParams(body);
+}
+
 export function meshHttpRoutes(ctx: DialectContext): HttpRoute[] {
   return [
-    route(ctx, SEND_PATH, parseSendParams, runSend),
+    route(ctx, SEND_PATH, parseSendBody, runSend),
     route(ctx, PUBLISH_PATH, parsePublishParams, runPublish),
   ];
 }

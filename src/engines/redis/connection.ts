@@ -12,22 +12,26 @@ type Scripts = QueueScripts &
       chans: string,
       epoch: string,
       ordBase: string,
+      cut: string,
       ...args: (string | number)[]
     ): Promise<[number, number, number, string]>;
     sbHistory(
       ord: string,
       hist: string,
+      cut: string,
       mode: string,
       n: number,
       limit: number,
     ): Promise<(string | number)[]>;
+    sbMasterCheck(replid: string, ordBase: string, id: string): Promise<number>;
     sbChannels(chans: string, ordPrefix: string, histPrefix: string, ordTtlMs: number): Promise<unknown[]>;
   };
 export type Client = Redis & Scripts;
 
 const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
-  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 5 },
-  sbHistory: { lua: lua.HISTORY, numberOfKeys: 2 },
+  sbPublish: { lua: lua.PUBLISH, numberOfKeys: 6 },
+  sbHistory: { lua: lua.HISTORY, numberOfKeys: 3 },
+  sbMasterCheck: { lua: lua.MASTER_CHECK, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
   queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
   queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
@@ -39,7 +43,28 @@ const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   leaseAcquire: { lua: lua.LEASE_ACQUIRE },
 };
 
-export function client(url: string, name: string): Client {
+/**
+ * Where the engine's Redis is: one server at `url`, or the master that Sentinel names `name`
+ * (`sentinels` as `host:port`; `url` then only carries credentials, database and TLS).
+ */
+export interface RedisTarget {
+  url: string;
+  sentinels?: string[];
+  sentinelName?: string;
+}
+
+/** For log lines and errors: which Redis the engine talks to. */
+export function describeTarget(t: RedisTarget): string {
+  return t.sentinels ? `master "${t.sentinelName}" of Sentinel ${t.sentinels.join(',')}` : t.url;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+/** Every engine connection is made here, so each one follows a Sentinel failover the same way. */
+export function client(target: RedisTarget, name: string): Client {
   const options: RedisOptions = {
     lazyConnect: true,
     // Fail fast while disconnected instead of queueing: callers get a clear error now, and a
@@ -50,17 +75,29 @@ export function client(url: string, name: string): Client {
     autoResubscribe: false, // Subscriber does it, then repairs what was missed
     retryStrategy: (times) => Math.min(100 * times, 2000),
     connectionName: name,
+    // A master demoted under us answers writes with READONLY: reconnect (to whatever Sentinel
+    // names now) instead of failing every write until the server drops us.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
   };
-  const redis = new Redis(url, options);
+  if (target.sentinels) {
+    Object.assign(options, {
+      sentinels: target.sentinels.map(hostPort),
+      name: target.sentinelName,
+      // Reconnect as soon as Sentinel announces +switch-master, not only when the old one fails.
+      failoverDetector: true,
+      sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
+    } satisfies RedisOptions);
+  }
+  const redis = new Redis(target.url, options);
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   return redis as Client;
 }
 
 /** Reject if `p` has not settled within `ms` (connecting to an unreachable Redis). */
-export async function withTimeout<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
+export async function withTimeout<T>(p: Promise<T>, ms: number, where: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis at ${url} not reachable within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`Redis at ${where} not reachable within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([p, timeout]);

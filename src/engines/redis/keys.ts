@@ -12,7 +12,9 @@
  * | `P hist:<ns,ch>`               | list    | the channel's history, oldest first, contiguous ords |
  * | `P chans:<ns>`                 | zset    | channels of the namespace, score = last publish ms |
  * | `P epoch`                      | string  | cluster data epoch token (detects Redis data loss) |
- * | `P ordbase`                    | string  | first-ord base after a data loss (see lua.ts)      |
+ * | `P ordbase`                    | string  | ord floor after a data loss or failover (lua.ts)   |
+ * | `P replid`                     | string  | replication id of the master last seen (lua.ts)    |
+ * | `P cut:<ns,ch>`                | string  | first ord after the channel's jump over the floor  |
  * | `P node:<id>`                  | string  | node liveness lease (token, expires)               |
  * | `P q:<ns>:<topic>`             | list    | waiting queue items (JSON), oldest first           |
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
@@ -77,6 +79,14 @@ export class Keys {
 
   ordBase(): string {
     return `${this.prefix}ordbase`;
+  }
+
+  replid(): string {
+    return `${this.prefix}replid`;
+  }
+
+  cut(ns: string, channel: string): string {
+    return `${this.prefix}cut:${Keys.pair(ns, channel)}`;
   }
 
   node(id: number): string {

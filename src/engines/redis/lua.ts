@@ -26,9 +26,11 @@ end
  * (restart without persistence) the token is gone, or replaced by a node that started afterwards;
  * the first publish that notices writes `ordbase` (µs since the epoch, like the memory engine's
  * first ords) and every counter created from then on starts above it, so ords never go back to 1
- * under subscribers and clients that hold the old, higher ords.
+ * under subscribers and clients that hold the old, higher ords. `ordbase` is a floor for every
+ * counter: one still at or below it (it survived a failover that lost its newest ords, see
+ * MASTER_CHECK) jumps above it too, so an ord the lost data handed out is never handed out again.
  *
- * KEYS: ord, hist, chans, epoch, ordbase. ARGV: body (the entry's JSON fields after ord and time,
+ * KEYS: ord, hist, chans, epoch, ordbase, cut. ARGV: body (the entry's JSON fields after ord and time,
  * without braces), head (the pub/sub envelope up to the entry), historySize, historyTtlSec,
  * ordTtlSec, channel, channelTopic, namespaceTopic, this node's epoch token.
  * Returns {ord, time ms, subscriber connections that received it, the current epoch token}.
@@ -45,11 +47,18 @@ if epoch ~= ARGV[9] then
   end
 end
 local ord = redis.call('INCR', KEYS[1])
-if ord == 1 then
-  local base = redis.call('GET', KEYS[5])
-  if base then
-    ord = tonumber(base) + 1
-    redis.call('SET', KEYS[1], string.format('%d', ord))
+local base = tonumber(redis.call('GET', KEYS[5]) or '0')
+if ord <= base then
+  local prev = ord - 1
+  ord = base + 1
+  redis.call('SET', KEYS[1], string.format('%d', ord))
+  if prev > 0 then
+    -- The counter survived the loss or the switch: its history stays readable, and the cut key
+    -- marks where the contiguous run after the jump starts (HISTORY reads across it). One cut
+    -- is kept: an older run still before the previous cut is dropped.
+    local cut = tonumber(redis.call('GET', KEYS[6]) or '0')
+    if cut > 0 and prev >= cut then redis.call('LTRIM', KEYS[2], -(prev - cut + 1), -1) end
+    redis.call('SET', KEYS[6], string.format('%d', ord), 'EX', ARGV[5])
   end
 end
 local ms = now_ms()
@@ -71,8 +80,30 @@ return {ord, ms, n, epoch}
 `;
 
 /**
+ * Run by every node after each (re)connect, before it publishes: has the master changed since
+ * the cluster last looked? A replica promoted by a failover has a new replication id and may
+ * lack the newest writes of the old master (replication is asynchronous), so some counters may
+ * be behind ords that subscribers already saw. The first node to notice raises `ordbase` (µs
+ * since the epoch, above every ord issued so far) and PUBLISH lifts each counter above it.
+ * A first look (no id stored: a new or emptied Redis) only records the id: the epoch guard
+ * covers data loss.
+ * KEYS: replid, ordbase. ARGV: the master's replication id. Returns 1 if it raised the floor.
+ */
+export const MASTER_CHECK = `${NOW_MS}
+local known = redis.call('GET', KEYS[1])
+if known == ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+if not known then return 0 end
+local floor = now_ms() * 1000
+local base = tonumber(redis.call('GET', KEYS[2]) or '0')
+if floor <= base then floor = base + 1000000000000 end
+redis.call('SET', KEYS[2], string.format('%d', floor))
+return 1
+`;
+
+/**
  * Read history and top in one consistent snapshot.
- * KEYS: ord, hist. ARGV: mode ('after' | 'last'), N or K, limit (-1 = none).
+ * KEYS: ord, hist, cut. ARGV: mode ('after' | 'last'), N or K, limit (-1 = none).
  * Returns {top, entry...} oldest first. Ords in the list are contiguous, so the position of
  * `after` is found from the oldest entry's ord (read from the entry itself, which starts with
  * {"o":<ord>, — the counter is not trusted for it).
@@ -89,8 +120,21 @@ if ARGV[1] == 'last' then
   from = len - k
   if from < 0 then from = 0 end
 else
+  local after = tonumber(ARGV[2])
   local oldest = tonumber(string.match(redis.call('LINDEX', KEYS[2], 0), '^{"o":(%d+)'))
-  from = tonumber(ARGV[2]) - oldest + 1
+  local cut = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if cut > 0 and oldest < cut then
+    -- Two runs, [oldest..] and [cut..top] (see PUBLISH): locate from the matching end.
+    local older = len - (top - cut + 1)
+    if after >= cut - 1 then
+      from = len - (top - after)
+    else
+      from = after - oldest + 1
+      if from > older then from = older end
+    end
+  else
+    from = after - oldest + 1
+  end
   if from < 0 then from = 0 end
   if from >= len then return {top} end
   local limit = tonumber(ARGV[3])

@@ -16,18 +16,22 @@ import type {
 } from '../engine.js';
 import { ChannelStreams } from './channel-streams.js';
 import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js';
-import { type Client, client, quit, withTimeout } from './connection.js';
+import { type Client, client, describeTarget, quit, withTimeout } from './connection.js';
 import { ControlBus } from './control.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
+import { MasterGuard } from './master-guard.js';
 import { NodeLease } from './node-lease.js';
 import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
 import { Subscriber } from './subscriber.js';
 
 export interface RedisEngineOptions {
-  /** redis:// or rediss:// URL. */
+  /** redis:// or rediss:// URL (with `sentinels`: only credentials, database and TLS). */
   url: string;
+  /** Sentinels (`host:port`) to ask for the master named `sentinelName`, instead of `url`'s host. */
+  sentinels?: string[];
+  sentinelName?: string;
   /** Key prefix shared by the nodes of one cluster (a ':' is appended if missing). */
   prefix: string;
   /** This node's id; omit to lease a free one from Redis (use `RedisEngine.connect`). */
@@ -67,11 +71,13 @@ export class RedisEngine implements Engine {
   private readonly queues: RedisQueues;
   private readonly lease: NodeLease;
   readonly presence: RedisPresence;
+  private readonly master: MasterGuard;
   private readonly token: string;
   private readonly log: Logger | undefined;
   /** Set while the command connection is down after having been up (for one log line each way). */
   private lostAt: number | undefined;
-  private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger'>>;
+  private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger' | 'sentinels' | 'sentinelName'>>;
+  private readonly where: string;
   private handlers: EngineHandlers | undefined;
   /** Channels watched by name, `<ns>\0<channel>`. */
   private readonly watched = new Set<string>();
@@ -102,10 +108,21 @@ export class RedisEngine implements Engine {
     this.log = options.logger;
     this.keys = new Keys(options.prefix);
     this.token = leased?.token ?? randomBytes(8).toString('hex');
-    this.cmd = leased?.cmd ?? client(options.url, `switchboard-${this.nodeId}`);
-    this.subConn = client(options.url, `switchboard-${this.nodeId}-sub`);
+    this.where = describeTarget(options);
+    this.cmd = leased?.cmd ?? client(options, `switchboard-${this.nodeId}`);
+    this.subConn = client(options, `switchboard-${this.nodeId}-sub`);
     const onError = (err: unknown, what: string) =>
       this.log?.warn({ err, node: this.nodeId }, `redis engine: ${what}`);
+    this.master = new MasterGuard(
+      this.cmd,
+      this.keys,
+      (replid) =>
+        this.log?.warn(
+          { node: this.nodeId, replid },
+          'redis engine: a new master (failover); ords continue above a raised floor',
+        ),
+      onError,
+    );
     this.sub = new Subscriber(this.subConn, onError);
     this.control_ = new ControlBus(this.cmd, this.sub, this.keys, this.nodeId, () => this.handlers, {
       controlMs: this.o.controlTimeoutMs,
@@ -156,7 +173,7 @@ export class RedisEngine implements Engine {
       if (!this.handlers || this.closed || this.lostAt !== undefined) return;
       this.lostAt = Date.now();
       this.log?.warn(
-        { node: this.nodeId, url: this.o.url },
+        { node: this.nodeId, redis: this.where },
         'redis engine: lost the connection to Redis; not ready, reconnecting (local traffic continues)',
       );
     });
@@ -168,11 +185,11 @@ export class RedisEngine implements Engine {
    */
   static async connect(options: RedisEngineOptions): Promise<RedisEngine> {
     if (options.nodeId !== undefined) return new RedisEngine(options);
-    const cmd = client(options.url, 'switchboard-lease');
+    const cmd = client(options, 'switchboard-lease');
     const keys = new Keys(options.prefix);
     const token = randomBytes(8).toString('hex');
     try {
-      await withTimeout(cmd.connect(), options.connectTimeoutMs ?? 10_000, options.url);
+      await withTimeout(cmd.connect(), options.connectTimeoutMs ?? 10_000, describeTarget(options));
       const nodeId = await NodeLease.acquire(cmd, keys, token, options.leaseTtlMs ?? 15_000);
       return new RedisEngine({ ...options, nodeId }, { token, cmd });
     } catch (err) {
@@ -185,9 +202,10 @@ export class RedisEngine implements Engine {
     const t = this.o.connectTimeoutMs;
     try {
       await Promise.all([
-        this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.o.url),
-        withTimeout(this.subConn.connect(), t, this.o.url),
+        this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.where),
+        withTimeout(this.subConn.connect(), t, this.where),
       ]);
+      if (!this.master.ok) await this.master.check();
       if (!this.leased) {
         const holder = await this.lease.holder();
         if (holder !== null && holder !== this.token) {
@@ -205,7 +223,7 @@ export class RedisEngine implements Engine {
     } catch (err) {
       this.cmd.disconnect();
       this.subConn.disconnect();
-      throw new Error(`cannot start the redis engine at ${this.o.url}: ${(err as Error).message}`);
+      throw new Error(`cannot start the redis engine at ${this.where}: ${(err as Error).message}`);
     }
     this.lease.keepAlive();
     // Presence entries left by this node id's previous process, and by nodes that died.
@@ -230,7 +248,7 @@ export class RedisEngine implements Engine {
   }
 
   ready(): boolean {
-    return !this.closed && this.cmd.status === 'ready' && this.sub.synced;
+    return !this.closed && this.master.ok && this.sub.synced;
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
@@ -252,12 +270,14 @@ export class RedisEngine implements Engine {
     const gather = countId ? this.control_.gatherCounts(countId) : undefined;
     let reply: [number, number, number, string];
     try {
+      if (!this.master.ok) throw new Error('the Redis master is not checked yet (reconnecting)');
       reply = await this.cmd.sbPublish(
         this.keys.ord(ns, channel),
         this.keys.history(ns, channel),
         this.keys.channels(ns),
         this.keys.epoch(),
         this.keys.ordBase(),
+        this.keys.cut(ns, channel),
         entryBody(channel, input),
         envelopeHead(ns, countId ? { id: countId, node: this.nodeId } : undefined),
         options.historySize,
@@ -287,6 +307,7 @@ export class RedisEngine implements Engine {
           ? await this.cmd.sbHistory(
               this.keys.ord(ns, channel),
               this.keys.history(ns, channel),
+              this.keys.cut(ns, channel),
               'last',
               query.last,
               -1,
@@ -294,6 +315,7 @@ export class RedisEngine implements Engine {
           : await this.cmd.sbHistory(
               this.keys.ord(ns, channel),
               this.keys.history(ns, channel),
+              this.keys.cut(ns, channel),
               'after',
               query.after,
               query.limit ?? -1,
