@@ -115,6 +115,33 @@ const originList = () =>
 export const PUSHER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const pusherName = () => str().regex(PUSHER_NAME, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ . -' });
 
+/** What a Pusher webhook can report (docs/protocol/pusher.md, "Webhooks"). */
+export const PUSHER_WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+] as const;
+
+const pusherWebhookSchema = z.strictObject(
+  {
+    url: str()
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'expected an http:// or https:// URL' })
+      .describe('Where the signed POSTs go'),
+    event_types: z
+      .array(
+        z.enum(PUSHER_WEBHOOK_EVENTS, { error: `expected one of ${PUSHER_WEBHOOK_EVENTS.join(', ')}` }),
+        {
+          error: 'expected a list of event types',
+        },
+      )
+      .default([...PUSHER_WEBHOOK_EVENTS])
+      .describe('The events this URL receives; default: all five'),
+  },
+  { error: 'expected a mapping with url (and event_types)' },
+);
+
 const pusherSchema = z.strictObject(
   {
     app_id: pusherName().describe('The app id of the HTTP API (`/apps/ID/events`); unique'),
@@ -138,6 +165,19 @@ const pusherSchema = z.strictObject(
     max_user_info_bytes: positiveInt()
       .default(1024)
       .describe("Size of one presence member's `channel_data` (JSON text)"),
+    webhooks: z
+      .array(pusherWebhookSchema, { error: 'expected a list of webhooks' })
+      .default([])
+      .describe('Signed HTTP POSTs of channel, presence and client events (Pusher webhooks)'),
+    webhook_batch_ms: int(0, 60000, 'an integer from 0 to 60000')
+      .default(250)
+      .describe('Events that happen within this long go out in one webhook request'),
+    webhook_retry_ms: positiveInt()
+      .default(300000)
+      .describe('A failing webhook request is retried with back-off for this long, then dropped'),
+    webhook_queue_size: positiveInt()
+      .default(10000)
+      .describe('Webhook events one node holds per app while its URL fails; past it the oldest are dropped'),
   },
   { error: 'expected a mapping with app_id, key and secret' },
 );

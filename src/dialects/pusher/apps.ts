@@ -1,20 +1,35 @@
 import type { Config, PusherConfig } from '../../app/config-schema.js';
+import type { WebhookSender } from './webhooks.js';
 
 /** One Pusher app: a namespace with `pusher: {app_id, key, secret, …}`. */
 export interface PusherApp {
   namespace: string;
   config: PusherConfig;
+  /** Set by the dialect when the app has webhooks. */
+  webhooks?: WebhookSender;
 }
+
+/**
+ * Channel occupancy (for `channel_occupied` / `channel_vacated`) is kept in the presence store as
+ * one pseudo-user per channel in a namespace of its own: its first join is the channel's first
+ * Pusher subscriber anywhere in the cluster, its last leave the last, and a dead node's
+ * subscriptions leave with the same once-only sweep as presence members.
+ */
+export const OCCUPANCY_PREFIX = '\u0000occupancy:';
+export const OCCUPANT = '*';
 
 /** The configured apps, found by key (WebSocket `/app/KEY`) or by id (HTTP `/apps/ID/…`). */
 export class PusherApps {
   private readonly byKey = new Map<string, PusherApp>();
   private readonly byId = new Map<string, PusherApp>();
 
+  readonly all: PusherApp[] = [];
+
   constructor(config: Config) {
     for (const [namespace, ns] of Object.entries(config.namespaces)) {
       if (ns.pusher === undefined) continue;
-      const app = { namespace, config: ns.pusher };
+      const app: PusherApp = { namespace, config: ns.pusher };
+      this.all.push(app);
       this.byKey.set(ns.pusher.key, app);
       this.byId.set(ns.pusher.app_id, app);
     }
@@ -30,6 +45,10 @@ export class PusherApps {
 
   withId(id: string): PusherApp | undefined {
     return this.byId.get(id);
+  }
+
+  withNamespace(namespace: string): PusherApp | undefined {
+    return this.all.find((a) => a.namespace === namespace);
   }
 }
 

@@ -3,13 +3,16 @@
 // Protocol reference: docs/protocol/pusher.md.
 
 import type { DialectContext } from '../../app/context.js';
+import type { Hub } from '../../core/hub.js';
+import type { Departure } from '../../engines/presence.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { Dialect } from '../../transport/routes.js';
-import { decodePathPart, PusherApps } from './apps.js';
+import { decodePathPart, OCCUPANCY_PREFIX, PusherApps } from './apps.js';
 import { pusherHttpRoutes } from './http-api.js';
 import { announceDepartures } from './presence.js';
 import { errorFrame, PusherCode, protocolProblem } from './protocol.js';
 import { PusherSession, type PusherShared } from './session.js';
+import { WebhookSender } from './webhooks.js';
 
 export function pusherDialect(ctx: DialectContext): Dialect {
   const apps = new PusherApps(ctx.config);
@@ -22,10 +25,17 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     logger: ctx.logger,
     maxJsonDepth: limits.max_json_depth,
   };
+  for (const app of apps.all) {
+    if (app.config.webhooks.length > 0)
+      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+  }
   const presence = ctx.hub.engine.presence;
-  if (presence) presence.onDeparted = (departures) => void announceDepartures(ctx.hub, departures);
+  if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);
   return {
     name: 'pusher',
+    close: async () => {
+      await Promise.all(apps.all.map((a) => a.webhooks?.close()));
+    },
     http: pusherHttpRoutes({
       hub: ctx.hub,
       apps,
@@ -54,4 +64,24 @@ export function pusherDialect(ctx: DialectContext): Dialect {
       },
     ],
   };
+}
+
+/**
+ * A dead node's presence members and channel occupancy, removed by this node's sweep: members
+ * leave their channels (member_removed, once) and webhooks report what its connections would have.
+ */
+function onDeparted(hub: Hub, apps: PusherApps, departures: Departure[]): Promise<unknown> {
+  const members: Departure[] = [];
+  for (const d of departures) {
+    if (d.namespace.startsWith(OCCUPANCY_PREFIX)) {
+      apps
+        .withNamespace(d.namespace.slice(OCCUPANCY_PREFIX.length))
+        ?.webhooks?.add({ name: 'channel_vacated', channel: d.channel });
+    } else members.push(d);
+  }
+  return announceDepartures(hub, members, (d) =>
+    apps
+      .withNamespace(d.namespace)
+      ?.webhooks?.add({ name: 'member_removed', channel: d.channel, user_id: d.userId }),
+  );
 }

@@ -8,6 +8,7 @@ import { ClientSocket, type SocketLimits } from '../../transport/client-socket.j
 import { TokenBucket } from '../../transport/rate-limit.js';
 import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
 import { type PusherApp, socketIdOf } from './apps.js';
+import { occupy, vacate } from './occupancy.js';
 import { joinPresence, leavePresence, parseChannelData } from './presence.js';
 import {
   channelKind,
@@ -22,6 +23,7 @@ import {
 } from './protocol.js';
 import { isMemberEvent, pusherFrame } from './render.js';
 import { channelAuthText, checkAuth, signinAuthText } from './signing.js';
+import { clientEventData } from './webhooks.js';
 
 /** Frames a connection may have waiting for an answer; past this many, new ones are refused. */
 const MAX_PENDING = 256;
@@ -34,22 +36,6 @@ export interface PusherShared {
   rate: RequestRate;
   logger: Logger;
   maxJsonDepth: number;
-  /** Client events go out, with the app's webhook if it has one (index.ts). */
-  onClientEvent?: (
-    app: PusherApp,
-    channel: string,
-    event: string,
-    data: JsonValue,
-    socketId: string,
-    userId?: string,
-  ) => void;
-  /** A presence member joined or left (webhooks). */
-  onMember?: (
-    app: PusherApp,
-    kind: 'member_added' | 'member_removed',
-    channel: string,
-    userId: string,
-  ) => void;
 }
 
 const ignore = (): undefined => undefined;
@@ -65,6 +51,8 @@ export class PusherSession implements ConnectionSink {
   private joining: Map<string, Publication[]> | undefined;
   /** Presence channels this connection is a member of → its user id there. */
   readonly presence = new Map<string, string>();
+  /** Channels this connection counts in for channel_occupied / channel_vacated webhooks. */
+  readonly occupying = new Set<string>();
   /** The user signed in with `pusher:signin`, if any. */
   userId: string | undefined;
 
@@ -95,7 +83,7 @@ export class PusherSession implements ConnectionSink {
 
   /** A user joined or left a presence channel through this connection (for webhooks). */
   onMember(kind: 'member_added' | 'member_removed', channel: string, userId: string): void {
-    this.shared.onMember?.(this.app, kind, channel, userId);
+    this.app.webhooks?.add({ name: kind, channel, user_id: userId });
   }
 
   // ---- ConnectionSink ---------------------------------------------------------------------
@@ -221,6 +209,8 @@ export class PusherSession implements ConnectionSink {
         return this.subscriptionError(channel, 400, 'InvalidChannel', err.message);
       throw err;
     }
+    // Before the presence join: a webhook receiver hears of the channel before its members.
+    await occupy(this, channel);
     if (member?.ok) {
       const joined = await joinPresence(this, channel, member.member).catch((err: unknown) => {
         this.joining?.delete(channel);
@@ -229,6 +219,7 @@ export class PusherSession implements ConnectionSink {
       if (!joined) {
         this.joining.delete(channel);
         await this.hub.unsubscribe(this.conn, channel);
+        await vacate(this, channel);
         return this.subscriptionError(channel, 403, 'LimitReached', 'The presence channel is full');
       }
       await this.succeedPresence(channel);
@@ -278,12 +269,16 @@ export class PusherSession implements ConnectionSink {
     this.joining?.delete(channel);
     await this.hub.unsubscribe(this.conn, channel);
     if (this.presence.has(channel)) await leavePresence(this, channel);
+    await vacate(this, channel);
   }
 
   private async closed(): Promise<void> {
     const channels = [...this.presence.keys()];
+    const occupied = [...this.occupying];
     await this.hub.unregister(this.conn);
+    // Members leave before their channels are vacated, as the webhook receiver expects.
     await Promise.allSettled(channels.map((c) => leavePresence(this, c)));
+    await Promise.allSettled(occupied.map((c) => vacate(this, c)));
   }
 
   // ---- user sign-in -----------------------------------------------------------------------
@@ -339,7 +334,16 @@ export class PusherSession implements ConnectionSink {
       sender: userId,
       except: this.conn.id,
     });
-    this.shared.onClientEvent?.(this.app, channel, event, data, this.socketId, userId);
+    if (this.app.webhooks?.wants('client_event')) {
+      this.app.webhooks.add({
+        name: 'client_event',
+        channel,
+        event,
+        data: clientEventData(data),
+        socket_id: this.socketId,
+        ...(userId !== undefined && { user_id: userId }),
+      });
+    }
   }
 }
 
