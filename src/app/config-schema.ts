@@ -27,6 +27,7 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/token', prefix: false },
   { path: '/post', prefix: false },
   { path: '/stats', prefix: false },
+  { path: '/version', prefix: false },
   { path: '/api', prefix: true },
   { path: '/v1', prefix: true },
   { path: '/admin', prefix: true },
@@ -292,6 +293,17 @@ export const configSchema = z
       port: int(0, 65535, 'a port number 0-65535')
         .default(6789)
         .describe('TCP port; 0 picks a free one (the real one is logged)'),
+      advertise_address: str()
+        .regex(
+          /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/,
+          {
+            error: 'expected host:port as backends reach this node, e.g. "10.0.0.5:6789" or "[fd00::5]:6789"',
+          },
+        )
+        .optional()
+        .describe(
+          'host:port that mesh backends use to reach this node (listed by `GET /v1/nodes`). Unset: the listen address when it is not a wildcard, else the Host of the request',
+        ),
     }).describe('The HTTP and WebSocket listener'),
     tls: z
       .strictObject(

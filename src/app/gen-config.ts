@@ -16,6 +16,7 @@ export function generateConfigYaml(): string {
 listen:
   host: 0.0.0.0
   port: 6789
+  # advertise_address: 10.0.0.5:6789  # where mesh backends reach this node (GET /v1/nodes)
 
 # tls:                          # serve HTTPS/WSS directly (unset: plain HTTP behind a TLS proxy)
 #   cert: /etc/ssl/rt.example.com/fullchain.pem   # PEM chain, leaf first; re-read on SIGHUP

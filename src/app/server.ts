@@ -66,7 +66,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
         : { status: 400, body: { error: `bad request to ${path}` } },
   });
   const addr = await listener.listen(config.listen.port, config.listen.host);
-  const shownHost = addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
+  const wildcard = addr.host === '0.0.0.0' || addr.host === '::';
+  // What GET /v1/nodes lists for this node; with a wildcard bind only a request's Host can tell.
+  hub.advertisedAddress =
+    config.listen.advertise_address ??
+    (wildcard ? null : `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`);
+  const shownHost = wildcard ? '127.0.0.1' : addr.host;
   const url = `${config.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
   logger.info({ url, engine: engine.kind, node_id: engine.nodeId }, 'switchboard listening');
 

@@ -48,6 +48,8 @@ export class Hub {
   readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0, published: 0 };
   /** When this hub was built (ms): a node's uptime in cluster views. */
   readonly startedAt = Date.now();
+  /** `host:port` where backends reach this node (mesh node discovery); set once listening. */
+  advertisedAddress: string | null = null;
   /**
    * Told of every error a dialect answers to a client (dialect name, the dialect's own code). Set by
    * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.

@@ -20,6 +20,7 @@ export const InspectWhat = {
   connections: 'connections',
   namespaces: 'namespaces',
   channels: 'channels',
+  address: 'address',
 } as const;
 export type InspectWhat = (typeof InspectWhat)[keyof typeof InspectWhat];
 
@@ -68,9 +69,16 @@ export type NamespaceFigures = Record<string, { connections: number; subscriptio
  */
 export type ChannelFigures = { watchers: number; channels: Record<string, number> };
 
+/**
+ * Where backends reach a node (`inspect` `address`): `host:port`, or null when the node listens on
+ * a wildcard address and was given no `listen.advertise_address` (only a request to it can tell).
+ */
+export type NodeAddress = { api_server: string | null };
+
 /** What the hub exposes to build a node's answer (kept narrow so this file needs no Hub). */
 export interface InspectSource {
   readonly nodeId: number;
+  readonly advertisedAddress?: string | null;
   readonly engine: Engine;
   readonly counters: HubCounters;
   readonly startedAt: number;
@@ -170,6 +178,8 @@ export function inspectLocal(src: InspectSource, what: InspectWhat, namespace?: 
     case 'channels':
       if (namespace === undefined) throw new Error('inspecting channels needs a namespace');
       return localChannelFigures(src, namespace);
+    case 'address':
+      return { api_server: src.advertisedAddress ?? null };
   }
 }
 
@@ -192,7 +202,9 @@ export type InspectResult<W extends InspectWhat> = W extends 'stats'
     ? ConnectionView[]
     : W extends 'namespaces'
       ? NamespaceFigures
-      : ChannelFigures;
+      : W extends 'address'
+        ? NodeAddress
+        : ChannelFigures;
 
 export interface ClusterInspection<T> {
   /** One answer per node that answered, ordered by node id (this node is always there). */

@@ -80,14 +80,14 @@ export interface HistoryResult {
  * `unknown_client`: a tenant's API key never reaches another tenant's connections.
  * `inspect` asks the node about itself (src/core/inspect.ts): `stats` answers its figures,
  * `connections` its connection list, `namespaces` its connections and subscriptions per namespace,
- * `channels` its subscribers per channel of `namespace` (required there); `namespace` restricts
- * the others to that namespace.
+ * `channels` its subscribers per channel of `namespace` (required there), `address` where
+ * backends reach it; `namespace` restricts the others to that namespace.
  */
 export type ControlMessage = (
   | { type: 'send'; client: string; data: string; binary: boolean }
   | { type: 'call'; client: string; fn: string; args: JsonValue[] }
   | { type: 'disconnect'; client: string; code: number; reason: string }
-  | { type: 'inspect'; what: 'stats' | 'connections' | 'namespaces' | 'channels' }
+  | { type: 'inspect'; what: 'stats' | 'connections' | 'namespaces' | 'channels' | 'address' }
 ) & { namespace?: string };
 
 export type ControlReply = { ok: true; result?: JsonValue } | { ok: false; error: string; code?: string };

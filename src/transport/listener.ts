@@ -169,7 +169,11 @@ export class Listener {
         const params = matchPath(route.path, url.pathname);
         if (!params) continue;
         pathMatched = true;
-        if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+        const methodOk =
+          route.method === '*' ||
+          route.method === req.method ||
+          (route.method === 'GET' && req.method === 'HEAD');
+        if (!methodOk) continue;
         await route.handle(req, res, url, params);
         return;
       }

@@ -4,7 +4,8 @@ import type { WebSocket } from 'ws';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 export interface HttpRoute {
-  method: HttpMethod;
+  /** `*` takes every method (nane registered its API with no method filter). */
+  method: HttpMethod | '*';
   /** Exact path, or a pattern whose groups become `params`. Matched against the raw (undecoded) path. */
   path: string | RegExp;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, params: string[]): void | Promise<void>;

@@ -11,7 +11,9 @@ export async function startTestServer(
   overrides: Record<string, unknown> = {},
   options: { engine?: Engine } = {},
 ): Promise<RunningServer & { config: Config; wsUrl(pathAndQuery: string): string }> {
-  const config = configSchema.parse({ ...overrides, listen: { host: '127.0.0.1', port: 0 } });
+  // Always loopback and a free port; other listen keys (advertise_address) pass through.
+  const listen = { ...(overrides.listen as object | undefined), host: '127.0.0.1', port: 0 };
+  const config = configSchema.parse({ ...overrides, listen });
   const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
   const server = await startServer(config, { logger, ...options });
   return { ...server, config, wsUrl: (p: string) => `${server.url.replace(/^http/, 'ws')}${p}` };

@@ -65,18 +65,22 @@ describe('rocket: broadcast', () => {
     await closeAll(sender, reader);
   });
 
-  it('checks INVALID_PAYLOAD → ACCESS_DENIED → INVALID_EVENT_NAME → INVALID_CHANNEL_NAME → CHANNEL_NOT_FOUND', async () => {
+  it('checks ACCESS_DENIED → INVALID_PAYLOAD → INVALID_EVENT_NAME → INVALID_CHANNEL_NAME → CHANNEL_NOT_FOUND', async () => {
     const c = await connect(server);
     c.send({ broadcast: 'hello' });
-    await expectErr(c, 'INVALID_PAYLOAD');
+    await expectErr(c, 'ACCESS_DENIED');
     c.send({ broadcast: {} });
     await expectErr(c, 'ACCESS_DENIED');
     c.send({ authenticate: { user: 'reader', secret: 'r' } });
     await c.next();
+    c.send({ broadcast: 'hello' });
+    await expectErr(c, 'ACCESS_DENIED');
     c.send({ broadcast: { event: 'e', channel: 'world' } });
     await expectErr(c, 'ACCESS_DENIED');
     c.send({ authenticate: { user: 'writer', secret: 'w' } });
     await c.next();
+    c.send({ broadcast: 'hello' });
+    await expectErr(c, 'INVALID_PAYLOAD');
     c.send({ broadcast: { channel: '' } });
     await expectErr(c, 'INVALID_EVENT_NAME');
     c.send({ broadcast: { event: '', channel: 'world' } });

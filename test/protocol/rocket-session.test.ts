@@ -67,7 +67,11 @@ describe('rocket: authenticate', () => {
     c.send({ authenticate: 'reader' });
     await expectErr(c, 'INVALID_PAYLOAD');
     c.send({ authenticate: { user: '', secret: 42 } });
-    await expectErr(c, 'INVALID_PAYLOAD');
+    await expectErr(c, 'INVALID_USER_NAME');
+    c.send({ authenticate: { user: 'reader', secret: 42 } });
+    await expectErr(c, 'INVALID_CREDENTIALS');
+    c.send({ authenticate: { user: 'open', secret: { foo: 'bar' } } });
+    assert.deepEqual(await c.next(), { authenticated: 'open' });
     c.send({ authenticate: { secret: 'r' } });
     await expectErr(c, 'INVALID_USER_NAME');
     c.send({ authenticate: { user: 'no spaces allowed', secret: 'r' } });
@@ -139,11 +143,11 @@ describe('rocket: authenticate', () => {
 });
 
 describe('rocket: subscribe and unsubscribe', () => {
-  it('subscribe checks INVALID_PAYLOAD → ACCESS_DENIED → INVALID_CHANNEL_NAME', async () => {
+  it('subscribe checks ACCESS_DENIED → INVALID_PAYLOAD → INVALID_CHANNEL_NAME', async () => {
     const c = await connect(server);
+    // Not authenticated: denied before the payload or the channel name is looked at.
     c.send({ subscribe: 'hello' });
-    await expectErr(c, 'INVALID_PAYLOAD');
-    // Not authenticated: denied before the channel name is looked at.
+    await expectErr(c, 'ACCESS_DENIED');
     c.send({ subscribe: { channel: '' } });
     await expectErr(c, 'ACCESS_DENIED');
     c.send({ subscribe: { channel: 'hello' } });
@@ -151,7 +155,11 @@ describe('rocket: subscribe and unsubscribe', () => {
     await login(c, 'pusher'); // WRITE but not READ
     c.send({ subscribe: { channel: 'hello' } });
     await expectErr(c, 'ACCESS_DENIED');
+    c.send({ subscribe: 'hello' });
+    await expectErr(c, 'ACCESS_DENIED');
     await login(c, 'reader');
+    c.send({ subscribe: 'hello' });
+    await expectErr(c, 'INVALID_PAYLOAD');
     c.send({ subscribe: {} });
     await expectErr(c, 'INVALID_CHANNEL_NAME');
     c.send({ subscribe: { channel: '' } });
@@ -184,13 +192,15 @@ describe('rocket: subscribe and unsubscribe', () => {
     await c.close();
   });
 
-  it('unsubscribe checks INVALID_PAYLOAD → ACCESS_DENIED → INVALID_CHANNEL_NAME → CHANNEL_NOT_FOUND', async () => {
+  it('unsubscribe checks ACCESS_DENIED → INVALID_PAYLOAD → INVALID_CHANNEL_NAME → CHANNEL_NOT_FOUND', async () => {
     const c = await connect(server);
     c.send({ unsubscribe: true });
-    await expectErr(c, 'INVALID_PAYLOAD');
+    await expectErr(c, 'ACCESS_DENIED');
     c.send({ unsubscribe: { channel: '' } });
     await expectErr(c, 'ACCESS_DENIED');
     await login(c, 'reader');
+    c.send({ unsubscribe: true });
+    await expectErr(c, 'INVALID_PAYLOAD');
     c.send({ unsubscribe: { channel: 5 } });
     await expectErr(c, 'INVALID_CHANNEL_NAME');
     c.send({ unsubscribe: { channel: 'never-existed' } });
@@ -220,9 +230,12 @@ describe('rocket: logout and disconnect', () => {
     const c = await connect(server);
     c.send({ logout: true });
     await expectErr(c, 'ACCESS_DENIED');
+    c.send({ logout: 'now' });
+    await expectErr(c, 'ACCESS_DENIED'); // no session: denied whatever the payload
     await login(c, 'reader');
     c.send({ logout: 'now' });
-    await expectErr(c, 'INVALID_PAYLOAD');
+    assert.deepEqual(await c.next(), { loggedOut: true }, 'the payload is never read');
+    await login(c, 'reader');
     await subscribe(c, 'before-logout');
     c.send({ logout: true });
     assert.deepEqual(await c.next(), { loggedOut: true });
@@ -256,12 +269,13 @@ describe('rocket: logout and disconnect', () => {
     assert.equal(server.hub.hasLocalSubscribers('app', 'bye'), false);
   });
 
-  it('disconnect with a malformed payload is INVALID_PAYLOAD and the connection stays', async () => {
-    const c = await connect(server);
-    c.send({ disconnect: 'please' });
-    await expectErr(c, 'INVALID_PAYLOAD');
-    await login(c, 'reader');
-    await c.close();
+  it('disconnect closes whatever the payload', async () => {
+    for (const payload of ['please', false, null, 0]) {
+      const c = await connect(server);
+      c.send({ disconnect: payload });
+      assert.equal((await c.closed).code, 1000, JSON.stringify(payload));
+      assert.equal(c.buffered, 0);
+    }
   });
 });
 

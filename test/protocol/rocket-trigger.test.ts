@@ -42,10 +42,10 @@ async function noConsumer(ns: string, topic: string): Promise<void> {
 }
 
 describe('rocket: trigger', () => {
-  it('checks INVALID_PAYLOAD → ACCESS_DENIED → INVALID_EVENT_NAME → ASSIGNATION_FAILED', async () => {
+  it('checks ACCESS_DENIED → INVALID_PAYLOAD → INVALID_EVENT_NAME → ASSIGNATION_FAILED', async () => {
     const c = await connect(server);
     c.send({ trigger: 'hello' });
-    await expectErr(c, 'INVALID_PAYLOAD');
+    await expectErr(c, 'ACCESS_DENIED');
     c.send({ trigger: { event: '' } });
     await expectErr(c, 'ACCESS_DENIED');
     c.send({ authenticate: { user: 'reader', secret: 'r' } });
@@ -54,6 +54,8 @@ describe('rocket: trigger', () => {
     await expectErr(c, 'ACCESS_DENIED');
     c.send({ authenticate: { user: 'writer', secret: 'w' } });
     await c.next();
+    c.send({ trigger: 'hello' });
+    await expectErr(c, 'INVALID_PAYLOAD');
     c.send({ trigger: { data: 1 } });
     await expectErr(c, 'INVALID_EVENT_NAME');
     c.send({ trigger: { event: 'hello', data: { x: 1 } } });

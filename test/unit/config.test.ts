@@ -208,6 +208,17 @@ namespaces:
     assert.equal(found[0]?.path, 'listen.port');
   });
 
+  test('listen.advertise_address must be host:port', () => {
+    for (const ok of ['10.0.0.5:6789', 'gw.internal:1', '[fd00::5]:65535']) {
+      assert.equal(configSchema.safeParse({ listen: { advertise_address: ok } }).success, true, ok);
+    }
+    for (const bad of ['10.0.0.5', 'gw:0', 'gw:65536', 'http://gw:80', 'fd00::5:80', 'gw:80/x', '']) {
+      const r = configSchema.safeParse({ listen: { advertise_address: bad } });
+      assert.equal(r.success, false, bad);
+      if (!r.success) assert.match(r.error.issues[0]?.message ?? '', /expected host:port/);
+    }
+  });
+
   test('reserved rocket paths are refused', () => {
     for (const reserved of [
       '/',
@@ -216,6 +227,7 @@ namespaces:
       '/token',
       '/post',
       '/stats',
+      '/version',
       '/api',
       '/api/x',
       '/v1/a',

@@ -70,26 +70,33 @@ describe('rocket codec: authenticate', () => {
       user: 'joe',
       secret: '53cr37',
     });
-    assert.deepEqual(cmdOf('{"authenticate":{"user":"joe"}}', anonymous), {
-      kind: 'authenticate',
-      user: 'joe',
-      secret: undefined,
-    });
-    assert.deepEqual(cmdOf('{"authenticate":{"user":"joe","secret":null}}', anonymous), {
-      kind: 'authenticate',
-      user: 'joe',
-      secret: undefined,
-    });
+  });
+
+  // webrocket_websocket_api.go doAuthenticate: `secret, ok := payload["secret"].(string); if !ok { secret = "" }`.
+  it('reads a missing or non-string secret as "" (TestAuthWithMissingSecret, TestAuthInvalidSecretValue)', () => {
+    for (const secret of [
+      '',
+      ',"secret":null',
+      ',"secret":{"foo":"bar"}',
+      ',"secret":5',
+      ',"secret":["s"]',
+    ]) {
+      assert.deepEqual(cmdOf(`{"authenticate":{"user":"joe"${secret}}}`, anonymous), {
+        kind: 'authenticate',
+        user: 'joe',
+        secret: '',
+      });
+    }
   });
 
   it('checks INVALID_PAYLOAD, then INVALID_USER_NAME', () => {
     assert.equal(errOf('{"authenticate":"joe"}', anonymous), RocketErrorId.invalidPayload);
+    assert.equal(errOf('{"authenticate":["joe"]}', anonymous), RocketErrorId.invalidPayload);
+    // TestAuthInvalidUserValue: a user that is not a string.
     assert.equal(
-      errOf('{"authenticate":{"user":"joe","secret":5}}', anonymous),
-      RocketErrorId.invalidPayload,
+      errOf('{"authenticate":{"user":{"foo":"bar"},"secret":""}}', anonymous),
+      RocketErrorId.invalidUserName,
     );
-    // Payload type error wins over a bad user name.
-    assert.equal(errOf('{"authenticate":{"user":"","secret":5}}', anonymous), RocketErrorId.invalidPayload);
     for (const user of ['', 'a b', 42, null, 'x'.repeat(65), 'jo\u0000e']) {
       const text = JSON.stringify({ authenticate: { user, secret: 's' } });
       assert.equal(errOf(text, anonymous), RocketErrorId.invalidUserName, text);
@@ -100,8 +107,13 @@ describe('rocket codec: authenticate', () => {
 
 describe('rocket codec: subscribe and unsubscribe', () => {
   for (const event of ['subscribe', 'unsubscribe'] as const) {
-    it(`${event}: INVALID_PAYLOAD → ACCESS_DENIED → INVALID_CHANNEL_NAME`, () => {
-      assert.equal(errOf(`{"${event}":"hello"}`, anonymous), RocketErrorId.invalidPayload);
+    it(`${event}: ACCESS_DENIED → INVALID_PAYLOAD → INVALID_CHANNEL_NAME`, () => {
+      // Rights come first, whatever the payload (webrocket_websocket_api.go doSubscribe/doUnsubscribe).
+      for (const payload of ['"hello"', '["hello"]', 'null', '42', '{"channel":"a"}']) {
+        assert.equal(errOf(`{"${event}":${payload}}`, anonymous), RocketErrorId.accessDenied, payload);
+        assert.equal(errOf(`{"${event}":${payload}}`, nobody), RocketErrorId.accessDenied, payload);
+      }
+      assert.equal(errOf(`{"${event}":"hello"}`, reader), RocketErrorId.invalidPayload);
       assert.equal(errOf(`{"${event}":["hello"]}`, reader), RocketErrorId.invalidPayload);
       // Not READ: denied even though the channel name is invalid too.
       assert.equal(errOf(`{"${event}":{"channel":""}}`, anonymous), RocketErrorId.accessDenied);
@@ -121,8 +133,10 @@ describe('rocket codec: subscribe and unsubscribe', () => {
 });
 
 describe('rocket codec: broadcast', () => {
-  it('INVALID_PAYLOAD → ACCESS_DENIED → INVALID_EVENT_NAME → INVALID_CHANNEL_NAME', () => {
-    assert.equal(errOf('{"broadcast":"x"}', anonymous), RocketErrorId.invalidPayload);
+  it('ACCESS_DENIED → INVALID_PAYLOAD → INVALID_EVENT_NAME → INVALID_CHANNEL_NAME', () => {
+    assert.equal(errOf('{"broadcast":"x"}', anonymous), RocketErrorId.accessDenied);
+    assert.equal(errOf('{"broadcast":"x"}', reader), RocketErrorId.accessDenied);
+    assert.equal(errOf('{"broadcast":"x"}', writer), RocketErrorId.invalidPayload);
     assert.equal(errOf('{"broadcast":{}}', reader), RocketErrorId.accessDenied);
     assert.equal(errOf('{"broadcast":{"event":"e","channel":"c"}}', reader), RocketErrorId.accessDenied);
     assert.equal(errOf('{"broadcast":{"channel":""}}', writer), RocketErrorId.invalidEventName);
@@ -151,8 +165,10 @@ describe('rocket codec: broadcast', () => {
 });
 
 describe('rocket codec: trigger, logout, disconnect', () => {
-  it('trigger: INVALID_PAYLOAD → ACCESS_DENIED → INVALID_EVENT_NAME', () => {
-    assert.equal(errOf('{"trigger":1}', anonymous), RocketErrorId.invalidPayload);
+  it('trigger: ACCESS_DENIED → INVALID_PAYLOAD → INVALID_EVENT_NAME', () => {
+    assert.equal(errOf('{"trigger":1}', anonymous), RocketErrorId.accessDenied);
+    assert.equal(errOf('{"trigger":1}', reader), RocketErrorId.accessDenied);
+    assert.equal(errOf('{"trigger":1}', writer), RocketErrorId.invalidPayload);
     assert.equal(errOf('{"trigger":{"event":""}}', reader), RocketErrorId.accessDenied);
     assert.equal(errOf('{"trigger":{"data":1}}', writer), RocketErrorId.invalidEventName);
     assert.deepEqual(cmdOf('{"trigger":{"event":"hello","data":{"x":1}}}'), {
@@ -163,17 +179,19 @@ describe('rocket codec: trigger, logout, disconnect', () => {
     assert.deepEqual(cmdOf('{"trigger":{"event":"hello"}}'), { kind: 'trigger', event: 'hello', data: null });
   });
 
-  it('logout: INVALID_PAYLOAD → ACCESS_DENIED (any authenticated session may log out)', () => {
-    assert.equal(errOf('{"logout":false}', anonymous), RocketErrorId.invalidPayload);
-    assert.equal(errOf('{"logout":"yes"}', reader), RocketErrorId.invalidPayload);
-    assert.equal(errOf('{"logout":true}', anonymous), RocketErrorId.accessDenied);
+  // doLogout and doDisconnect never read the payload.
+  it('logout: ACCESS_DENIED without a session whatever the payload; any session logs out', () => {
+    for (const payload of ['true', 'false', '"yes"', '{}', 'null', '[1]']) {
+      assert.equal(errOf(`{"logout":${payload}}`, anonymous), RocketErrorId.accessDenied, payload);
+      assert.deepEqual(cmdOf(`{"logout":${payload}}`, reader), { kind: 'logout' }, payload);
+    }
     assert.deepEqual(cmdOf('{"logout":true}', nobody), { kind: 'logout' });
-    assert.deepEqual(cmdOf('{"logout":{}}', reader), { kind: 'logout' });
   });
 
-  it('disconnect needs no session', () => {
-    assert.deepEqual(cmdOf('{"disconnect":true}', anonymous), { kind: 'disconnect' });
-    assert.equal(errOf('{"disconnect":0}', anonymous), RocketErrorId.invalidPayload);
+  it('disconnect needs no session and closes whatever the payload', () => {
+    for (const payload of ['true', '0', '"please"', '{}', 'null']) {
+      assert.deepEqual(cmdOf(`{"disconnect":${payload}}`, anonymous), { kind: 'disconnect' }, payload);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '../../core/hub.js';
 import { sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
@@ -17,6 +17,10 @@ export interface ChatApiOptions {
  * nane's REST API (SPEC §6): `/api/settings`, `/api/rooms`, `/api/rooms/{name}` (room info, as the
  * original also served) and `/api/rooms/{name}/history`. Answers are `{"result": ...}` or
  * `{"error": "..."}`, always JSON. Messages never carry `id` here.
+ *
+ * nane registered these routes with no method filter (tada-team/nane main.go rootHandler), and
+ * clients post to them: every method answers like GET. Pages of other origins read them, so every
+ * answer allows any origin and an OPTIONS preflight gets 204 (docs/protocol/chat.md "CORS").
  *
  * Room names in paths: the pattern runs on the raw path, then the name is percent-decoded, so a
  * room "a/b" is reached as `/api/rooms/a%2Fb/history` (what encodeURIComponent gives) and as
@@ -38,20 +42,25 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
   const notFound = (res: ServerResponse, name: string) =>
     fail(hub, res, 404, ChatErrorCode.roomNotFound, `room ${name} not found`);
 
-  return [
+  const routes: HttpRoute[] = [
     {
       method: 'GET',
       path: '/api/settings',
       handle: (_req, res) =>
-        sendJson(res, 200, {
-          result: {
-            max_message_length: limits.maxMessageLength,
-            max_room_title_length: limits.maxRoomTitleLength,
-            max_username_length: limits.maxUsernameLength,
-            // A Go time.Duration in the original: nanoseconds.
-            uptime: Math.round((Date.now() - options.startedAt) * 1e6),
+        sendJson(
+          res,
+          200,
+          {
+            result: {
+              max_message_length: limits.maxMessageLength,
+              max_room_title_length: limits.maxRoomTitleLength,
+              max_username_length: limits.maxUsernameLength,
+              // A Go time.Duration in the original: nanoseconds.
+              uptime: Math.round((Date.now() - options.startedAt) * 1e6),
+            },
           },
-        }),
+          CORS,
+        ),
     },
     {
       method: 'GET',
@@ -92,6 +101,32 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
       },
     },
   ];
+  return routes.map((route) => ({ ...route, method: '*', handle: withPreflight(route.handle) }));
+}
+
+/** Every /api answer may be read by a page of any origin: the data is public, no credentials. */
+const CORS = { 'access-control-allow-origin': '*' } as const;
+
+const PREFLIGHT = {
+  ...CORS,
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'Content-Type',
+  'access-control-max-age': '86400',
+} as const;
+
+/**
+ * A CORS preflight (OPTIONS with Access-Control-Request-Method) is answered 204 with what may be
+ * sent; any other request, whatever its method, gets the route's GET answer.
+ */
+function withPreflight(handle: HttpRoute['handle']): HttpRoute['handle'] {
+  return (req: IncomingMessage, res, url, params) => {
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.writeHead(204, { ...PREFLIGHT, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    return handle(req, res, url, params);
+  };
 }
 
 /** Percent-decode a room name from the path; answers 400 and returns undefined when malformed. */
@@ -107,7 +142,7 @@ function decodeRoom(hub: Hub, res: ServerResponse, raw: string): string | undefi
 /** Every `{"error"}` answer goes through here, so each is counted once (errors_total). */
 function fail(hub: Hub, res: ServerResponse, status: number, code: ChatErrorCode, error: string): void {
   hub.errorSink?.('chat', code);
-  sendJson(res, status, { error });
+  sendJson(res, status, { error }, CORS);
 }
 
 /** Like sendJson, for a body already assembled from cached renderings. */
@@ -116,6 +151,7 @@ function sendRawJson(res: ServerResponse, status: number, text: string): void {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...CORS,
   });
   res.end(text);
 }

@@ -5,13 +5,14 @@
 import type { DialectContext } from '../../app/context.js';
 import type { Dialect } from '../../transport/routes.js';
 import { backendUpgrade } from './backend-session.js';
+import { meshDiscoveryRoutes } from './discovery-routes.js';
 import { gatewayUpgrade } from './gateway.js';
 import { meshHttpRoutes } from './http-routes.js';
 
 export function meshDialect(ctx: DialectContext): Dialect {
   return {
     name: 'mesh',
-    http: meshHttpRoutes(ctx),
+    http: [...meshHttpRoutes(ctx), ...meshDiscoveryRoutes(ctx)],
     upgrades: [backendUpgrade(ctx), gatewayUpgrade(ctx)],
   };
 }

@@ -1,7 +1,7 @@
 // The rocket wire format (seed 002, SPEC §5), with no I/O: a text frame and a view of the
 // session's rights in, a typed command or an error out; replies and publications encoded to the
-// seed's shapes. Every check that needs no server state lives here, in the documented order
-// (docs/protocol/rocket.md "Check order"); the session adds only the state-dependent ones
+// seed's shapes. Every check that needs no server state lives here, in the original's order:
+// rights before the payload (docs/protocol/rocket.md "Check order"); the session adds only the state-dependent ones
 // (USER_NOT_FOUND, INVALID_CREDENTIALS, CHANNEL_NOT_FOUND, ASSIGNATION_FAILED).
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication } from '../../core/types.js';
@@ -20,7 +20,7 @@ export const RocketEvent = {
 export type RocketEvent = (typeof RocketEvent)[keyof typeof RocketEvent];
 
 export type RocketCommand =
-  | { kind: 'authenticate'; user: string; secret: string | undefined }
+  | { kind: 'authenticate'; user: string; secret: string }
   | { kind: 'subscribe'; channel: string }
   | { kind: 'unsubscribe'; channel: string }
   | { kind: 'broadcast'; event: string; channel: string; data: JsonValue }
@@ -97,35 +97,27 @@ export function decodeFrame(text: string, access: Access, maxDepth: number = MAX
       return decodeBroadcast(payload, access);
     case 'trigger':
       return decodeTrigger(payload, access);
+    // The original never reads the payload of these two (webrocket_websocket_api.go doLogout,
+    // doDisconnect): `{"logout": true}` is the documented form, anything else does the same.
     case 'logout':
-      if (!isFlag(payload)) return fail(RocketErrorId.invalidPayload, 'logout takes true: {"logout": true}');
       if (!access.authenticated) return fail(RocketErrorId.accessDenied, 'not authenticated');
       return ok({ kind: 'logout' });
     case 'disconnect':
-      if (!isFlag(payload)) {
-        return fail(RocketErrorId.invalidPayload, 'disconnect takes true: {"disconnect": true}');
-      }
       return ok({ kind: 'disconnect' });
   }
-}
-
-/** logout and disconnect carry `true` in the seed; an object (whose content is ignored) is accepted too. */
-function isFlag(payload: JsonValue): boolean {
-  return payload === true || isObject(payload);
 }
 
 function decodeAuthenticate(payload: JsonValue): DecodeResult {
   if (!isObject(payload)) {
     return fail(RocketErrorId.invalidPayload, 'authenticate takes an object {"user", "secret"?}');
   }
-  const secret = payload.secret;
-  if (secret !== undefined && secret !== null && typeof secret !== 'string') {
-    return fail(RocketErrorId.invalidPayload, 'secret must be a string');
-  }
   if (!isValidUserName(payload.user)) {
     return fail(RocketErrorId.invalidUserName, 'user must be 1-64 characters of A-Z a-z 0-9 _ . @ -');
   }
-  return ok({ kind: 'authenticate', user: payload.user, secret: secret ?? undefined });
+  // A secret that is not a string (missing, null, an object) is read as "", as the original does:
+  // the wrong secret for a user that has one, and accepted by a user whose secret is empty.
+  const secret = typeof payload.secret === 'string' ? payload.secret : '';
+  return ok({ kind: 'authenticate', user: payload.user, secret });
 }
 
 function denied(access: Access, permission: Permission, what: string): DecodeResult | undefined {
@@ -143,20 +135,20 @@ function decodeChannelEvent(
   payload: JsonValue,
   access: Access,
 ): DecodeResult {
-  if (!isObject(payload)) return fail(RocketErrorId.invalidPayload, `${kind} takes an object {"channel"}`);
   const refusal = denied(access, Permission.read, kind);
   if (refusal) return refusal;
+  if (!isObject(payload)) return fail(RocketErrorId.invalidPayload, `${kind} takes an object {"channel"}`);
   const channel = payload.channel;
   if (!isValidName(channel)) return fail(RocketErrorId.invalidChannelName, `channel must be ${NAME_RULE}`);
   return ok({ kind, channel });
 }
 
 function decodeBroadcast(payload: JsonValue, access: Access): DecodeResult {
+  const refusal = denied(access, Permission.write, 'broadcast');
+  if (refusal) return refusal;
   if (!isObject(payload)) {
     return fail(RocketErrorId.invalidPayload, 'broadcast takes an object {"event", "channel", "data"?}');
   }
-  const refusal = denied(access, Permission.write, 'broadcast');
-  if (refusal) return refusal;
   const { event, channel } = payload;
   if (!isValidName(event)) return fail(RocketErrorId.invalidEventName, `event must be ${NAME_RULE}`);
   if (!isValidName(channel)) return fail(RocketErrorId.invalidChannelName, `channel must be ${NAME_RULE}`);
@@ -164,10 +156,10 @@ function decodeBroadcast(payload: JsonValue, access: Access): DecodeResult {
 }
 
 function decodeTrigger(payload: JsonValue, access: Access): DecodeResult {
-  if (!isObject(payload))
-    return fail(RocketErrorId.invalidPayload, 'trigger takes an object {"event", "data"?}');
   const refusal = denied(access, Permission.write, 'trigger');
   if (refusal) return refusal;
+  if (!isObject(payload))
+    return fail(RocketErrorId.invalidPayload, 'trigger takes an object {"event", "data"?}');
   const event = payload.event;
   if (!isValidName(event)) return fail(RocketErrorId.invalidEventName, `event must be ${NAME_RULE}`);
   return ok({ kind: 'trigger', event, data: payload.data ?? null });

@@ -191,7 +191,7 @@ export class RocketSession implements ConnectionSink, Access {
    * successful one replaces user and permissions and keeps the subscriptions, unless the new user
    * lacks READ: holding subscriptions it could not make itself would bypass the permission model.
    */
-  private async authenticate(user: string, secret: string | undefined): Promise<void> {
+  private async authenticate(user: string, secret: string): Promise<void> {
     const result = authenticate(this.opts.rocket, user, secret);
     if (!result.ok) {
       const info =
