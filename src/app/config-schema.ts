@@ -410,6 +410,11 @@ export const configSchema = z
         .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
         .default('info')
         .describe('pino JSON lines on stdout'),
+      summary_interval_ms: positiveInt()
+        .default(10000)
+        .describe(
+          'Authentication failures and fired limits are summed over this long: one line per kind and interval, with a count',
+        ),
     }).describe('Logging (pino JSON lines on stdout)'),
     namespaces: z
       .preprocess(

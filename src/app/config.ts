@@ -17,6 +17,11 @@ export interface ConfigIssue {
   /** Dotted path of the key, e.g. `namespaces.demo.token_ttl`; empty for the file as a whole. */
   path: string;
   message: string;
+  /**
+   * What helps fix it: where the value came from (an env var or flag), what was given, the
+   * nearest known key ("did you mean listen.port?"). Shown after the message.
+   */
+  hint?: string;
 }
 
 export class ConfigError extends Error {
@@ -25,7 +30,9 @@ export class ConfigError extends Error {
     readonly issues: ConfigIssue[],
     readonly source: string,
   ) {
-    const lines = issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`);
+    const lines = issues.map(
+      (i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}${i.hint ? ` (${i.hint})` : ''}`,
+    );
     super(`invalid configuration (${source}):\n${lines.join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -57,6 +64,8 @@ interface Override {
   path: Path;
   value: unknown;
   text?: string;
+  /** Where it was written: `SWITCHBOARD_LISTEN__PORT`, `--set listen.port=x`, `--port`. */
+  origin: string;
 }
 
 const ENV_PREFIX = 'SWITCHBOARD_';
@@ -82,11 +91,12 @@ export function loadConfig(opts: { argv?: ConfigArgv; env?: NodeJS.ProcessEnv } 
   const raw: Raw = file === undefined ? demoConfigInput() : readConfigFile(file, env);
 
   const overrides: Override[] = [...envOverrides(env), ...setOverrides(argv.set ?? [], source)];
-  if (argv.host !== undefined) overrides.push({ path: ['listen', 'host'], value: argv.host });
-  if (argv.port !== undefined) overrides.push({ path: ['listen', 'port'], value: argv.port });
-  if (argv.nodeId !== undefined) overrides.push({ path: ['node_id'], value: argv.nodeId });
-  if (argv.workers !== undefined) overrides.push({ path: ['workers'], value: argv.workers });
-  if (argv.kozma !== undefined) overrides.push({ path: ['chat', 'kozma'], value: argv.kozma });
+  const flag = (path: Path, value: unknown, origin: string) => overrides.push({ path, value, origin });
+  if (argv.host !== undefined) flag(['listen', 'host'], argv.host, '--host');
+  if (argv.port !== undefined) flag(['listen', 'port'], argv.port, '--port');
+  if (argv.nodeId !== undefined) flag(['node_id'], argv.nodeId, '--node-id');
+  if (argv.workers !== undefined) flag(['workers'], argv.workers, '--workers');
+  if (argv.kozma !== undefined) flag(['chat', 'kozma'], argv.kozma, '--kozma');
   for (const o of overrides) setPath(raw, o.path, o.value);
 
   let result = configSchema.safeParse(raw);
@@ -104,7 +114,12 @@ export function loadConfig(opts: { argv?: ConfigArgv; env?: NodeJS.ProcessEnv } 
     }
     if (retried) result = configSchema.safeParse(raw);
   }
-  if (!result.success) throw new ConfigError(toIssues(result.error.issues), source);
+  if (!result.success) {
+    throw new ConfigError(
+      withHints(toIssues(result.error.issues), result.error.issues, raw, overrides),
+      source,
+    );
+  }
   return { config: result.data, source, demo: file === undefined };
 }
 
@@ -128,7 +143,11 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): Raw {
   const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+      // The first line of yaml's message ends "at line 2, column 1:" before its code frame.
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML: ${e.message.split('\n')[0]!.replace(/:\s*$/, '')}`,
+      })),
       file,
     );
   }
@@ -170,7 +189,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Override[] {
     const text = env[name];
     if (!name.startsWith(ENV_PREFIX) || ENV_IGNORED(name) || text === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
-    out.push({ path, value: parseScalar(text), text });
+    out.push({ path, value: parseScalar(text), text, origin: name });
   }
   return out;
 }
@@ -183,7 +202,7 @@ function setOverrides(flags: string[], source: string): Override[] {
       throw new ConfigError([{ path: '', message: `--set ${flag}: expected path.to.key=value` }], source);
     }
     const text = flag.slice(eq + 1);
-    return { path, value: parseScalar(text), text };
+    return { path, value: parseScalar(text), text, origin: `--set ${flag}` };
   });
 }
 
@@ -271,4 +290,127 @@ function toIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
     }
   }
   return out;
+}
+
+/**
+ * Adds to each issue (the same order as zod's, one or more per zod issue) where its value came
+ * from, what was given, and for an unknown key the nearest known one.
+ */
+function withHints(
+  out: ConfigIssue[],
+  zodIssues: readonly z.core.$ZodIssue[],
+  raw: Raw,
+  overrides: Override[],
+): ConfigIssue[] {
+  let i = 0;
+  for (const issue of zodIssues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    for (const key of keys) {
+      const target = out[i++];
+      if (!target) continue;
+      const hints: string[] = [];
+      const path = key === undefined ? issue.path : [...issue.path, key];
+      const origin = overrideUnder(overrides, path);
+      if (origin) hints.push(`from ${origin}`);
+      if (key !== undefined) {
+        const near = nearestKey(key, knownKeys(issue.path));
+        if (near !== undefined) hints.push(`did you mean ${formatPath([...issue.path, near])}?`);
+      } else if (issue.code === 'invalid_type' || issue.code === 'too_small' || issue.code === 'too_big') {
+        const given = valueAt(raw, issue.path);
+        // A flag's non-number arrives as NaN: its origin says enough.
+        if (given.found && !Number.isNaN(given.value)) hints.push(`given ${describeValue(given.value)}`);
+      }
+      if (hints.length > 0) target.hint = hints.join('; ');
+    }
+  }
+  return out;
+}
+
+/** The override that wrote `path` or a key under it (the last one wins, as it did in the merge). */
+function overrideUnder(overrides: Override[], path: readonly PropertyKey[]): string | undefined {
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const o = overrides[i]!;
+    if (o.path.length >= path.length && path.every((s, j) => String(s) === o.path[j])) return o.origin;
+  }
+  return undefined;
+}
+
+function valueAt(raw: Raw, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let node: unknown = raw;
+  for (const key of path) {
+    if (!isRecord(node) && !Array.isArray(node)) return { found: false };
+    const k = String(key);
+    if (!Object.hasOwn(node as object, k)) return { found: false };
+    node = (node as Record<string, unknown>)[k];
+  }
+  return { found: true, value: node };
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+type Def = {
+  type: string;
+  innerType?: ZodLike;
+  in?: ZodLike;
+  out?: ZodLike;
+  shape?: Record<string, ZodLike>;
+  valueType?: ZodLike;
+  options?: ZodLike[];
+};
+type ZodLike = { _zod: { def: Def } };
+
+/** The keys the schema knows at `path` (a mapping's keys; under a record, its values' keys). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let nodes: ZodLike[] = [configSchema as unknown as ZodLike];
+  for (const _ of path) {
+    nodes = nodes
+      .flatMap((n) => objectsOf(n))
+      .flatMap((o) => {
+        const def = o._zod.def;
+        if (def.type === 'record') return def.valueType ? [def.valueType] : [];
+        const child = def.shape?.[String(_)];
+        return child ? [child] : [];
+      });
+  }
+  return [...new Set(nodes.flatMap((n) => objectsOf(n)).flatMap((o) => Object.keys(o._zod.def.shape ?? {})))];
+}
+
+/** The object (or record) schemas behind wrappers: optional, default, pipes, unions. */
+function objectsOf(schema: ZodLike, depth = 0): ZodLike[] {
+  if (depth > 20) return [];
+  const def = schema._zod.def;
+  if (def.type === 'object' || def.type === 'record') return [schema];
+  if (def.type === 'union') return (def.options ?? []).flatMap((o) => objectsOf(o, depth + 1));
+  if (def.type === 'pipe') return [def.in, def.out].flatMap((s) => (s ? objectsOf(s, depth + 1) : []));
+  return def.innerType ? objectsOf(def.innerType, depth + 1) : [];
+}
+
+/** The known key closest to `key` by edit distance, when it is close enough to be a typo. */
+function nearestKey(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -74,6 +74,7 @@ admin:
 
 log:
   level: info                   # fatal, error, warn, info, debug, trace, silent
+  # summary_interval_ms: 10000  # auth failures and fired limits: one line per kind and interval, with a count
 
 namespaces:
   main:

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
 import { checkAdminExposure } from '../ops/admin-guard.js';
+import { OpsLog } from '../ops/ops-log.js';
 import { Listener } from '../transport/listener.js';
 import type { Config } from './config-schema.js';
 import type { DialectContext } from './context.js';
@@ -46,6 +47,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   hub.maxJsonDepth = config.limits.max_json_depth;
   hub.maxChannelsPerConnection = config.limits.max_channels_per_connection;
   await hub.start();
+  const opsLog = new OpsLog(logger, config.log.summary_interval_ms);
+  hub.authFailed = opsLog.authFailed;
+  opsLog.start();
   const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
   const dialects = DIALECTS.map((make) => make(ctx));
   const listener = new Listener(dialects, {
@@ -107,6 +111,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     listener.server.closeAllConnections();
     await httpClosed;
     await engine.close();
+    opsLog.close();
     logger.info('switchboard stopped');
   };
   // One reload at a time, in order: two quick SIGHUPs cannot finish out of order and leave the

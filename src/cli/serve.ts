@@ -4,8 +4,10 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { type Logger, pino } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfig } from '../app/config.js';
+import type { Config } from '../app/config-schema.js';
 import { demoBanner } from '../app/demo-config.js';
 import { startServer } from '../app/server.js';
+import { configSummary } from '../ops/ops-log.js';
 import type { Command } from './main.js';
 import { type ControlMessage, type ListeningMessage, superviseWorkers, workerCount } from './workers.js';
 
@@ -158,19 +160,31 @@ async function run(args: string[]): Promise<number> {
     config = { ...config, engine: { ...config.engine, lease_node_id: true } };
   }
   logger.info(
-    {
-      source: loaded.source,
-      engine: config.engine.type,
-      node_id: inWorker ? 'leased' : config.node_id,
-    },
+    { ...configSummary(config, loaded.source), node_id: inWorker ? 'leased' : config.node_id },
     'config loaded',
   );
   let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer(config, { logger });
-  } catch (err) {
-    logger.fatal({ err }, 'start failed');
-    return 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      server = await startServer(config, { logger });
+      break;
+    } catch (err) {
+      const failure = describeStartFailure(err, config);
+      if (failure.redis && attempt < REDIS_START_ATTEMPTS) {
+        // Redis often comes up a moment after the nodes (compose, a reboot): wait for it, visibly.
+        process.stderr.write(
+          `switchboard: ${failure.sentence}; retrying in ${REDIS_RETRY_S} s (attempt ${attempt + 1} of ${REDIS_START_ATTEMPTS})\n`,
+        );
+        await new Promise((r) => setTimeout(r, REDIS_RETRY_S * 1000));
+        continue;
+      }
+      const sentence = failure.redis
+        ? `${failure.sentence} after ${REDIS_START_ATTEMPTS} attempts: is it running, and is engine.url right?`
+        : failure.sentence;
+      logger.fatal({ reason: sentence }, 'start failed');
+      process.stderr.write(`switchboard: ${sentence}\n`);
+      return 1;
+    }
   }
   if (loaded.demo) {
     // Printed after listening, so that the URLs carry the real port (--port 0 included).
@@ -244,6 +258,34 @@ async function run(args: string[]): Promise<number> {
       stop('uncaughtException');
     });
   });
+}
+
+/** Start-up waits this many tries for an unreachable Redis, this many seconds apart. */
+const REDIS_START_ATTEMPTS = 5;
+const REDIS_RETRY_S = 2;
+
+/** One human sentence for why the server could not start; `redis` when waiting may help. */
+export function describeStartFailure(err: unknown, config: Config): { sentence: string; redis: boolean } {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const message = e instanceof Error ? e.message : String(err);
+  const { host, port } = config.listen;
+  if (e?.code === 'EADDRINUSE') {
+    return { sentence: `port ${port} is in use on ${host}: another Switchboard? use --port`, redis: false };
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') {
+    return {
+      sentence: `not allowed to listen on port ${port}: ports below 1024 need privileges; use --port with a higher one`,
+      redis: false,
+    };
+  }
+  if (e?.code === 'EADDRNOTAVAIL') {
+    return { sentence: `listen.host ${host} is not an address of this machine: use --host`, redis: false };
+  }
+  if (message.startsWith('tls.')) return { sentence: message, redis: false };
+  if (config.engine.type === 'redis' && /redis|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN/i.test(message)) {
+    return { sentence: `cannot reach Redis at ${config.engine.url}`, redis: true };
+  }
+  return { sentence: `could not start: ${message}`, redis: false };
 }
 
 /** Digits become a number, anything else stays text (validation reports what it accepts). */

@@ -19,7 +19,6 @@ import {
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { NamespaceSettings } from './namespace.js';
-import { OnceSet } from './once-set.js';
 import { handleLocalCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
 import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
@@ -39,6 +38,14 @@ export interface HubCounters {
   published: number;
 }
 
+/** A credential a dialect refused: who tried (TCP peer), where, and why in the dialect's words. */
+export interface AuthFailure {
+  dialect: string;
+  reason: string;
+  namespace?: string | undefined;
+  address?: string | undefined;
+}
+
 /**
  * The node-local heart of Switchboard: connections, their subscriptions, fan-out of publications
  * to sockets, queues and routing by client id. It never mentions a dialect or an engine kind.
@@ -55,6 +62,8 @@ export class Hub {
    * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
    */
   errorSink?: (dialect: string, code: string) => void;
+  /** Told of every refused credential (logged, summed per interval, by the ops log). */
+  authFailed?: (failure: AuthFailure) => void;
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -69,8 +78,6 @@ export class Hub {
    * name (`*` included) can stand for or disturb a namespace watch.
    */
   private readonly namespaceChains = new Map<string, Promise<void>>();
-  /** Node-local `claimOnce` for engines that do not implement it. */
-  private readonly claimedLocally = new OnceSet();
 
   constructor(
     readonly engine: Engine,
@@ -108,6 +115,10 @@ export class Hub {
     this.requireNamespace(init.namespace);
     const conn = new Connection(this.ids.next(), init);
     this.connections.set(conn.id, conn);
+    this.log?.debug(
+      { client: conn.id, dialect: conn.dialect, namespace: conn.namespace, address: conn.remoteAddress },
+      'connection open',
+    );
     return conn;
   }
 
@@ -116,6 +127,10 @@ export class Hub {
     if (conn.closed) return;
     conn.closed = true;
     this.connections.delete(conn.id);
+    this.log?.debug(
+      { client: conn.id, dialect: conn.dialect, namespace: conn.namespace },
+      'connection closed',
+    );
     const work: Promise<unknown>[] = [];
     for (const channel of conn.subscribedChannels()) work.push(this.unsubscribe(conn, channel));
     if (conn.watchingAll) work.push(this.unwatchAll(conn));
@@ -161,7 +176,7 @@ export class Hub {
       else await this.watchChains.get(`${conn.namespace}\0${channel}`);
       const after = options.after ?? 0;
       const query: HistoryQuery = after > 0 ? { after } : { last: after === -1 ? 1 : 0 };
-      const history = await this.engine.history(conn.namespace, channel, query);
+      const history = await this.engine.log.history(conn.namespace, channel, query);
       if (conn.subscriptions.get(channel) !== state) return; // unsubscribed meanwhile
       options.onReady?.();
       this.replay(conn, state, history);
@@ -260,13 +275,13 @@ export class Hub {
 
   private chainWatch(ns: string, channel: string, on: boolean): Promise<void> {
     return Hub.chain(this.watchChains, `${ns}\0${channel}`, () =>
-      on ? this.engine.watch(ns, channel) : this.engine.unwatch(ns, channel),
+      on ? this.engine.log.watch(ns, channel) : this.engine.log.unwatch(ns, channel),
     );
   }
 
   private chainNamespaceWatch(ns: string, on: boolean): Promise<void> {
     return Hub.chain(this.namespaceChains, ns, () =>
-      on ? this.engine.watchNamespace(ns) : this.engine.unwatchNamespace(ns),
+      on ? this.engine.log.watchNamespace(ns) : this.engine.log.unwatchNamespace(ns),
     );
   }
 
@@ -312,7 +327,7 @@ export class Hub {
         `data is nested too deeply (max ${this.maxJsonDepth} levels)`,
       );
     }
-    const result = await this.engine.publish(namespace, channel, input, {
+    const result = await this.engine.log.publish(namespace, channel, input, {
       historySize: ns.historySize,
       count: options.count,
     });
@@ -326,18 +341,17 @@ export class Hub {
    */
   claimOnce(namespace: string, key: string, ttlMs: number): Promise<boolean> {
     const scoped = `${namespace.length}:${namespace}:${key}`;
-    if (this.engine.claimOnce) return this.engine.claimOnce(scoped, ttlMs);
-    return Promise.resolve(this.claimedLocally.claim(scoped, ttlMs));
+    return this.engine.once.claim(scoped, ttlMs);
   }
 
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {
     this.requireNamespace(namespace);
-    return this.engine.history(namespace, channel, query);
+    return this.engine.log.history(namespace, channel, query);
   }
 
   channels(namespace: string): Promise<ChannelInfo[]> {
     this.requireNamespace(namespace);
-    return this.engine.channels(namespace);
+    return this.engine.log.channels(namespace);
   }
 
   /** Does any connection on this node (of any dialect) subscribe to the channel right now? */
@@ -435,7 +449,7 @@ export class Hub {
     if (node === undefined)
       return { ok: false, error: `"${client}" is not a client id`, code: HubErrorCode.unknownClient };
     if (node === this.nodeId) return this.handleControl(message);
-    return this.engine.control(node, message);
+    return this.engine.control.request(node, message);
   }
 
   private async handleControl(message: ControlMessage): Promise<ControlReply> {
@@ -464,7 +478,7 @@ export class Hub {
 
   async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.queuePush(namespace, topic, item, {
+    return this.engine.queues.push(namespace, topic, item, {
       topicSize: ns.topicSize,
       maxTopics: ns.maxTopics,
     });
@@ -485,7 +499,7 @@ export class Hub {
     }
     const consumer = { id: conn.id, deliver: (item: QueueItem) => !conn.closed && deliver(item) };
     for (const t of new Set(topics)) {
-      const detach = await this.engine.queueConsume(conn.namespace, t, consumer);
+      const detach = await this.engine.queues.consume(conn.namespace, t, consumer);
       if (conn.closed) {
         await detach();
         return;
@@ -502,7 +516,7 @@ export class Hub {
 
   queueHasConsumer(namespace: string, topic: string): Promise<boolean> {
     this.requireNamespace(namespace);
-    return this.engine.queueHasConsumer(namespace, topic);
+    return this.engine.queues.hasConsumer(namespace, topic);
   }
 
   /** Every local connection, e.g. to close them all on shutdown. */

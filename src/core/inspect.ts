@@ -1,7 +1,7 @@
 /**
  * Cluster-wide views for /stats and the admin API (SPEC §8). Each node answers an `inspect`
  * control message with figures about itself only; `gatherCluster` asks every live node in
- * parallel (this one locally, others through `engine.control`, which is bounded in time) and
+ * parallel (this one locally, others through `engine.control.request`, which is bounded in time) and
  * keeps the answers apart per node, plus the nodes that did not answer. Nothing here is cached:
  * every view is a fresh round of questions.
  *
@@ -79,7 +79,7 @@ export type NodeAddress = { api_server: string | null };
 export interface InspectSource {
   readonly nodeId: number;
   readonly advertisedAddress?: string | null;
-  readonly engine: Engine;
+  readonly engine: Pick<Engine, 'kind' | 'ready' | 'registry' | 'control'>;
   readonly counters: HubCounters;
   readonly startedAt: number;
   localConnections(): IterableIterator<Connection>;
@@ -228,7 +228,7 @@ export async function gatherCluster<W extends InspectWhat>(
   let nodes: number[];
   let error: string | undefined;
   try {
-    nodes = await src.engine.nodes();
+    nodes = await src.engine.registry.nodes();
   } catch (err) {
     nodes = [];
     error = err instanceof Error ? err.message : String(err);
@@ -237,7 +237,7 @@ export async function gatherCluster<W extends InspectWhat>(
   const message: ControlMessage = { type: 'inspect', what, ...(namespace !== undefined && { namespace }) };
   const replies = await Promise.all(
     others.map((node) =>
-      src.engine.control(node, message).then(
+      src.engine.control.request(node, message).then(
         (reply) => ({ node, reply }),
         (err: unknown) => ({ node, reply: { ok: false as const, error: String(err) } }),
       ),

@@ -1,78 +1,42 @@
 /**
- * The engine contract. An engine owns every piece of state that must be shared between the nodes
- * of a cluster: channel ords and history, publication delivery to nodes, queue topics and
- * node-addressed control messages. The hub (src/core) owns everything local to one node:
- * connections, their subscriptions and the fan-out to sockets.
+ * The engine: every piece of state that must be shared between the nodes of a cluster. The hub
+ * (src/core) owns everything local to one node: connections, their subscriptions and the fan-out
+ * to sockets. An engine is a set of small pieces with one job each, every piece with its own
+ * contract and conformance suite (test/conformance/*-suite.ts, run against every engine):
  *
- * Invariants every implementation must keep (checked by test/conformance/engine-suite.ts):
+ * | piece          | file             | job                                                  |
+ * |----------------|------------------|------------------------------------------------------|
+ * | `log`          | channel-log.ts   | ordered publish, bounded history, watches            |
+ * | `control`      | engine.ts        | a request to one node, answered (routing by client id) |
+ * | `registry`     | node-registry.ts | the cluster's node ids                               |
+ * | `queues`       | queue-store.ts   | work queues, one consumer per item                   |
+ * | `once`         | once-store.ts    | claim a key once across the cluster                  |
+ * | `presence`     | presence.ts      | optional: who is in a channel                        |
  *
- * 1. Ords. For one (namespace, channel), `publish` assigns ords that are positive integers,
- *    +1 per publication, never reused, with no holes. Assigning the ord, appending to history and
- *    handing the publication to the nodes is one atomic step: every node sees the channel's
- *    publications in ord order, and `history` never shows a publication that the watching nodes
- *    will not also be handed (nor the reverse, once `publish` has resolved).
- * 2. History is bounded to `historySize` publications per channel (oldest dropped first). An engine
- *    without durable storage must still keep ords increasing across its own restart (e.g. a
- *    time-derived base for a channel's first ord), so a client resuming with an old ord is never
- *    told "nothing new" while newer messages are buffered.
- * 3. Delivery. `handlers.onPublication` is called once per publication per node that watches
- *    the channel (or its whole namespace), in ord order per channel, never concurrently for the
- *    same channel. A node that does not watch a channel need not be told about it.
- * 4. Queues. Each pushed item is handed to exactly one consumer across the cluster, round-robin
- *    over the topic's consumers. A consumer's `deliver` returning false means "not written":
- *    the engine offers the item to another consumer or keeps it at the head of the topic. With no
- *    consumer, items wait (at most `topicSize` per topic, `maxTopics` topics per namespace; past
- *    that the oldest item is dropped and reported in `dropped`).
- * 5. Control. `control(node, msg)` reaches `handlers.onControl` on that node and resolves with its
- *    reply, or with `{ok: false, error}` within a bounded time if the node is unknown or silent.
- * 6. Nothing crosses namespaces: the same channel or topic name in two namespaces is two things.
- *
- * All methods may be called before `start` resolves only if stated; none may throw for a missing
- * channel or topic (they are created on first use).
+ * A cluster engine builds `log` and `control` from the shared cluster layer (src/engines/cluster/)
+ * on top of its own transport (cluster/channel-transport.ts, cluster/node-bus.ts), so it writes
+ * only what is specific to its backend. No method may throw for a missing channel or topic (they
+ * are created on first use); none may be called before `start` resolves unless stated.
  */
-import type {
-  ChannelInfo,
-  DeliveryCount,
-  JsonValue,
-  Publication,
-  PublishInput,
-  QueueItem,
-} from '../core/types.js';
+import type { DeliveryCount, JsonValue, Publication } from '../core/types.js';
+import type { ChannelLog } from './channel-log.js';
+import type { NodeRegistry } from './node-registry.js';
+import type { OnceStore } from './once-store.js';
 import type { PresenceStore } from './presence.js';
+import type { QueueStore } from './queue-store.js';
 
-/** Per-channel settings the hub passes on every publish (they come from the namespace config). */
-export interface ChannelOptions {
-  /** History buffer size for the channel. */
-  historySize: number;
-}
-
-export interface PublishOptions extends ChannelOptions {
-  /**
-   * Count subscriber writes over the whole cluster and return them (mesh.publish `s`/`f`). Nodes
-   * that do not answer in bounded time count as failed for their subscribers.
-   */
-  count?: boolean;
-}
-
-export interface PublishResult {
-  publication: Publication;
-  /** Present when `count` was asked for. */
-  delivered?: DeliveryCount;
-}
-
-/**
- * Which part of a channel's history to read. Exactly one of the forms:
- * `{after: N}` — every buffered publication with ord > N (N ≥ 0; N = 0 means the whole buffer);
- * `{last: K}` — the newest K buffered publications (K = 0 reads only `top`).
- * Results are always oldest → newest.
- */
-export type HistoryQuery = { after: number; limit?: number } | { last: number };
-
-export interface HistoryResult {
-  publications: Publication[];
-  /** The channel's newest ord at the moment of the read (0 for a channel never published to). */
-  top: number;
-}
+export type {
+  ChannelLog,
+  ChannelOptions,
+  HistoryQuery,
+  HistoryResult,
+  PublishOptions,
+  PublishResult,
+} from './channel-log.js';
+export type { NodeRegistry } from './node-registry.js';
+export type { OnceStore } from './once-store.js';
+export type { PresenceMember, PresenceStore } from './presence.js';
+export type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from './queue-store.js';
 
 /**
  * A message addressed to one node (mesh.send / conn.call / kick routed by client id). With
@@ -92,30 +56,13 @@ export type ControlMessage = (
 
 export type ControlReply = { ok: true; result?: JsonValue } | { ok: false; error: string; code?: string };
 
-/** A local queue consumer: one backend connection that called `queue.pop`. */
-export interface QueueConsumer {
-  /** Stable id of the consuming connection (its client_id). */
-  readonly id: string;
-  /**
-   * Write the item to the consumer now. Return false if it could not be written (connection
-   * closing or too far behind); the engine then gives the item to someone else or keeps it.
-   */
-  deliver(item: QueueItem): boolean;
-}
-
-export interface QueueLimits {
-  topicSize: number;
-  maxTopics: number;
-}
-
-export interface TopicStats {
-  topic: string;
-  /** Items waiting for a consumer. */
-  depth: number;
-  /** Consumers attached on the whole cluster (best effort for remote ones). */
-  consumers: number;
-  /** Items dropped because the topic or the namespace was full, since start. */
-  dropped: number;
+/**
+ * NodeControl: `request(node, msg)` reaches `onControl` on that node and resolves with its reply,
+ * or with `{ok: false, error}` within a bounded time if the node is unknown or silent (an unknown
+ * node answers code `unknown_client`). Conformance: test/conformance/node-control-suite.ts.
+ */
+export interface NodeControl {
+  request(nodeId: number, message: ControlMessage): Promise<ControlReply>;
 }
 
 /** Callbacks from the engine into the node's hub. */
@@ -138,63 +85,11 @@ export interface Engine {
   /** False while shared state is unreachable (readiness probe). */
   ready(): boolean;
 
-  publish(
-    namespace: string,
-    channel: string,
-    input: PublishInput,
-    options: PublishOptions,
-  ): Promise<PublishResult>;
-  history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult>;
-  /** Channels of a namespace that have published at least once and are still known. */
-  channels(namespace: string): Promise<ChannelInfo[]>;
-
-  /**
-   * This node wants `onPublication` for the channel. Every string is an ordinary channel name
-   * (`*` included). Reference-counted by the hub: it calls `watch` for the first local subscriber
-   * and `unwatch` after the last one left. Resolves once publications made after it resolves are
-   * guaranteed to be delivered.
-   */
-  watch(namespace: string, channel: string): Promise<void>;
-  unwatch(namespace: string, channel: string): Promise<void>;
-  /**
-   * This node wants `onPublication` for every channel of the namespace (chat clients), whatever
-   * it watches by name. Independent of `watch`/`unwatch`: ending a channel watch never ends the
-   * namespace watch, nor the reverse. Resolves as `watch` does.
-   */
-  watchNamespace(namespace: string): Promise<void>;
-  unwatchNamespace(namespace: string): Promise<void>;
-
-  /** Send a control message to the node `nodeId` (may be this node). */
-  control(nodeId: number, message: ControlMessage): Promise<ControlReply>;
-  /**
-   * Ids of the nodes currently in the cluster, ascending, this node included once started (a
-   * single-node engine answers `[nodeId]`). May list a node that died moments ago (until its
-   * registration expires): `control` to it then fails in bounded time. Rejects if shared state
-   * is unreachable.
-   */
-  nodes(): Promise<number[]>;
-
-  queuePush(
-    namespace: string,
-    topic: string,
-    item: QueueItem,
-    limits: QueueLimits,
-  ): Promise<{ dropped: number }>;
-  /** Attach a consumer to a topic; resolves with a detach function. */
-  queueConsume(namespace: string, topic: string, consumer: QueueConsumer): Promise<() => Promise<void>>;
-  /** Is any consumer attached to the topic anywhere in the cluster? (rocket ASSIGNATION_FAILED) */
-  queueHasConsumer(namespace: string, topic: string): Promise<boolean>;
-  queueStats(namespace: string): Promise<TopicStats[]>;
-
-  /**
-   * Optional. Claim `key` once across the cluster: resolves true for the first claim, false for
-   * every later one until `ttlMs` has passed since the first (then the key may be claimed again).
-   * Atomic: of concurrent claims on any nodes, exactly one wins. Rejects if shared state is
-   * unreachable. Used for one-use site post tokens (`post_token_reuse: false`); the caller puts
-   * the namespace into the key. Engines without it get a node-local fallback from the hub.
-   */
-  claimOnce?(key: string, ttlMs: number): Promise<boolean>;
-
-  /** Who is in which presence channel, cluster-wide (engines/presence.ts). Absent: no presence. */
+  readonly log: ChannelLog;
+  readonly control: NodeControl;
+  readonly registry: NodeRegistry;
+  readonly queues: QueueStore;
+  readonly once: OnceStore;
+  /** Present only on engines that keep presence (presence.ts). */
   readonly presence?: PresenceStore;
 }

@@ -184,7 +184,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
 
     apiRoute(ctx, 'GET', new RegExp(`${NS}/topics$`), async ({ principal, params }) => {
       const ns = namespaceFor(principal, params[0]!);
-      return await hub.engine.queueStats(ns);
+      return await hub.engine.queues.stats(ns);
     }),
 
     apiRoute(ctx, 'GET', '/admin/api/connections', async ({ principal, url, res }) => {
@@ -208,7 +208,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       // Held by another node (or gone): ask the node its id names, within the manager's namespace.
       const node = nodeOfClientId(id);
       if (node !== undefined && node !== hub.nodeId) {
-        const reply = await hub.engine.control(node, {
+        const reply = await hub.engine.control.request(node, {
           type: 'inspect',
           what: 'connections',
           namespace: scope(principal),

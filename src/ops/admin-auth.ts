@@ -33,6 +33,23 @@ export function safeEqual(given: string, expected: string): boolean {
 
 /** Only the operator's key: /metrics and the server-wide figures. */
 export function checkAdminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
+  return reported(ctx, req, adminKey(ctx, req));
+}
+
+/** The admin key, or a rocket user with MANAGE presenting `Basic base64(ns/user:secret)`. */
+export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthResult {
+  return reported(ctx, req, keyOrManager(ctx, req));
+}
+
+/** A refused credential (401) goes to the ops log; a known caller lacking a right (403) does not. */
+function reported(ctx: DialectContext, req: IncomingMessage, result: AuthResult): AuthResult {
+  if (!result.ok && result.status === 401) {
+    ctx.hub.authFailed?.({ dialect: 'admin', reason: result.error, address: req.socket.remoteAddress });
+  }
+  return result;
+}
+
+function adminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
   const key = ctx.config.admin.key;
   if (key === undefined) return { ok: true, principal: { kind: 'admin' } };
   const given = bearerToken(req);
@@ -42,10 +59,9 @@ export function checkAdminKey(ctx: DialectContext, req: IncomingMessage): AuthRe
   return { ok: true, principal: { kind: 'admin' } };
 }
 
-/** The admin key, or a rocket user with MANAGE presenting `Basic base64(ns/user:secret)`. */
-export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthResult {
+function keyOrManager(ctx: DialectContext, req: IncomingMessage): AuthResult {
   const basic = basicCredentials(req);
-  if (basic === undefined || ctx.config.admin.key === undefined) return checkAdminKey(ctx, req);
+  if (basic === undefined || ctx.config.admin.key === undefined) return adminKey(ctx, req);
   if (basic === null) {
     return { ok: false, status: 401, error: 'Basic credentials must be base64("namespace/user:secret")' };
   }

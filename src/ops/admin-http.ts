@@ -46,13 +46,35 @@ export function apiRoute(
       if (!auth.ok) return sendError(res, auth.status, auth.error);
       const csrf = csrfRefusal(ctx.config, req);
       if (csrf) return sendError(res, csrf.status, csrf.error);
+      // The audit trail: every request that changes something, with who asked and the outcome.
+      const audit = (status: number, error?: string) => {
+        if (method === 'GET') return;
+        const who =
+          auth.principal.kind === 'admin' ? 'admin' : `${auth.principal.namespace}/${auth.principal.user}`;
+        ctx.logger.info(
+          {
+            audit: true,
+            who,
+            address: req.socket.remoteAddress,
+            action: `${method} ${url.pathname}`,
+            status,
+            error,
+          },
+          'admin action',
+        );
+      };
       try {
         const params = rawParams.map(decodeParam);
         const body = await handler({ req, res, url, params, principal: auth.principal });
         sendJson(res, 200, body);
+        audit(200);
       } catch (err) {
-        if (err instanceof ApiError) return sendError(res, err.status, err.message);
+        if (err instanceof ApiError) {
+          audit(err.status, err.message);
+          return sendError(res, err.status, err.message);
+        }
         ctx.logger.error({ err, path: url.pathname }, 'admin API handler failed');
+        audit(500, err instanceof Error ? err.message : 'internal error');
         sendError(res, 500, err instanceof Error ? err.message : 'internal error');
       }
     },

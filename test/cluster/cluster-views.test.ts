@@ -233,7 +233,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
     });
 
     it('answers with the live nodes and lists the others as not answering', async () => {
-      assert.deepEqual(await a.hub.engine.nodes(), [301, 302, 303, 304, 305]);
+      assert.deepEqual(await a.hub.engine.registry.nodes(), [301, 302, 303, 304, 305]);
       const r = await get(`${a.url}/stats`, ADMIN);
       assert.equal(r.status, 200);
       assert.deepEqual(

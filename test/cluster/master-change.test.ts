@@ -61,10 +61,10 @@ describe('redis engine: a master without its newest writes', { skip }, () => {
     engines.push(watcher, publisher);
     await watcher.start(rec);
     await publisher.start(recorder());
-    await watcher.watch('ns', 'ch');
+    await watcher.log.watch('ns', 'ch');
     const opts = { historySize: 100 };
     const publish = async (data: number) =>
-      (await publisher.publish('ns', 'ch', { data }, opts)).publication.ord;
+      (await publisher.log.publish('ns', 'ch', { data }, opts)).publication.ord;
     for (let i = 1; i <= 10; i++) await publish(i);
     assert.equal(await redisCall(port, 'SAVE'), 'OK');
     for (let i = 11; i <= 13; i++) await publish(i);
@@ -90,7 +90,7 @@ describe('redis engine: a master without its newest writes', { skip }, () => {
 
     const tenth = ords[9]!;
     const data = async (q: { after: number } | { last: number }) =>
-      (await publisher.history('ns', 'ch', q)).publications.map((p) => p.data);
+      (await publisher.log.history('ns', 'ch', q)).publications.map((p) => p.data);
     assert.deepEqual(await data({ after: tenth - 4 }), [7, 8, 9, 10, 14], 'across the jump');
     assert.deepEqual(await data({ after: tenth }), [14], 'the lost three are gone, the new one is there');
     assert.deepEqual(await data({ after: lastBefore }), [14], 'from an ord the new master never had');

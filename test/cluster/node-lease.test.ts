@@ -29,7 +29,7 @@ describe('redis engine: leased node ids', () => {
       await engines[0]!.clusterNodes(),
       [...ids].sort((x, y) => x - y),
     );
-    const reply = await engines[0]!.control(ids[3]!, {
+    const reply = await engines[0]!.control.request(ids[3]!, {
       type: 'disconnect',
       client: '1',
       code: 1000,
@@ -40,7 +40,8 @@ describe('redis engine: leased node ids', () => {
     await engines[3]!.close();
     assert.ok(!(await engines[0]!.clusterNodes()).includes(ids[3]!), 'released on close');
     assert.equal(
-      (await engines[0]!.control(ids[3]!, { type: 'send', client: '1', data: 'x', binary: false })).ok,
+      (await engines[0]!.control.request(ids[3]!, { type: 'send', client: '1', data: 'x', binary: false }))
+        .ok,
       false,
     );
     await Promise.all(engines.slice(0, 3).map((e) => e.close()));

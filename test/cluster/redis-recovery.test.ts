@@ -57,16 +57,16 @@ describe('redis engine: losing the pub/sub connection', { skip }, () => {
     engines.push(watcher, publisher);
     await watcher.start(rec);
     await publisher.start(recorder());
-    await watcher.watch('ns', 'ch');
+    await watcher.log.watch('ns', 'ch');
     const opts = { historySize: 100 };
-    for (let i = 0; i < 20; i++) await publisher.publish('ns', 'ch', { data: i }, opts);
+    for (let i = 0; i < 20; i++) await publisher.log.publish('ns', 'ch', { data: i }, opts);
     await until(() => rec.got.length === 20, 'the first 20');
     // Cut every pub/sub connection; publish while the watcher reconnects (those messages are
     // never delivered live to it).
     const admin = new Redis(redis.url);
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     admin.disconnect();
-    for (let i = 20; i < 40; i++) await publisher.publish('ns', 'ch', { data: i }, opts);
+    for (let i = 20; i < 40; i++) await publisher.log.publish('ns', 'ch', { data: i }, opts);
     await until(() => rec.got.length >= 40, 'all 40 after the reconnect');
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(

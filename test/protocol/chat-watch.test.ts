@@ -4,23 +4,36 @@
 // while Redis is unreachable (the cluster tests cover the real Redis path).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MemoryChannelLog } from '../../src/engines/memory/memory-channel-log.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
 import { startTestServer } from '../helpers/server.js';
 import { expectRefused, RawClient } from '../helpers/ws-client.js';
+
+/** A channel log whose namespace watch fails while `fail()` says so. */
+class FailingWatchLog extends MemoryChannelLog {
+  constructor(
+    deliver: ConstructorParameters<typeof MemoryChannelLog>[0],
+    private readonly fail: () => boolean,
+  ) {
+    super(deliver);
+  }
+  override async watchNamespace(ns: string): Promise<void> {
+    if (this.fail()) throw new Error('watch failed: Redis is unreachable (test)');
+    return super.watchNamespace(ns);
+  }
+}
 
 class UnreachableAtFirst extends MemoryEngine {
   watches = 0;
   constructor(private failures: number) {
     super(1);
   }
-  override async watchNamespace(ns: string): Promise<void> {
+  override readonly log: MemoryChannelLog = new FailingWatchLog(this.deliver, () => {
     this.watches++;
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error('watch failed: Redis is unreachable (test)');
-    }
-    return super.watchNamespace(ns);
-  }
+    if (this.failures <= 0) return false;
+    this.failures--;
+    return true;
+  });
 }
 
 describe('chat: the namespace watch behind every chat connection', () => {

@@ -6,27 +6,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PublishInput } from '../../src/core/types.js';
 import type { PublishOptions, PublishResult, QueueConsumer } from '../../src/engines/engine.js';
+import { MemoryChannelLog } from '../../src/engines/memory/memory-channel-log.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
+import { MemoryQueues } from '../../src/engines/memory/memory-queues.js';
 import { post } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { Backend, backendUrl, gatewayClient, KEYS, type MeshTestServer } from './mesh-fixtures.js';
 
-/** A memory engine that fails on purpose for names starting with "broken" / "sticky". */
-class FaultyEngine extends MemoryEngine {
-  override async queueConsume(
-    ns: string,
-    topic: string,
-    consumer: QueueConsumer,
-  ): Promise<() => Promise<void>> {
+/** Memory engine pieces that fail on purpose for names starting with "broken" / "sticky". */
+class FaultyQueues extends MemoryQueues {
+  override async consume(ns: string, topic: string, consumer: QueueConsumer): Promise<() => Promise<void>> {
     if (topic.startsWith('broken')) throw new Error('queue store unavailable');
-    const detach = await super.queueConsume(ns, topic, consumer);
+    const detach = await super.consume(ns, topic, consumer);
     if (!topic.startsWith('sticky')) return detach;
     return async () => {
       await detach();
       throw new Error('detach failed');
     };
   }
+}
 
+class FaultyLog extends MemoryChannelLog {
   override async publish(
     ns: string,
     channel: string,
@@ -37,10 +37,14 @@ class FaultyEngine extends MemoryEngine {
     return super.publish(ns, channel, input, options);
   }
 
-  // MemoryEngine declares watch() without parameters (it needs none); the hub passes (ns, channel).
-  override async watch(...args: unknown[]): Promise<void> {
-    if (String(args[1]).startsWith('broken')) throw new Error('cannot watch');
+  override async watch(_ns: string, channel: string): Promise<void> {
+    if (channel.startsWith('broken')) throw new Error('cannot watch');
   }
+}
+
+class FaultyEngine extends MemoryEngine {
+  override readonly queues: MemoryQueues = new FaultyQueues();
+  override readonly log: MemoryChannelLog = new FaultyLog(this.deliver);
 }
 
 describe('mesh error codes raised by engine failures', () => {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { runWorker } from '../../examples/rocket-worker.js';
 import type { QueueItem } from '../../src/core/types.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
+import { MemoryQueues } from '../../src/engines/memory/memory-queues.js';
 import { RawClient } from '../helpers/ws-client.js';
 import {
   APP_KEY,
@@ -194,12 +195,15 @@ describe('rocket: trigger', () => {
 
 describe('rocket: engine failures', () => {
   it('answers INTERNAL_ERROR when the engine fails, and keeps the connection', async () => {
-    class FailingQueues extends MemoryEngine {
-      override async queueHasConsumer(): Promise<boolean> {
+    class FailingQueues extends MemoryQueues {
+      override async hasConsumer(): Promise<boolean> {
         throw new Error('queue store unreachable');
       }
     }
-    const failing = await startRocketServer({}, { engine: new FailingQueues(1) });
+    class FailingEngine extends MemoryEngine {
+      override readonly queues: MemoryQueues = new FailingQueues();
+    }
+    const failing = await startRocketServer({}, { engine: new FailingEngine(1) });
     try {
       const c = await connectAs(failing, 'writer');
       c.send({ trigger: { event: 'hello' } });

@@ -4,15 +4,20 @@ import type { ConnectionSink } from '../../src/core/connection.js';
 import { Hub } from '../../src/core/hub.js';
 import type { Publication } from '../../src/core/types.js';
 import type { HistoryQuery } from '../../src/engines/engine.js';
+import { MemoryChannelLog } from '../../src/engines/memory/memory-channel-log.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
 
-/** A memory engine whose history reads take a while, as a remote engine's do. */
-class SlowHistoryEngine extends MemoryEngine {
+/** A memory channel log whose history reads take a while, as a remote engine's do. */
+class SlowHistoryLog extends MemoryChannelLog {
   historyDelayMs = 30;
   override async history(ns: string, ch: string, q: HistoryQuery) {
     await new Promise((r) => setTimeout(r, this.historyDelayMs));
     return super.history(ns, ch, q);
   }
+}
+
+class SlowHistoryEngine extends MemoryEngine {
+  override readonly log: MemoryChannelLog = new SlowHistoryLog(this.deliver);
 }
 
 function collectingSink(): ConnectionSink & {
@@ -157,14 +162,18 @@ describe('hub: subscribe merges backlog and live traffic', () => {
 
   it('keeps a pinned namespace watched by the engine while its watching connections come and go', async () => {
     // The engine's watch state is what decides whether a node hears a namespace on a cluster.
-    class WatchLog extends SlowHistoryEngine {
-      readonly calls: string[] = [];
+    const calls: string[] = [];
+    class WatchLogLog extends SlowHistoryLog {
       override async watchNamespace(ns: string) {
-        this.calls.push(`watch ${ns}`);
+        calls.push(`watch ${ns}`);
       }
       override async unwatchNamespace(ns: string) {
-        this.calls.push(`unwatch ${ns}`);
+        calls.push(`unwatch ${ns}`);
       }
+    }
+    class WatchLog extends MemoryEngine {
+      readonly calls = calls;
+      override readonly log: MemoryChannelLog = new WatchLogLog(this.deliver);
     }
     const engine = new WatchLog(3);
     const hub = await makeHub(engine);

@@ -38,10 +38,12 @@ function source(
     kind: 'fake',
     nodeId,
     ready: () => true,
-    nodes: engine.nodes ?? (async () => [nodeId]),
-    control: async (node: number, m: ControlMessage) => {
-      asked.push({ node, m });
-      return engine.answer ? engine.answer(node, m) : { ok: false as const, error: 'no such node' };
+    registry: { nodes: engine.nodes ?? (async () => [nodeId]) },
+    control: {
+      request: async (node: number, m: ControlMessage) => {
+        asked.push({ node, m });
+        return engine.answer ? engine.answer(node, m) : { ok: false as const, error: 'no such node' };
+      },
     },
   } as unknown as Engine;
   return {

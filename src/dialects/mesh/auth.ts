@@ -9,6 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../app/config-schema.js';
+import type { DialectContext } from '../../app/context.js';
 import { bearerToken } from '../../transport/http-util.js';
 import { peerIsTrusted } from '../../transport/trusted-networks.js';
 
@@ -37,6 +38,20 @@ export function keyMatches(given: string, keys: readonly string[]): boolean {
     if (timingSafeEqual(g, digest(key))) found = true;
   }
   return found;
+}
+
+/** authorizeBackend, with a refused key (401) told to the ops log. */
+export function authorizeBackendLogged(ctx: DialectContext, req: IncomingMessage, url: URL): BackendAuth {
+  const auth = authorizeBackend(ctx.config, req, url);
+  if (!auth.ok && auth.status === 401) {
+    ctx.hub.authFailed?.({
+      dialect: 'mesh',
+      reason: auth.body.error,
+      namespace: requestedNamespace(url),
+      address: req.socket.remoteAddress,
+    });
+  }
+  return auth;
 }
 
 export function authorizeBackend(config: Config, req: IncomingMessage, url: URL): BackendAuth {

@@ -13,7 +13,7 @@ import type { Connection } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
-import { authorizeBackend } from './auth.js';
+import { authorizeBackendLogged } from './auth.js';
 import {
   type DecodedRequest,
   decodeRequest,
@@ -36,7 +36,7 @@ export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
     // A backend holding an API key fans out work for many clients: no per-connection frame cap.
     exemptFromRateLimit: true,
     authorize: (req, url) => {
-      const auth = authorizeBackend(ctx.config, req, url);
+      const auth = authorizeBackendLogged(ctx, req, url);
       return auth.ok ? { ok: true, state: { namespace: auth.namespace } } : auth;
     },
     onConnection: (ws, req, _url, state) => {

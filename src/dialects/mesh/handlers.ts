@@ -13,13 +13,22 @@ export type MeshResult = Record<string, JsonValue>;
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * `what failed: why`, once: an engine error already reads "publish failed: Redis is unreachable
+ * (…)", and must not come out as "publish failed: publish failed: …".
+ */
+function failed(what: string, err: unknown): string {
+  const text = reason(err);
+  return text.startsWith(`${what} failed: `) ? text : `${what} failed: ${text}`;
+}
+
 /** mesh.send → `{s: true}`; unknown, gone, foreign or unwritable client → 401. */
 export async function runSend(hub: Hub, namespace: string, call: SendCall): Promise<MeshResult> {
   let reply: Awaited<ReturnType<Hub['sendTo']>>;
   try {
     reply = await hub.sendTo(call.client, call.data, call.binary, namespace);
   } catch (err) {
-    throw new MeshError(MeshErrorCode.sendFailed, `send failed: ${reason(err)}`);
+    throw new MeshError(MeshErrorCode.sendFailed, failed('send', err));
   }
   if (!reply.ok) throw new MeshError(MeshErrorCode.sendFailed, reply.error);
   return { s: true };
@@ -27,15 +36,16 @@ export async function runSend(hub: Hub, namespace: string, call: SendCall): Prom
 
 /**
  * mesh.publish → `{s, f}`: subscriber writes that succeeded and failed, every dialect, every node
- * that answered in bounded time. The publication enters the channel's history. The seed lists only
- * 101 for publish; an engine that cannot take the publication answers 401 (send failed).
+ * that answered in bounded time. The publication enters the channel's history. The mesh API lists
+ * only 101 for publish; an engine that cannot take the publication (an outage) answers 401, the
+ * API's "send failed" code, never anything that reads as a refused key.
  */
 export async function runPublish(hub: Hub, namespace: string, call: PublishCall): Promise<MeshResult> {
   try {
     const { delivered } = await hub.publish(namespace, call.channel, { data: call.data }, { count: true });
     return { s: delivered?.s ?? 0, f: delivered?.f ?? 0 };
   } catch (err) {
-    throw new MeshError(MeshErrorCode.sendFailed, `publish failed: ${reason(err)}`);
+    throw new MeshError(MeshErrorCode.sendFailed, failed('publish', err));
   }
 }
 
@@ -45,7 +55,7 @@ export async function runConnCall(hub: Hub, namespace: string, call: ConnCall): 
   try {
     reply = await hub.call(call.client, call.fn, call.args, namespace);
   } catch (err) {
-    throw new MeshError(MeshErrorCode.callFailed, `call failed: ${reason(err)}`);
+    throw new MeshError(MeshErrorCode.callFailed, failed('call', err));
   }
   if (reply.ok) return { s: true };
   const code =

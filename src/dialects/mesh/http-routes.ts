@@ -9,7 +9,7 @@ import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
-import { authorizeBackend } from './auth.js';
+import { authorizeBackendLogged } from './auth.js';
 import {
   errorEnvelope,
   exactClientId,
@@ -39,7 +39,7 @@ function route<C>(
     method: 'POST',
     path,
     handle: async (req, res, url) => {
-      const auth = authorizeBackend(ctx.config, req, url);
+      const auth = authorizeBackendLogged(ctx, req, url);
       if (!auth.ok) return sendJson(res, auth.status, auth.body);
       const { limits } = ctx.config;
       const body = await readJson(req, limits.max_http_body_bytes, limits.max_json_depth);

@@ -64,6 +64,13 @@ interface OwnCopyWaiter {
 const ignore = (): undefined => undefined;
 
 /** One connection to a vhost: decodes events, answers them, and is the hub's sink for it. */
+
+/** authenticate refusals: logged by the ops log. */
+const AUTH_ERRORS: ReadonlySet<string> = new Set([
+  RocketErrorId.invalidUserName,
+  RocketErrorId.userNotFound,
+  RocketErrorId.invalidCredentials,
+]);
 export class RocketSession implements ConnectionSink, Access {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
@@ -341,6 +348,14 @@ export class RocketSession implements ConnectionSink, Access {
   /** Every error reply goes through here, so each is counted once (errors_total). */
   private sendErrorFrame(error: RocketError): void {
     this.hub.errorSink?.('rocket', error.err);
+    if (AUTH_ERRORS.has(error.err)) {
+      this.hub.authFailed?.({
+        dialect: 'rocket',
+        reason: error.err,
+        namespace: this.opts.namespace,
+        address: this.opts.remoteAddress,
+      });
+    }
     this.socket.send(encodeError(error));
   }
 }

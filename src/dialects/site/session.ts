@@ -67,6 +67,13 @@ function onSocketClose(this: WebSocket): void {
 }
 
 /** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
+
+/** Errors that refuse a credential (a subscribe's token or auth): logged by the ops log. */
+const AUTH_CODES: ReadonlySet<string> = new Set([
+  SiteErrorCode.invalidToken,
+  SiteErrorCode.expiredToken,
+  SiteErrorCode.badAuth,
+]);
 export class SiteSession implements ConnectionSink {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
@@ -137,6 +144,14 @@ export class SiteSession implements ConnectionSink {
   /** Every error answer goes through here, so each is counted once (errors_total). */
   private sendError(err: SiteError): void {
     this.hub.errorSink?.('site', err.code);
+    if (AUTH_CODES.has(err.code)) {
+      this.hub.authFailed?.({
+        dialect: 'site',
+        reason: err.code,
+        namespace: this.conn.namespace,
+        address: this.conn.remoteAddress,
+      });
+    }
     this.socket.send(encodeError(err));
   }
 

@@ -1,51 +1,46 @@
 import { OnceSet } from '../../core/once-set.js';
-import type { ChannelInfo, Publication, PublishInput, QueueItem } from '../../core/types.js';
+import type { Publication } from '../../core/types.js';
 import type {
   ControlMessage,
   ControlReply,
   Engine,
   EngineHandlers,
-  HistoryQuery,
-  HistoryResult,
-  PublishOptions,
-  PublishResult,
-  QueueConsumer,
-  QueueLimits,
-  TopicStats,
+  NodeControl,
+  NodeRegistry,
+  OnceStore,
 } from '../engine.js';
+import { MemoryChannelLog, timeBasedFirstOrd } from './memory-channel-log.js';
 import { MemoryPresence } from './memory-presence.js';
 import { MemoryQueues } from './memory-queues.js';
-import { Ring } from './ring.js';
 
-interface ChannelState {
-  /** The ord the next publication gets. */
-  next: number;
-  history: Ring<Publication>;
-}
+export { timeBasedFirstOrd } from './memory-channel-log.js';
 
 /**
- * The first ord of a channel: microseconds since the epoch. Nothing survives a restart of this
- * engine, so this is what keeps ords increasing across one (SPEC §1): a resumed client's old
- * `after` is always below the new ords unless a channel sustained over a million publications a
- * second. Stays below 2^53 until the year 2255.
+ * The embedded single-node engine: every piece lives in this process. A test that needs a piece
+ * to misbehave overrides that field with a subclass of the piece (built on `deliver`).
  */
-export function timeBasedFirstOrd(nowMs = Date.now()): number {
-  return nowMs * 1000 + 1;
-}
-
-/** The embedded single-node engine. Everything happens synchronously in the event loop. */
 export class MemoryEngine implements Engine {
   readonly kind = 'memory';
+  readonly log: MemoryChannelLog;
+  readonly queues: MemoryQueues = new MemoryQueues();
+  readonly control: NodeControl;
+  readonly registry: NodeRegistry;
+  readonly once: OnceStore;
   private handlers: EngineHandlers | undefined;
-  private readonly channelsByNs = new Map<string, Map<string, ChannelState>>();
-  private readonly queues = new MemoryQueues();
-  private readonly claimed = new OnceSet();
   readonly presence = new MemoryPresence();
+  /** Hands a publication to this node's hub (what the channel log calls). */
+  protected readonly deliver = (ns: string, p: Publication) => this.handlers?.onPublication(ns, p);
 
   constructor(
     readonly nodeId: number,
-    private readonly firstOrd: () => number = timeBasedFirstOrd,
-  ) {}
+    firstOrd: () => number = timeBasedFirstOrd,
+  ) {
+    this.log = new MemoryChannelLog(this.deliver, firstOrd);
+    this.control = { request: (node, message) => this.answer(node, message) };
+    this.registry = { nodes: async () => [this.nodeId] };
+    const claimed = new OnceSet();
+    this.once = { claim: async (key, ttlMs) => claimed.claim(key, ttlMs) };
+  }
 
   async start(handlers: EngineHandlers): Promise<void> {
     this.handlers = handlers;
@@ -60,100 +55,10 @@ export class MemoryEngine implements Engine {
     return true;
   }
 
-  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    return this.claimed.claim(key, ttlMs);
-  }
-
-  async publish(
-    ns: string,
-    channel: string,
-    input: PublishInput,
-    options: PublishOptions,
-  ): Promise<PublishResult> {
-    const state = this.channel(ns, channel, options.historySize);
-    const publication: Publication = { ...input, channel, ord: state.next++, time: Date.now() };
-    state.history.push(publication);
-    const counts = this.handlers?.onPublication(ns, publication) ?? { s: 0, f: 0 };
-    return options.count ? { publication, delivered: counts } : { publication };
-  }
-
-  async history(ns: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {
-    const state = this.channelsByNs.get(ns)?.get(channel);
-    if (!state) return { publications: [], top: 0 };
-    const top = state.next - 1;
-    const ring = state.history;
-    if ('last' in query) return { publications: ring.slice(ring.size - query.last), top };
-    const oldest = ring.at(0);
-    // Ords in the buffer are contiguous, so the position of `after` is arithmetic.
-    const from = oldest ? Math.max(0, query.after - oldest.ord + 1) : 0;
-    const publications = ring.slice(from);
-    if (query.limit !== undefined && publications.length > query.limit) publications.length = query.limit;
-    return { publications, top };
-  }
-
-  async channels(ns: string): Promise<ChannelInfo[]> {
-    const out: ChannelInfo[] = [];
-    for (const [name, state] of this.channelsByNs.get(ns) ?? []) {
-      const last = state.history.at(state.history.size - 1);
-      out.push(last ? { name, top: state.next - 1, last } : { name, top: state.next - 1 });
-    }
-    return out;
-  }
-
-  // One node holds every subscriber: the engine hands it every publication anyway.
-  async watch(_ns: string, _channel: string): Promise<void> {}
-
-  async unwatch(_ns: string, _channel: string): Promise<void> {}
-
-  async watchNamespace(_ns: string): Promise<void> {}
-
-  async unwatchNamespace(_ns: string): Promise<void> {}
-
-  async nodes(): Promise<number[]> {
-    return [this.nodeId];
-  }
-
-  async control(nodeId: number, message: ControlMessage): Promise<ControlReply> {
+  private async answer(nodeId: number, message: ControlMessage): Promise<ControlReply> {
     if (nodeId !== this.nodeId || !this.handlers) {
       return { ok: false, error: `node ${nodeId} is not part of this server`, code: 'unknown_client' };
     }
     return this.handlers.onControl(message);
-  }
-
-  async queuePush(
-    ns: string,
-    topic: string,
-    item: QueueItem,
-    limits: QueueLimits,
-  ): Promise<{ dropped: number }> {
-    return this.queues.push(ns, topic, item, limits);
-  }
-
-  async queueConsume(ns: string, topic: string, consumer: QueueConsumer): Promise<() => Promise<void>> {
-    return this.queues.consume(ns, topic, consumer);
-  }
-
-  async queueHasConsumer(ns: string, topic: string): Promise<boolean> {
-    return this.queues.hasConsumer(ns, topic);
-  }
-
-  async queueStats(ns: string): Promise<TopicStats[]> {
-    return this.queues.stats(ns);
-  }
-
-  private channel(ns: string, name: string, historySize: number): ChannelState {
-    let channels = this.channelsByNs.get(ns);
-    if (!channels) {
-      channels = new Map();
-      this.channelsByNs.set(ns, channels);
-    }
-    let state = channels.get(name);
-    if (!state) {
-      state = { next: this.firstOrd(), history: new Ring(historySize) };
-      channels.set(name, state);
-    } else if (state.history.capacity !== historySize) {
-      state.history = state.history.resized(historySize); // config reloaded with another size
-    }
-    return state;
   }
 }

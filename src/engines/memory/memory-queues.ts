@@ -1,5 +1,5 @@
 import type { QueueItem } from '../../core/types.js';
-import type { QueueConsumer, QueueLimits, TopicStats } from '../engine.js';
+import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 
 interface Topic {
   items: QueueItem[];
@@ -9,10 +9,10 @@ interface Topic {
 }
 
 /** The queue topics of one node (memory engine): FIFO per topic, round-robin over consumers. */
-export class MemoryQueues {
+export class MemoryQueues implements QueueStore {
   private readonly namespaces = new Map<string, Map<string, Topic>>();
 
-  push(ns: string, name: string, item: QueueItem, limits: QueueLimits): { dropped: number } {
+  async push(ns: string, name: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }> {
     const topics = this.topics(ns);
     let topic = topics.get(name);
     let dropped = 0;
@@ -34,7 +34,7 @@ export class MemoryQueues {
     return { dropped };
   }
 
-  consume(ns: string, name: string, consumer: QueueConsumer): () => Promise<void> {
+  async consume(ns: string, name: string, consumer: QueueConsumer): Promise<() => Promise<void>> {
     const topics = this.topics(ns);
     let topic = topics.get(name);
     if (!topic) {
@@ -50,11 +50,11 @@ export class MemoryQueues {
     };
   }
 
-  hasConsumer(ns: string, name: string): boolean {
+  async hasConsumer(ns: string, name: string): Promise<boolean> {
     return (this.namespaces.get(ns)?.get(name)?.consumers.length ?? 0) > 0;
   }
 
-  stats(ns: string): TopicStats[] {
+  async stats(ns: string): Promise<TopicStats[]> {
     return [...(this.namespaces.get(ns) ?? new Map<string, Topic>()).entries()].map(([topic, t]) => ({
       topic,
       depth: t.items.length,

@@ -10,6 +10,7 @@
  * set when the publisher wants delivery counts: every receiving node answers node `f` (control.ts).
  */
 import type { JsonValue, Publication, PublishInput } from '../../core/types.js';
+import type { Envelope } from '../cluster/envelope.js';
 
 interface Entry {
   o: number;
@@ -57,13 +58,6 @@ function publicationOf(e: Entry): Publication {
 
 export function decodeEntry(raw: string): Publication {
   return publicationOf(JSON.parse(raw) as Entry);
-}
-
-export interface Envelope {
-  ns: string;
-  publication: Publication;
-  /** Present when the publisher waits for delivery counts. */
-  countRequest?: { id: string; node: number };
 }
 
 export function decodeEnvelope(raw: string): Envelope {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { QueueItem } from '../../core/types.js';
-import type { QueueConsumer, QueueLimits, TopicStats } from '../engine.js';
+import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import type { Subscriber } from './subscriber.js';
@@ -59,7 +59,7 @@ const MAX_BACKOFF_MS = 2000;
  * Round-robin across nodes is best effort (whichever node pops first); within a node it is exact.
  * An item popped by a node that dies before writing it to a socket is lost (at-most-once there).
  */
-export class RedisQueues {
+export class RedisQueues implements QueueStore {
   private readonly local = new Map<string, LocalTopic>();
 
   constructor(

@@ -1,5 +1,5 @@
 import type { DeliveryCount, Publication } from '../../core/types.js';
-import type { Envelope } from './codec.js';
+import type { Envelope } from './envelope.js';
 
 /** What the streams need from the engine. */
 export interface StreamDeps {

@@ -1,9 +1,9 @@
-/** ChannelStreams (the Redis engine's per-channel ordering) fed envelopes directly: no Redis. */
+/** ChannelStreams (the cluster layer's per-channel ordering) fed envelopes directly: no backend. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeliveryCount, Publication } from '../../src/core/types.js';
-import { ChannelStreams } from '../../src/engines/redis/channel-streams.js';
-import type { Envelope } from '../../src/engines/redis/codec.js';
+import { ChannelStreams } from '../../src/engines/cluster/channel-streams.js';
+import type { Envelope } from '../../src/engines/cluster/envelope.js';
 
 const pub = (ord: number, channel = 'ch', time = ord): Publication => ({ channel, ord, time, data: ord });
 const env = (ord: number, channel = 'ch', countRequest?: { id: string; node: number }): Envelope =>

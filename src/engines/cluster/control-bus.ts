@@ -1,23 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { HubErrorCode } from '../../core/errors.js';
+import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { DeliveryCount } from '../../core/types.js';
-import type { ControlMessage, ControlReply, EngineHandlers } from '../engine.js';
-import { unavailable } from './errors.js';
-import type { Keys } from './keys.js';
-import type { Subscriber } from './subscriber.js';
+import type { ControlMessage, ControlReply, EngineHandlers, NodeControl } from '../engine.js';
+import type { NodeBus } from './node-bus.js';
 
 /**
- * Node-addressed messages over pub/sub. Every node subscribes to its own topic `ctl:<id>` for as
- * long as it runs; three kinds of message travel on it:
- * - `req` {id, from, m}: a ControlMessage for this node; answered with `res` on `ctl:<from>`;
+ * Node-addressed requests, replies and delivery counts for any cluster backend, over its NodeBus.
+ * Every node listens on the bus for as long as it runs; three kinds of message travel on it:
+ * - `req` {id, from, m}: a ControlMessage for this node; answered with `res` to node `from`;
  * - `res` {id, r}: the reply to a request this node made;
  * - `cnt` {id, s, f}: one node's delivery counts for a publication this node made with `count`.
  *
- * PUBLISH returns how many connections received a message, which tells at once whether the target
- * node is alive (subscribed): an unknown node is answered immediately, a silent one after the
- * timeout. Ids carry a per-process random part, so a reply meant for a previous process with the
- * same node id is never mistaken for ours.
+ * The bus says how many listeners received a message, which tells at once whether the target
+ * node is alive: an unknown node is answered immediately, a silent one after the timeout. Ids
+ * carry a per-process random part, so a reply meant for a previous process with the same node id
+ * is never mistaken for ours.
  */
 type Wire =
   | { k: 'req'; id: string; from: number; m: ControlMessage }
@@ -32,17 +29,15 @@ interface CountGather {
   done(): void;
 }
 
-export class ControlBus {
+export class ControlBus implements NodeControl {
   private readonly pending = new Map<string, (reply: ControlReply) => void>();
   private readonly counts = new Map<string, CountGather>();
   private readonly instance = randomBytes(4).toString('hex');
   private seq = 0;
 
   constructor(
-    private readonly cmd: Redis,
-    private readonly sub: Subscriber,
-    private readonly keys: Keys,
-    private readonly nodeId: number,
+    private readonly bus: NodeBus,
+    readonly nodeId: number,
     private readonly handlers: () => EngineHandlers | undefined,
     private readonly timeouts: { controlMs: number; countMs: number },
   ) {}
@@ -55,11 +50,11 @@ export class ControlBus {
   };
 
   start(): Promise<void> {
-    return this.sub.add(this.keys.controlTopic(this.nodeId), this.onWire);
+    return this.bus.listen(this.onWire);
   }
 
   async stop(): Promise<void> {
-    await this.sub.remove(this.keys.controlTopic(this.nodeId), this.onWire);
+    await this.bus.unlisten();
     for (const resolve of [...this.pending.values()])
       resolve({ ok: false, error: 'this node is shutting down' });
     for (const g of [...this.counts.values()]) g.done();
@@ -69,8 +64,14 @@ export class ControlBus {
     return `${this.nodeId}.${this.instance}.${++this.seq}`;
   }
 
-  /** Send a control message to another node and wait for its reply (bounded). */
+  /** Send a control message to a node and wait for its reply (bounded); this node answers itself. */
   request(node: number, message: ControlMessage): Promise<ControlReply> {
+    if (node === this.nodeId) {
+      const handlers = this.handlers();
+      return handlers
+        ? handlers.onControl(message)
+        : Promise.resolve({ ok: false, error: 'node is not started' });
+    }
     const id = this.nextId();
     return new Promise((resolve) => {
       const settle = (reply: ControlReply) => {
@@ -85,7 +86,7 @@ export class ControlBus {
       );
       this.pending.set(id, settle);
       const wire: Wire = { k: 'req', id, from: this.nodeId, m: message };
-      this.cmd.publish(this.keys.controlTopic(node), JSON.stringify(wire)).then(
+      this.bus.send(node, JSON.stringify(wire)).then(
         (receivers) => {
           if (receivers === 0) {
             settle({
@@ -98,7 +99,11 @@ export class ControlBus {
         (err: unknown) =>
           settle({
             ok: false,
-            error: unavailable(`routing to node ${node}`, err).message,
+            // The bus says what failed in its own words (a HubError); anything else is wrapped.
+            error:
+              err instanceof HubError
+                ? err.message
+                : `routing to node ${node} failed: ${err instanceof Error ? err.message : String(err)}`,
             code: HubErrorCode.engineUnavailable,
           }),
       );
@@ -115,7 +120,7 @@ export class ControlBus {
     }
     const res: Wire = { k: 'res', id: w.id, r: reply };
     // If Redis is gone the requester times out: nothing better to do with the reply.
-    await this.cmd.publish(this.keys.controlTopic(w.from), JSON.stringify(res)).catch(() => undefined);
+    await this.bus.send(w.from, JSON.stringify(res)).catch(() => undefined);
   }
 
   // ---- delivery counts (mesh.publish s/f over the cluster) -----------------------------------
@@ -167,7 +172,7 @@ export class ControlBus {
       return;
     }
     const wire: Wire = { k: 'cnt', id: request.id, s: counts.s, f: counts.f };
-    void this.cmd.publish(this.keys.controlTopic(request.node), JSON.stringify(wire)).catch(() => undefined);
+    void this.bus.send(request.node, JSON.stringify(wire)).catch(() => undefined);
   }
 
   private addCount(id: string, counts: DeliveryCount): void {

@@ -1,0 +1,160 @@
+import type { ChannelInfo, Publication, PublishInput } from '../../core/types.js';
+import type { HistoryQuery, HistoryResult } from '../channel-log.js';
+import type { ChannelTransport, TransportSink } from '../cluster/channel-transport.js';
+import type { CountRequest } from '../cluster/envelope.js';
+import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js';
+import type { Client } from './connection.js';
+import { unavailable } from './errors.js';
+import type { Keys } from './keys.js';
+import type { MasterGuard } from './master-guard.js';
+import type { Subscriber } from './subscriber.js';
+
+/**
+ * Channels on one Redis: the publish, history and channel-listing scripts (lua/), one pub/sub topic
+ * per channel and one per namespace. Everything engine-neutral about watching (ordering, dedupe,
+ * gap repair, counts) is in the cluster layer (cluster/cluster-channel-log.ts).
+ */
+export class RedisChannelTransport implements ChannelTransport {
+  private sink: TransportSink | undefined;
+  /** The cluster's data epoch as this node knows it (see lua.ts). */
+  epoch = '';
+
+  constructor(
+    private readonly cmd: Client,
+    private readonly sub: Subscriber,
+    private readonly keys: Keys,
+    private readonly ttl: { historySeconds: number; ordSeconds: number },
+    private readonly master: MasterGuard,
+  ) {
+    sub.onResync(() => this.sink?.onResync());
+  }
+
+  bind(sink: TransportSink): void {
+    this.sink = sink;
+  }
+
+  private readonly onMessage = (raw: string): void => {
+    this.sink?.onEnvelope(decodeEnvelope(raw));
+  };
+
+  async append(
+    ns: string,
+    channel: string,
+    input: PublishInput,
+    options: { historySize: number; countRequest?: CountRequest },
+  ): Promise<{ publication: Publication; receivers: number }> {
+    let reply: [number, number, number, string];
+    try {
+      if (!this.master.ok) throw new Error('the Redis master is not checked yet (reconnecting)');
+      reply = await this.cmd.sbPublish(
+        this.keys.ord(ns, channel),
+        this.keys.history(ns, channel),
+        this.keys.channels(ns),
+        this.keys.epoch(),
+        this.keys.ordBase(),
+        this.keys.cut(ns, channel),
+        entryBody(channel, input),
+        envelopeHead(ns, options.countRequest),
+        options.historySize,
+        this.ttl.historySeconds,
+        this.ttl.ordSeconds,
+        channel,
+        this.keys.channelTopic(ns, channel),
+        this.keys.namespaceTopic(ns),
+        this.epoch,
+      );
+    } catch (err) {
+      throw unavailable('publish', err);
+    }
+    const [ord, time, receivers, epoch] = reply;
+    this.epoch = epoch; // changed only after a data loss, once per cluster
+    return { publication: { ...input, channel, ord, time }, receivers };
+  }
+
+  async history(ns: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {
+    const [mode, n, limit] =
+      'last' in query ? ['last', query.last, -1] : ['after', query.after, query.limit ?? -1];
+    let reply: (string | number)[];
+    try {
+      reply = await this.cmd.sbHistory(
+        this.keys.ord(ns, channel),
+        this.keys.history(ns, channel),
+        this.keys.cut(ns, channel),
+        mode,
+        n,
+        limit,
+      );
+    } catch (err) {
+      throw unavailable('history read', err);
+    }
+    const [top, ...entries] = reply;
+    return { publications: entries.map((e) => decodeEntry(String(e))), top: Number(top) };
+  }
+
+  async channels(ns: string): Promise<ChannelInfo[]> {
+    let flat: unknown[];
+    try {
+      flat = await this.cmd.sbChannels(
+        this.keys.channels(ns),
+        this.keys.ordPrefix(ns),
+        this.keys.historyPrefix(ns),
+        this.ttl.ordSeconds * 1000,
+      );
+    } catch (err) {
+      throw unavailable('channel list', err);
+    }
+    const out: ChannelInfo[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      const name = String(flat[i]);
+      const top = Number(flat[i + 1]);
+      const last = String(flat[i + 2]);
+      out.push(last ? { name, top, last: decodeEntry(last) } : { name, top });
+    }
+    return out;
+  }
+
+  channelsSince(ns: string, sinceMs: number): Promise<string[]> {
+    return this.cmd.zrangebyscore(this.keys.channels(ns), sinceMs, '+inf');
+  }
+
+  async top(ns: string, channel: string): Promise<number> {
+    try {
+      return Number((await this.cmd.get(this.keys.ord(ns, channel))) ?? 0);
+    } catch (err) {
+      throw unavailable('watch', err);
+    }
+  }
+
+  async now(): Promise<number> {
+    try {
+      const [seconds, micros] = await this.cmd.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    } catch (err) {
+      throw unavailable('watch', err);
+    }
+  }
+
+  subscribeChannel(ns: string, channel: string): Promise<void> {
+    return this.subscribe(this.keys.channelTopic(ns, channel));
+  }
+
+  unsubscribeChannel(ns: string, channel: string): Promise<void> {
+    return this.sub.remove(this.keys.channelTopic(ns, channel), this.onMessage);
+  }
+
+  subscribeNamespace(ns: string): Promise<void> {
+    return this.subscribe(this.keys.namespaceTopic(ns));
+  }
+
+  unsubscribeNamespace(ns: string): Promise<void> {
+    return this.sub.remove(this.keys.namespaceTopic(ns), this.onMessage);
+  }
+
+  private async subscribe(topic: string): Promise<void> {
+    try {
+      await this.sub.add(topic, this.onMessage);
+    } catch (err) {
+      throw unavailable('watch', err);
+    }
+  }
+}
