@@ -1,4 +1,4 @@
-// The config file's contract (SPEC §10) as one zod schema. Keys stay snake_case, exactly as they
+// The config file's contract (docs/configuration.md) as one zod schema. Keys stay snake_case, exactly as they
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
 import { isIP } from 'node:net';
@@ -16,7 +16,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /** Namespace names end up in URLs (`?site=`), Redis keys and metrics labels: keep them plain. */
 export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Rocket user names follow the same rule (the seed's INVALID_USER_NAME leaves the format open). */
+/** Rocket user names follow the same rule (the original protocol's INVALID_USER_NAME leaves the format open). */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /** Paths the listener routes itself; `prefix: true` also reserves everything below the path. */
@@ -35,6 +35,7 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/healthz', prefix: false },
   { path: '/readyz', prefix: false },
   { path: '/assets', prefix: true },
+  { path: '/sdk', prefix: true },
 ];
 
 /** The WebSocket paths of Pusher apps (`/app/KEY`), taken only when a namespace has `pusher`. */
@@ -72,7 +73,7 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
 
 const rocketUserSchema = z.strictObject(
   {
-    // An empty secret is deliberate in the seed: that user accepts any secret.
+    // An empty secret is deliberate in the original: that user accepts any secret.
     secret: str().describe("The user's secret. An empty string accepts any secret"),
     permissions: z
       .array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {

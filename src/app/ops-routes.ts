@@ -1,8 +1,9 @@
 import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
 import type { DialectContext } from './context.js';
+import { sdkRoutes } from './sdk-routes.js';
 
-/** Liveness and readiness probes for load balancers and orchestrators. */
+/** Liveness and readiness probes for load balancers and orchestrators, and the served browser SDK. */
 export function opsDialect(ctx: DialectContext): Dialect {
   return {
     name: 'ops',
@@ -24,6 +25,7 @@ export function opsDialect(ctx: DialectContext): Dialect {
           });
         },
       },
+      ...sdkRoutes(),
     ],
   };
 }

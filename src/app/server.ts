@@ -20,7 +20,7 @@ export interface RunningServer {
   /** http://host:port with a loopback host when bound to every interface. */
   url: string;
   hub: Hub;
-  /** Graceful shutdown (SPEC §9): stop accepting, close clients with 1012, flush, stop the engine. */
+  /** Graceful shutdown (docs/security.md): stop accepting, close clients with 1012, flush, stop the engine. */
   close(): Promise<void>;
   /**
    * Re-reads the `tls` cert and key files and serves new handshakes with them; open connections

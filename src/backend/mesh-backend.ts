@@ -9,16 +9,22 @@ import { Backoff, type BackoffOptions } from '../client/backoff.js';
 import { Emitter } from '../client/emitter.js';
 import { ConnectionState, type StateChange } from '../client/types.js';
 import { MeshBackendError } from './mesh-error.js';
-import { MeshHttp, wsBase } from './mesh-http.js';
+import { discoverNode, MeshHttp, wsBase } from './mesh-http.js';
 import { CallbackSink, IteratorSink, type QueueHandler, type QueueItem, type Sink } from './mesh-queue.js';
 
 export interface MeshBackendOptions {
   /** The server: `ws://host:6789` (`http://` works too). Several: tried in turn on reconnects. */
   url: string | readonly string[];
-  /** A mesh API key of the namespace (`api_keys`). */
-  key: string;
+  /** A mesh API key of the namespace (`api_keys`); omitted: none is sent (a trusted network). */
+  key?: string;
   /** The namespace; omitted: the server's `default`. */
   site?: string;
+  /**
+   * Find the nodes before each connection, as the CONNMIX SDKs do: `GET /v1/nodes` on the given
+   * URL(s), then connect to one listed node at random (the given URL when the list cannot be had).
+   * Default false: connect to the given URLs themselves.
+   */
+  discover?: boolean;
   backoff?: Partial<BackoffOptions>;
   /** Default 10,000 ms. */
   connectTimeoutMs?: number;
@@ -66,7 +72,8 @@ const OPEN = 1;
 
 export class MeshBackend extends Emitter<MeshBackendEvents> {
   private readonly urls: string[];
-  private readonly key: string;
+  private readonly key: string | undefined;
+  private readonly discover: boolean;
   private readonly site: string | undefined;
   private readonly http: MeshHttp | undefined;
   private readonly backoff: Backoff;
@@ -94,9 +101,11 @@ export class MeshBackend extends Emitter<MeshBackendEvents> {
     if (this.urls.length === 0 || this.urls.some((u) => !/^wss?:\/\//.test(u))) {
       throw new TypeError('url must be one or more ws://, wss://, http:// or https:// URLs');
     }
-    if (typeof options.key !== 'string' || options.key === '')
-      throw new TypeError('key must be a non-empty string');
+    if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
+      throw new TypeError('key must be a non-empty string when given');
+    }
     this.key = options.key;
+    this.discover = options.discover ?? false;
     this.site = options.site;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -357,14 +366,24 @@ export class MeshBackend extends Emitter<MeshBackendEvents> {
   private open(): void {
     const gen = ++this.gen;
     this.setState({ state: ConnectionState.connecting });
-    const base = this.urls[this.urlIndex % this.urls.length]!;
+    this.connectTimer = setTimeout(() => this.lost(gen, 1006, 'connect timed out'), this.connectTimeoutMs);
+    const seed = this.urls[this.urlIndex % this.urls.length]!;
+    if (!this.discover) {
+      this.openSocket(gen, seed);
+      return;
+    }
+    void discoverNode(seed, this.site, this.key, this.connectTimeoutMs).then((found) => {
+      if (gen === this.gen) this.openSocket(gen, found ?? seed);
+    });
+  }
+
+  private openSocket(gen: number, base: string): void {
     const query = this.site === undefined ? '' : `?site=${encodeURIComponent(this.site)}`;
     const ws = new WebSocket(`${base}/ws/v1${query}`, {
-      headers: { authorization: `Bearer ${this.key}` },
+      headers: this.key === undefined ? {} : { authorization: `Bearer ${this.key}` },
       perMessageDeflate: false,
     });
     this.ws = ws;
-    this.connectTimer = setTimeout(() => this.lost(gen, 1006, 'connect timed out'), this.connectTimeoutMs);
     ws.on('unexpected-response', (req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => {

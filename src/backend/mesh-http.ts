@@ -5,8 +5,8 @@ import { MeshBackendError } from './mesh-error.js';
 export interface MeshHttpOptions {
   /** The server: `http://host:6789` (`ws://` works too). */
   url: string;
-  /** A mesh API key of the namespace. */
-  key: string;
+  /** A mesh API key of the namespace; omitted: none is sent (a trusted network). */
+  key?: string;
   /** The namespace; omitted: the server's `default`. */
   site?: string;
   /** Default 15,000 ms. */
@@ -20,7 +20,7 @@ export interface Envelope {
 
 export class MeshHttp {
   private readonly base: string;
-  private readonly key: string;
+  private readonly key: string | undefined;
   private readonly query: string;
   private readonly timeoutMs: number;
 
@@ -37,7 +37,10 @@ export class MeshHttp {
     try {
       res = await fetch(`${this.base}/v1/mesh/${method}${this.query}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.key === undefined ? {} : { authorization: `Bearer ${this.key}` }),
+        },
         body: JSON.stringify(params),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -62,6 +65,35 @@ export class MeshHttp {
     }
     if (body.E) throw new MeshBackendError('mesh', body.E.m, body.E.c);
     return body.r ?? {};
+  }
+}
+
+/**
+ * One node of `GET /v1/nodes` at random, as a ws(s):// base, or undefined when the list cannot be
+ * had (an older server, a network error): the caller then uses the URL it was given.
+ */
+export async function discoverNode(
+  seed: string,
+  site: string | undefined,
+  key: string | undefined,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  try {
+    const query = site === undefined ? '' : `?site=${encodeURIComponent(site)}`;
+    const res = await fetch(`${httpBase(seed)}/v1/nodes${query}`, {
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { nodes?: { api_server?: unknown }[] };
+    const servers = (body.nodes ?? [])
+      .map((n) => n.api_server)
+      .filter((a): a is string => typeof a === 'string');
+    if (servers.length === 0) return undefined;
+    const scheme = seed.startsWith('wss:') ? 'wss' : 'ws';
+    return `${scheme}://${servers[Math.floor(Math.random() * servers.length)]}`;
+  } catch {
+    return undefined;
   }
 }
 

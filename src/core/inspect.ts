@@ -1,5 +1,5 @@
 /**
- * Cluster-wide views for /stats and the admin API (SPEC §8). Each node answers an `inspect`
+ * Cluster-wide views for /stats and the admin API (docs/cluster.md). Each node answers an `inspect`
  * control message with figures about itself only; `gatherCluster` asks every live node in
  * parallel (this one locally, others through `engine.control.request`, which is bounded in time) and
  * keeps the answers apart per node, plus the nodes that did not answer. Nothing here is cached:

@@ -1,4 +1,4 @@
-// Generic, dialect-blind protection applied by the listener (SPEC §9): how many connections may be
+// Generic, dialect-blind protection applied by the listener (docs/security.md): how many connections may be
 // open (in total and per client IP) and how fast one connection may send frames.
 import type { WebSocket } from 'ws';
 import { TokenBucket } from './rate-limit.js';

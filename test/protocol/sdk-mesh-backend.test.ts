@@ -3,7 +3,10 @@
 // back to HTTP without a socket, and both sides come back after a server restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { WebSocket } from 'ws';
+import { configSchema } from '../../src/app/config-schema.js';
+import { startServer } from '../../src/app/server.js';
 import { MeshBackend } from '../../src/backend/mesh-backend.js';
 import { MeshBackendError, MeshErrorCode } from '../../src/backend/mesh-error.js';
 import type { QueueItem } from '../../src/backend/mesh-queue.js';
@@ -156,5 +159,38 @@ describe('MeshBackend and GatewayClient against a real server', () => {
     assert.equal(opens, 2);
     await iterator.stop();
     await reading;
+  });
+});
+
+describe('MeshBackend node discovery', () => {
+  it('asks GET /v1/nodes and connects to a listed node, not to the URL it was given', async () => {
+    const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
+    const start = (listen: Record<string, unknown>) =>
+      startServer(
+        configSchema.parse({ namespaces: NAMESPACES, listen: { host: '127.0.0.1', port: 0, ...listen } }),
+        {
+          logger,
+        },
+      );
+    // `target` holds the gateway client; `seed` only answers discovery, naming `target` as itself.
+    const target = await start({});
+    const seed = await start({ advertise_address: `127.0.0.1:${target.port}` });
+    const mesh = new MeshBackend({ url: seed.url, key: 'mesh-key', site: 'demo', discover: true });
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${target.port}/client?site=demo`, WebSocket });
+    try {
+      const items: Item[] = [];
+      await mesh.consume('clients', (item) => {
+        items.push(item as Item);
+      });
+      await client.connect();
+      await until(() => items.length > 0, 'the handshake of a client of the discovered node');
+      assert.equal(items[0]!.data.event, 'handshake');
+      assert.equal([...seed.hub.localConnections()].length, 0, 'nothing connected to the seed');
+    } finally {
+      await client.close();
+      await mesh.close();
+      await seed.close();
+      await target.close();
+    }
   });
 });

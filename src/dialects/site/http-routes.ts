@@ -1,5 +1,5 @@
-// The seed's REST side: GET /token, POST /post, GET /stats. Every failure is
-// `{"status":"error","message":"…"}` with the status SPEC §3 names.
+// The original protocol's REST side: GET /token, POST /post, GET /stats. Every failure is
+// `{"status":"error","message":"…"}` with the status docs/protocol/site.md names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
