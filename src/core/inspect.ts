@@ -13,6 +13,7 @@ import type { ControlMessage, ControlReply, Engine } from '../engines/engine.js'
 import type { Connection } from './connection.js';
 import { HubErrorCode } from './errors.js';
 import type { HubCounters } from './hub.js';
+import { residentMemory } from './rss.js';
 import type { JsonValue } from './types.js';
 
 export const InspectWhat = {
@@ -117,7 +118,7 @@ export function localStats(src: InspectSource, namespace?: string): NodeStats {
     engine: src.engine.kind,
     ready: src.engine.ready(),
     uptime: Math.floor((Date.now() - src.startedAt) / 1000),
-    memory: process.memoryUsage().rss,
+    memory: residentMemory(),
     connections: { total, by_dialect: byDialect, by_namespace: byNamespace },
     subscriptions,
     messages: {

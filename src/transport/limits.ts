@@ -7,7 +7,7 @@ import { TokenBucket } from './rate-limit.js';
 export interface TransportCounters {
   /** Upgrades refused with 503 because `max_connections` was reached. */
   refusedTotal: number;
-  /** Upgrades refused with 503 because `max_connections_per_ip` was reached for that IP. */
+  /** TCP connections refused at accept because `max_connections_per_ip` was reached for that IP. */
   refusedPerIp: number;
   /** Connections closed with 1008 by the inbound rate backstop. */
   rateLimited: number;
@@ -84,7 +84,7 @@ export class ConnectionLimiter {
 }
 
 /** `::ffff:1.2.3.4` (IPv4 on a dual-stack socket) and `1.2.3.4` are one client. */
-function normalizeIp(ip: string): string {
+export function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
