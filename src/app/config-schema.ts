@@ -1,4 +1,4 @@
-// The config file's contract (SPEC §10) as one zod schema. Keys stay snake_case, exactly as they
+// The config file's contract (docs/configuration.md) as one zod schema. Keys stay snake_case, exactly as they
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
 import { isIP } from 'node:net';
@@ -16,7 +16,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /** Namespace names end up in URLs (`?site=`), Redis keys and metrics labels: keep them plain. */
 export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Rocket user names follow the same rule (the seed's INVALID_USER_NAME leaves the format open). */
+/** Rocket user names follow the same rule (the original protocol's INVALID_USER_NAME leaves the format open). */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /** Paths the listener routes itself; `prefix: true` also reserves everything below the path. */
@@ -70,7 +70,7 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
 
 const rocketUserSchema = z.strictObject(
   {
-    // An empty secret is deliberate in the seed: that user accepts any secret.
+    // An empty secret is deliberate in the original: that user accepts any secret.
     secret: str().describe("The user's secret. An empty string accepts any secret"),
     permissions: z
       .array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {
@@ -313,11 +313,34 @@ export const configSchema = z
       heartbeat_ms: positiveInt().default(25000).describe('Ping interval; dead connections are dropped'),
       shutdown_timeout_ms: positiveInt().default(10000).describe('Grace period after SIGTERM/SIGINT'),
       max_connections: positiveInt()
-        .default(100000)
-        .describe('Open WebSocket connections in total; past it upgrades get HTTP 503'),
+        .optional()
+        .describe(
+          'Open WebSocket connections in total; past it upgrades get HTTP 503. Unset: 100000, or the open-file limit minus `fd_reserve` when that is lower (logged at start)',
+        ),
       max_connections_per_ip: positiveInt()
-        .default(1000)
-        .describe('The same per client IP (the TCP peer: behind a reverse proxy, raise it)'),
+        .optional()
+        .describe(
+          'TCP connections (HTTP and WebSocket) per client IP, counted at accept; past it 503. Unset: 1000, or a quarter of the sockets the file limit allows when that is lower. Behind a reverse proxy, raise it',
+        ),
+      fd_reserve: positiveInt()
+        .default(128)
+        .describe(
+          'File descriptors client sockets leave free: sockets of every kind stop at the open-file limit minus half of it (Redis, files, logs keep the rest)',
+        ),
+      headers_timeout_ms: positiveInt()
+        .default(5000)
+        .describe('Time a new connection or request has to send its HTTP headers; then 408 and closed'),
+      request_timeout_ms: positiveInt()
+        .default(30000)
+        .describe('Time a request has to arrive whole, body included; then 408 and closed'),
+      keep_alive_timeout_ms: positiveInt()
+        .default(5000)
+        .describe('An idle kept-alive HTTP connection is closed after this long'),
+      min_body_bytes_per_second: int(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')
+        .default(1024)
+        .describe(
+          'A request body slower than this on average (after `headers_timeout_ms`) is cut with 408; 0: off',
+        ),
       max_messages_per_second: positiveInt()
         .default(100)
         .describe('Inbound frames per second per connection; well above it closes with 1008'),

@@ -65,8 +65,15 @@ admin:
 #   write_coalesce_ms: 5        # hold fast publications this long to write them together; 0: never
 #   heartbeat_ms: 25000
 #   shutdown_timeout_ms: 10000  # grace period after SIGTERM
-#   max_connections: 100000     # open WebSockets in total; past it upgrades get 503
-#   max_connections_per_ip: 1000  # per TCP peer: raise it behind a reverse proxy
+#   # max_connections: 100000   # open WebSockets in total; past it upgrades get 503.
+#                               # Unset: 100000, or the open-file limit - fd_reserve if lower
+#   # max_connections_per_ip: 1000  # TCP connections per peer, counted at accept; raise it
+#                               # behind a reverse proxy. Unset: 1000, or less under a low file limit
+#   fd_reserve: 128             # descriptors client sockets leave free (Redis, files, /healthz)
+#   headers_timeout_ms: 5000    # a connection slower to send its headers gets 408
+#   request_timeout_ms: 30000   # a request (body included) slower than this gets 408
+#   keep_alive_timeout_ms: 5000 # idle kept-alive HTTP connections are closed
+#   min_body_bytes_per_second: 1024  # slower request bodies are cut with 408; 0: off
 #   max_messages_per_second: 100  # inbound frames per connection; well above it closes with 1008
 #   max_messages_burst: 200     # frames one connection may send back to back
 #   max_json_depth: ${MAX_JSON_DEPTH}          # deeper JSON is refused where it enters

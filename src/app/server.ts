@@ -4,6 +4,7 @@ import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
 import { checkAdminExposure } from '../ops/admin-guard.js';
 import { OpsLog } from '../ops/ops-log.js';
+import { type SocketBudget, socketBudget } from '../transport/fd-budget.js';
 import { Listener } from '../transport/listener.js';
 import type { Config } from './config-schema.js';
 import type { DialectContext } from './context.js';
@@ -20,7 +21,7 @@ export interface RunningServer {
   /** http://host:port with a loopback host when bound to every interface. */
   url: string;
   hub: Hub;
-  /** Graceful shutdown (SPEC §9): stop accepting, close clients with 1012, flush, stop the engine. */
+  /** Graceful shutdown (docs/security.md): stop accepting, close clients with 1012, flush, stop the engine. */
   close(): Promise<void>;
   /**
    * Re-reads the `tls` cert and key files and serves new handshakes with them; open connections
@@ -52,11 +53,25 @@ export async function startServer(config: Config, options: StartOptions): Promis
   opsLog.start();
   const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
   const dialects = DIALECTS.map((make) => make(ctx));
+  const budget = socketBudget({
+    maxConnections: config.limits.max_connections,
+    maxConnectionsPerIp: config.limits.max_connections_per_ip,
+    fdReserve: config.limits.fd_reserve,
+  });
+  logBudget(logger, budget);
   const listener = new Listener(dialects, {
     maxFrameBytes: config.limits.max_frame_bytes,
     heartbeatMs: config.limits.heartbeat_ms,
-    maxConnections: config.limits.max_connections,
-    maxConnectionsPerIp: config.limits.max_connections_per_ip,
+    maxConnections: budget.maxConnections,
+    maxConnectionsPerIp: budget.maxConnectionsPerIp,
+    maxSockets: budget.maxSockets,
+    timeouts: {
+      headersTimeoutMs: config.limits.headers_timeout_ms,
+      requestTimeoutMs: config.limits.request_timeout_ms,
+      keepAliveTimeoutMs: config.limits.keep_alive_timeout_ms,
+    },
+    minBodyBytesPerSecond: config.limits.min_body_bytes_per_second,
+    bodyGraceMs: config.limits.headers_timeout_ms,
     maxMessagesPerSecond: config.limits.max_messages_per_second,
     messageBurst: config.limits.max_messages_burst,
     tls,
@@ -125,6 +140,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
     return next;
   };
   return { port: addr.port, host: addr.host, url, hub, close, reloadTls };
+}
+
+function logBudget(logger: Logger, b: SocketBudget): void {
+  const fields = {
+    open_file_limit: b.openFiles ?? 'unknown',
+    max_sockets: Number.isFinite(b.maxSockets) ? b.maxSockets : 'unlimited',
+    max_connections: b.maxConnections,
+    max_connections_per_ip: b.maxConnectionsPerIp,
+  };
+  if (b.overCommitted)
+    logger.warn(
+      fields,
+      'limits.max_connections is above what the open-file limit allows: raise the limit (LimitNOFILE) or lower it',
+    );
+  else logger.info(fields, 'connection limits');
 }
 
 /** In-flight HTTP requests always get this long, even when WebSockets used up the grace period. */

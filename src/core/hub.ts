@@ -24,7 +24,7 @@ import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
 import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
 
 export interface SubscribeOptions {
-  /** Seed 000 semantics: 0 (default) live only, -1 newest buffered then live, N > 0 buffered after N. */
+  /** The site protocol: 0 (default) live only, -1 newest buffered then live, N > 0 buffered after N. */
   after?: number;
   /** Called once the subscription is registered, before any backlog is written (send "ok" here). */
   onReady?: () => void;

@@ -1,5 +1,5 @@
 /**
- * Cluster-wide views for /stats and the admin API (SPEC §8). Each node answers an `inspect`
+ * Cluster-wide views for /stats and the admin API (docs/cluster.md). Each node answers an `inspect`
  * control message with figures about itself only; `gatherCluster` asks every live node in
  * parallel (this one locally, others through `engine.control.request`, which is bounded in time) and
  * keeps the answers apart per node, plus the nodes that did not answer. Nothing here is cached:
@@ -13,6 +13,7 @@ import type { ControlMessage, ControlReply, Engine } from '../engines/engine.js'
 import type { Connection } from './connection.js';
 import { HubErrorCode } from './errors.js';
 import type { HubCounters } from './hub.js';
+import { residentMemory } from './rss.js';
 import type { JsonValue } from './types.js';
 
 export const InspectWhat = {
@@ -117,7 +118,7 @@ export function localStats(src: InspectSource, namespace?: string): NodeStats {
     engine: src.engine.kind,
     ready: src.engine.ready(),
     uptime: Math.floor((Date.now() - src.startedAt) / 1000),
-    memory: process.memoryUsage().rss,
+    memory: residentMemory(),
     connections: { total, by_dialect: byDialect, by_namespace: byNamespace },
     subscriptions,
     messages: {

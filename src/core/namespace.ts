@@ -3,7 +3,7 @@ export interface NamespaceSettings {
   name: string;
   /** History buffer size of every channel in the namespace. */
   historySize: number;
-  /** Queue bounds (SPEC §1). */
+  /** Queue bounds (docs/architecture.md). */
   topicSize: number;
   maxTopics: number;
 }

@@ -1,5 +1,5 @@
 /**
- * Client ids are 64-bit snowflakes (SPEC §1): 41 bits of ms since the Twitter epoch, 10 bits of
+ * Client ids are 64-bit snowflakes (docs/architecture.md): 41 bits of ms since the Twitter epoch, 10 bits of
  * node id, 12 bits of sequence. The node bits let a cluster route a send to the node holding the
  * connection without any lookup. Written as decimal strings because JSON numbers lose precision
  * past 2^53.

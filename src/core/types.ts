@@ -19,7 +19,7 @@ export interface PublishInput {
 export interface Publication extends PublishInput {
   channel: string;
   /**
-   * Per channel: +1 per publication, never reused, no holes (SPEC §1); after a Redis data loss
+   * Per channel: +1 per publication, never reused, no holes (docs/architecture.md); after a Redis data loss
    * or failover one jump upwards over the ords that may have been lost (docs/cluster.md).
    */
   ord: number;

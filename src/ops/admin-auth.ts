@@ -1,4 +1,4 @@
-// Who may use the admin API (SPEC §5, issue 9). Two kinds of callers:
+// Who may use the admin API (docs/operations.md, "Admin API"). Two kinds of callers:
 //  - the operator, with the admin key: `Authorization: Bearer KEY` — everything, every namespace;
 //  - a rocket user with MANAGE, with its vhost credentials:
 //    `Authorization: Basic base64("NAMESPACE/USER:SECRET")` — its own namespace only.
@@ -70,7 +70,7 @@ function keyOrManager(ctx: DialectContext, req: IncomingMessage): AuthResult {
     ? ctx.config.namespaces[namespace]?.rocket
     : undefined;
   if (rocket === undefined) return { ok: false, status: 401, error: 'invalid credentials' };
-  // The seed lets an empty secret accept any secret for WebSocket sessions; that would hand the
+  // The original protocol lets an empty secret accept any secret for WebSocket sessions; that would hand the
   // admin API to anyone, so such users are refused here, whatever secret they give.
   if (Object.hasOwn(rocket.users, user) && rocket.users[user]?.secret === '') {
     return {

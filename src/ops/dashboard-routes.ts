@@ -1,4 +1,4 @@
-// The admin dashboard (issue 9): `GET /admin` (the page) and `GET /assets/admin/<file>` (its CSS and
+// The admin dashboard: `GET /admin` (the page) and `GET /assets/admin/<file>` (its CSS and
 // script). The page itself holds no data and needs no credentials: everything it shows comes from
 // the admin API, called by the browser with the key the operator types in (docs/operations.md
 // "Dashboard").

@@ -1,4 +1,4 @@
-// Operations endpoints (issue 9): `GET /metrics` for Prometheus and the admin JSON API under
+// Operations endpoints: `GET /metrics` for Prometheus and the admin JSON API under
 // `/admin/api/`. Reference: docs/operations.md.
 import cluster from 'node:cluster';
 import type { DialectContext } from '../app/context.js';

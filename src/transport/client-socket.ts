@@ -65,7 +65,7 @@ function corkable(socket: Duplex | undefined): socket is Duplex {
  * client that falls behind gets 1013 "slow consumer" instead of growing our memory) and a close
  * that cannot hang. Writes never throw; they return false when the frame was not queued.
  *
- * Fast path (issue 7): every write corks the TCP socket for the rest of the event-loop turn, or
+ * Fast path: every write corks the TCP socket for the rest of the event-loop turn, or
  * a delivery while deliveries come faster than `coalesceMs` until that window ends
  * (write-batcher.ts), so a burst to one client is one syscall; `sendFrame` writes a frame built
  * once per publication (frame.ts) straight to the TCP socket. Both paths write to the same socket

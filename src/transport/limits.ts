@@ -1,4 +1,4 @@
-// Generic, dialect-blind protection applied by the listener (SPEC §9): how many connections may be
+// Generic, dialect-blind protection applied by the listener (docs/security.md): how many connections may be
 // open (in total and per client IP) and how fast one connection may send frames.
 import type { WebSocket } from 'ws';
 import { TokenBucket } from './rate-limit.js';
@@ -7,7 +7,7 @@ import { TokenBucket } from './rate-limit.js';
 export interface TransportCounters {
   /** Upgrades refused with 503 because `max_connections` was reached. */
   refusedTotal: number;
-  /** Upgrades refused with 503 because `max_connections_per_ip` was reached for that IP. */
+  /** TCP connections refused at accept because `max_connections_per_ip` was reached for that IP. */
   refusedPerIp: number;
   /** Connections closed with 1008 by the inbound rate backstop. */
   rateLimited: number;
@@ -84,7 +84,7 @@ export class ConnectionLimiter {
 }
 
 /** `::ffff:1.2.3.4` (IPv4 on a dual-stack socket) and `1.2.3.4` are one client. */
-function normalizeIp(ip: string): string {
+export function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 

@@ -3,9 +3,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { countLimit } from '../core/limit-counters.js';
 import { sendJson } from './http-util.js';
 import { ConnectionLimiter, installRateGuard, type RateGuardOptions } from './limits.js';
 import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
+import { type HttpTimeouts, httpServerOptions, SocketCounter, watchBodyRate } from './socket-guard.js';
 
 export interface ListenerOptions {
   maxFrameBytes: number;
@@ -15,8 +17,18 @@ export interface ListenerOptions {
   noRouteAccepted?: (path: string) => { status: number; body: Record<string, unknown> };
   /** Open connections allowed in total; past it upgrades get 503 before the handshake. Default: no limit. */
   maxConnections?: number;
-  /** Open connections allowed per remote IP; past it upgrades get 503. Default: no limit. */
+  /**
+   * TCP connections (HTTP and WebSocket) allowed per remote IP, counted at accept; past it a new
+   * socket gets 503 and is closed before anything is read. Default: no limit.
+   */
   maxConnectionsPerIp?: number;
+  /** TCP connections of every kind allowed at once (below the open-file limit). Default: no limit. */
+  maxSockets?: number;
+  /** Node's HTTP timeouts: headers, whole request, idle keep-alive. Default: Node's own. */
+  timeouts?: HttpTimeouts;
+  /** A request body slower than this on average (after `bodyGraceMs`) is cut with 408. 0: off. */
+  minBodyBytesPerSecond?: number;
+  bodyGraceMs?: number;
   /**
    * Inbound frames per second per connection the dialects are meant to allow. The listener cuts
    * a connection (1008) only past twice this rate and twice `messageBurst` (limits.ts). Default: no limit.
@@ -43,6 +55,8 @@ export class Listener {
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
   private readonly limiter: ConnectionLimiter;
+  /** Every accepted TCP socket, per address and in total. */
+  readonly sockets: SocketCounter;
   /** One rate-guard configuration shared by every socket (undefined: no backstop configured). */
   private readonly rateGuard: RateGuardOptions | undefined;
   private serverClosed?: Promise<void>;
@@ -66,17 +80,45 @@ export class Listener {
       perMessageDeflate: false,
     });
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    const timeouts = options.timeouts ? httpServerOptions(options.timeouts) : {};
     this.server = options.tls
-      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-      : createServer(onRequest);
+      ? createHttpsServer(
+          {
+            cert: options.tls.cert,
+            key: options.tls.key,
+            ...timeouts,
+            // A TLS handshake is part of "sending the headers": no longer than that.
+            ...(options.timeouts && { handshakeTimeout: options.timeouts.headersTimeoutMs }),
+          },
+          onRequest,
+        )
+      : createServer(timeouts, onRequest);
+    // Before the HTTP server's own listener: a refused socket is answered before it is parsed.
+    this.sockets = new SocketCounter(
+      {
+        maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY,
+        maxPerIp: options.maxConnectionsPerIp ?? Number.POSITIVE_INFINITY,
+      },
+      !options.tls,
+    );
+    this.server.prependListener('connection', this.sockets.onConnection);
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Duplex, head));
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Node reports headers_timeout and request_timeout through here; answer them as Node would.
+      const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      if (timedOut) countLimit('http_request_timeout');
+      if (socket.writable)
+        socket.end(
+          timedOut
+            ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n'
+            : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n',
+        );
       else socket.destroy();
     });
+    // The per-IP count is taken at accept (SocketCounter); upgrades are capped in total only.
     this.limiter = new ConnectionLimiter({
       maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
-      maxConnectionsPerIp: options.maxConnectionsPerIp ?? Number.POSITIVE_INFINITY,
+      maxConnectionsPerIp: Number.POSITIVE_INFINITY,
     });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
@@ -152,7 +194,10 @@ export class Listener {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (SocketCounter.refused(req.socket)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const minRate = this.options.minBodyBytesPerSecond ?? 0;
+    if (minRate > 0) watchBodyRate(req, res, minRate, this.options.bodyGraceMs ?? 5000);
     try {
       if (!this.accepting) {
         sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
@@ -182,6 +227,7 @@ export class Listener {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', destroySelf);
+    if (SocketCounter.refused(req.socket)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (!this.accepting) return refuse(socket, 503, { error: 'server is shutting down' });

@@ -112,7 +112,7 @@ describe('switchboard CLI', () => {
     const { url, stdout } = await waitForListening(child);
     const port = new URL(url).port;
     // The banner follows the listening line (it needs the real port): give it a moment.
-    for (let i = 0; i < 100 && !stdout().includes('rocket '); i++)
+    for (let i = 0; i < 100 && !stdout().includes('rocket    vhost'); i++)
       await new Promise((r) => setTimeout(r, 50));
     assert.match(stdout(), /DEMO/);
     assert.ok(stdout().includes(`ws://127.0.0.1:${port}/demo`));

@@ -50,9 +50,11 @@ async function until<T>(
   }
 }
 
+// From an address of its own: the per-address cap counts every TCP connection at accept, and the
+// kept-alive fetch sockets of 127.0.0.1 would take its slots.
 function openWs(url: string): Promise<{ ws: WebSocket; status: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { localAddress: '127.0.0.7' });
     ws.once('open', () => resolve({ ws, status: 101 }));
     ws.once('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
     ws.once('error', () => undefined);

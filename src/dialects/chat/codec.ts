@@ -1,4 +1,4 @@
-// The chat wire format (seed 003 "nane", SPEC §6), with no I/O: client frames in, typed actions
+// The chat wire format (docs/protocol/chat.md, after nane), with no I/O: client frames in, typed actions
 // out; publications rendered to exactly nane's message shape. Every length limit counts runes
 // (Unicode code points), as the Go original did with []rune, never UTF-16 units or bytes.
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
@@ -30,7 +30,7 @@ export const ChatErrorCode = {
 } as const;
 export type ChatErrorCode = (typeof ChatErrorCode)[keyof typeof ChatErrorCode];
 
-/** The limits of SPEC §6, in runes. */
+/** The limits of docs/protocol/chat.md, in runes. */
 export interface ChatLimits {
   maxMessageLength: number;
   maxRoomTitleLength: number;
@@ -94,7 +94,7 @@ export function resolveUsername(
 const invalid = (code: ChatErrorCode, reason: string): ClientFrame => ({ kind: 'invalid', code, reason });
 
 /**
- * Decode one frame (text, or a binary frame's UTF-8 text). Rules, matching nane with SPEC §6's fix:
+ * Decode one frame (text, or a binary frame's UTF-8 text). Rules, matching nane with the fix in docs/protocol/chat.md:
  * - `{"ping": true}` → ping (other keys are then ignored); `ping` must be a boolean or null.
  * - otherwise `room` and `text` are trimmed and cut to their limits; absent or null counts as
  *   empty, and an empty room or text drops the frame silently; `id` is kept when it is a string.
@@ -147,7 +147,7 @@ export function publicationText(p: Publication): string {
 }
 
 /**
- * SPEC §7: `{"id"?, "room", "created", "sender": {"username"}, "text"}`, keys in nane's order.
+ * docs/architecture.md: `{"id"?, "room", "created", "sender": {"username"}, "text"}`, keys in nane's order.
  * `id` only with `withId` (live frames) and only if the publisher gave one; `created` is RFC 3339
  * in UTC with milliseconds (the precision the engine keeps); a publication without a sender (a
  * backend's) is signed with the namespace name.

@@ -14,7 +14,7 @@ export interface ChatApiOptions {
 }
 
 /**
- * nane's REST API (SPEC §6): `/api/settings`, `/api/rooms`, `/api/rooms/{name}` (room info, as the
+ * nane's REST API (docs/protocol/chat.md): `/api/settings`, `/api/rooms`, `/api/rooms/{name}` (room info, as the
  * original also served) and `/api/rooms/{name}/history`. Answers are `{"result": ...}` or
  * `{"error": "..."}`, always JSON. Messages never carry `id` here.
  *

@@ -19,7 +19,7 @@ export interface ChatDialectOptions {
 const isBlank = (v: string | null) => v === null || v.trim() === '';
 
 /**
- * The `chat` dialect (seed 003, nane; SPEC §6): `/ws?username=` sessions, the `/api/*` REST API,
+ * The `chat` dialect (docs/protocol/chat.md, after nane): `/ws?username=` sessions, the `/api/*` REST API,
  * the chat page at `/`, and the `--kozma` bot. Rooms are the channels of `chat.namespace`.
  */
 export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {}): Dialect {

@@ -1,7 +1,7 @@
 /**
  * Access to the mesh backend API. A key belongs to one namespace: `?site=NAME` picks it (default
  * `default`), the key comes from `Authorization: Bearer KEY` or `?key=KEY`. A request that sends
- * no key is let in when its TCP peer is in the namespace's `trusted_networks`: the CONNMIX API
+ * no key is let in when its TCP peer is in the namespace's `trusted_networks`: the API of CONNMIX (the WebSocket gateway this dialect follows)
  * had no key at all and lived on an internal network, so its SDK and examples send none. A key
  * that is sent is always checked, trusted or not, so a wrong key never goes unnoticed. Checked
  * before any WebSocket upgrade. Contract: docs/protocol/mesh.md "Authentication".

@@ -1,5 +1,5 @@
 /**
- * One backend on `/ws/v1` (seed 001 WebSocket API). Requests are handled one at a time, in the
+ * One backend on `/ws/v1` (docs/protocol/mesh.md). Requests are handled one at a time, in the
  * order they arrived, so replies come back in request order and a `queue.pop` followed by a
  * `queue.unpop` (or two `mesh.send` to one client) take effect in that order.
  *
@@ -80,7 +80,7 @@ class BackendSession {
   }
 
   private onFrame(text: string): void {
-    // The seed's keep-alive for clients that cannot send ping frames (browsers): answered at once.
+    // The original protocol's keep-alive for clients that cannot send ping frames (browsers): answered at once.
     if (text === 'ping') {
       this.socket.send('pong');
       return;

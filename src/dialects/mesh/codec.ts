@@ -1,8 +1,8 @@
 /**
- * The mesh wire format (seed 001), pure: text in, typed calls out; results, errors and events in,
+ * The mesh wire format (docs/protocol/mesh.md), pure: text in, typed calls out; results, errors and events in,
  * envelopes out. No sockets, no hub.
  *
- * Requests  `{"m": METHOD, "p": {...}, "i": ID}` (the seed's `"id"` typo is read as `i`).
+ * Requests  `{"m": METHOD, "p": {...}, "i": ID}` (the original protocol's `"id"` typo is read as `i`).
  * Replies   `{"E": null, "r": {...}, "i": ID}` or `{"E": {"c": CODE, "m": "..."}, "i": ID}`;
  *           over HTTP the same without `i`; over WebSocket `i` is null when the request had none.
  * Events    `{"e": NAME, "p": {...}, "id": null}`.
@@ -89,7 +89,7 @@ export function decodeRequest(text: string, maxDepth: number = MAX_JSON_DEPTH): 
   if (id === null && rawId !== undefined && rawId !== null) {
     return { ok: false, id: null, error: invalid('"i" must be a number or a string') };
   }
-  // CONNMIX's PHP SDK types client ids as int (connmix-php src/V1/AsyncNode.php): read them exactly.
+  // The PHP SDK of CONNMIX (the WebSocket gateway whose API this is) types client ids as int (connmix-php src/V1/AsyncNode.php): read them exactly.
   const p = value.p;
   if (
     isObject(p) &&
@@ -165,7 +165,7 @@ export function exactClientId(text: string, path: readonly string[]): string | n
 
 /**
  * `{c, d, t?}` of mesh.send (WebSocket params or the HTTP body). Text `d` that is not a string is
- * sent as its JSON text, as a publication would be rendered for a gateway client (SPEC §7).
+ * sent as its JSON text, as a publication would be rendered for a gateway client (docs/architecture.md).
  */
 export function parseSendParams(p: unknown): SendCall {
   if (!isObject(p)) throw invalid('the request body must be a JSON object {"c", "d", "t"}');
@@ -246,7 +246,7 @@ export function resultEnvelope(r: Record<string, JsonValue>, id?: RequestId): Re
   return id === undefined ? { E: null, r } : { E: null, r, i: id };
 }
 
-/** An error reply, shaped as the seed shows it: no `r`. */
+/** An error reply, shaped as the original protocol shows it: no `r`. */
 export function errorEnvelope(err: MeshError, id?: RequestId): ErrorEnvelope {
   const E = { c: err.code, m: err.message };
   return id === undefined ? { E } : { E, i: id };
@@ -258,7 +258,7 @@ export function encodeQueueEvent(item: QueueItem): string {
 }
 
 /**
- * A publication as a gateway client sees it (SPEC §7): the data itself as a raw frame: bytes as a
+ * A publication as a gateway client sees it (docs/architecture.md): the data itself as a raw frame: bytes as a
  * binary frame, a string as its text, any other JSON value as its JSON text. Text is encoded to a
  * Buffer once so that every receiver's `send` reuses the same bytes.
  */

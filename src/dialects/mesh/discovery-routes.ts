@@ -1,5 +1,5 @@
 /**
- * Node discovery for mesh backends, as CONNMIX's SDKs do it before they connect (connmix-php
+ * Node discovery for mesh backends, as the SDKs of CONNMIX (the WebSocket gateway whose API mesh speaks) do it before they connect (connmix-php
  * src/NodeSynchronizer.php): `GET /version` names the API versions (`{"apis": ["v1"], …}`), and
  * `GET /v1/nodes` lists the live nodes of the cluster with the `host:port` a backend should open
  * `ws://{api_server}/ws/v1` on. Contract: docs/protocol/mesh.md "Node discovery".

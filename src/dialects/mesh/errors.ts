@@ -1,5 +1,5 @@
 /**
- * The numeric error codes of the mesh API (seed 001), exactly as the seed numbers them. They
+ * The numeric error codes of the mesh API (docs/protocol/mesh.md), exactly as the original protocol numbers them. They
  * travel as `{"E": {"c": CODE, "m": "readable message"}}`; docs/errors.md lists each one.
  */
 export const MeshErrorCode = {

@@ -1,5 +1,5 @@
 /**
- * Gateway clients (SPEC §4): the end users a CONNMIX gateway served, here on `GET /client`
+ * Gateway clients (docs/protocol/mesh.md): the end users a CONNMIX gateway served, here on `GET /client`
  * (`mesh.client_path`). No auth at the gateway: backends authenticate clients from the handshake
  * item (headers, cookies) or from their first messages, then steer them with conn.call.
  *
@@ -30,7 +30,7 @@ function renderFrame(p: Publication): Buffer {
   return encodeFrame(raw.data, raw.binary);
 }
 
-/** The sink of every mesh connection: publications and mesh.send data as raw frames (SPEC §7). */
+/** The sink of every mesh connection: publications and mesh.send data as raw frames (docs/architecture.md). */
 export function rawSink(socket: ClientSocket): ConnectionSink {
   return {
     deliver: (p) => socket.sendFrame(renderOnce(p, RENDER_KEY, renderFrame)),

@@ -1,5 +1,5 @@
 /**
- * The mesh HTTP API (seed 001): `POST /v1/mesh/send` and `POST /v1/mesh/publish`, the same calls
+ * The mesh HTTP API (docs/protocol/mesh.md): `POST /v1/mesh/send` and `POST /v1/mesh/publish`, the same calls
  * as over /ws/v1, answered with the envelope minus `i`. Every envelope is sent with HTTP 200 (read
  * `E`), except a body over the size limit (413, E 101); a missing or wrong API key is HTTP 401
  * with `{"error": "..."}`, an unknown site 404.

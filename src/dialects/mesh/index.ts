@@ -1,5 +1,5 @@
 /**
- * The `mesh` dialect (seed 001, the CONNMIX gateway API; SPEC §4): the backend API over HTTP and
+ * The `mesh` dialect (docs/protocol/mesh.md: the API of CONNMIX, a WebSocket gateway): the backend API over HTTP and
  * `/ws/v1`, and the gateway clients on `mesh.client_path`. Protocol: docs/protocol/mesh.md.
  */
 import type { DialectContext } from '../../app/context.js';

@@ -1,6 +1,6 @@
-// The rocket wire format (seed 002, SPEC §5), with no I/O: a text frame and a view of the
+// The rocket wire format (docs/protocol/rocket.md), with no I/O: a text frame and a view of the
 // session's rights in, a typed command or an error out; replies and publications encoded to the
-// seed's shapes. Every check that needs no server state lives here, in the original's order:
+// original protocol's shapes. Every check that needs no server state lives here, in the original's order:
 // rights before the payload (docs/protocol/rocket.md "Check order"); the session adds only the state-dependent ones
 // (USER_NOT_FOUND, INVALID_CREDENTIALS, CHANNEL_NOT_FOUND, ASSIGNATION_FAILED).
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
@@ -181,7 +181,7 @@ export function encodeReply(name: SuccessName, value: string | true): string {
 }
 
 /**
- * How a rocket subscriber sees a publication of any dialect (SPEC §7): the broadcast payload
+ * How a rocket subscriber sees a publication of any dialect (docs/architecture.md): the broadcast payload
  * itself. Bytes (a binary mesh publication) travel as a base64 string.
  */
 export function renderPublication(p: Publication): Buffer {

@@ -1,4 +1,4 @@
-// Every error a rocket client can be answered with (seed 002, SPEC §5). The wire shape is
+// Every error a rocket client can be answered with (docs/protocol/rocket.md). The wire shape is
 // `{"err": ID}` plus an optional human-readable `additional_info`; UNDEFINED_EVENT also carries
 // the `event` that was not understood. Listed in docs/errors.md.
 

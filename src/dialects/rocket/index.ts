@@ -1,4 +1,4 @@
-// Dialect `rocket` (seed 002 WebRocket, SPEC §5): every namespace with a `rocket` section is a
+// Dialect `rocket` (docs/protocol/rocket.md, after WebRocket): every namespace with a `rocket` section is a
 // vhost, a WebSocket endpoint at its `rocket.path`. Authentication happens in-band
 // (`{"authenticate": ...}`), so the upgrade is refused only for an Origin outside the vhost's
 // `allowed_origins` (403). Protocol reference: docs/protocol/rocket.md.

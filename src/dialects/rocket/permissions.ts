@@ -1,4 +1,4 @@
-// The rocket permission model (seed 002 "User", SPEC §5): users are defined per vhost, each with a
+// The rocket permission model (docs/protocol/rocket.md, after WebRocket's "User"): users are defined per vhost, each with a
 // secret and a subset of READ, WRITE and MANAGE. Pure functions of the configuration, so the
 // admin API can reuse them (`canManage`) without a WebSocket session.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -47,9 +47,9 @@ export function isValidUserName(name: unknown): name is string {
 }
 
 /**
- * Check `user`/`secret` against the vhost's users, in the seed's order: INVALID_USER_NAME →
+ * Check `user`/`secret` against the vhost's users, in the original protocol's order: INVALID_USER_NAME →
  * USER_NOT_FOUND → INVALID_CREDENTIALS. A user configured with an empty secret accepts any
- * secret, including none (the seed's `secret` is optional for that reason).
+ * secret, including none (the original protocol's `secret` is optional for that reason).
  */
 export function authenticate(
   rocket: RocketConfig,
@@ -70,10 +70,10 @@ export function hasPermission(identity: Identity | undefined, permission: Permis
 }
 
 /**
- * May `user`, proving itself with `secret`, manage `namespace` through the admin API (SPEC §5:
+ * May `user`, proving itself with `secret`, manage `namespace` through the admin API (docs/protocol/rocket.md:
  * channels, subscribers, history, kick — of that namespace only)? False for a namespace without
  * a rocket section, an unknown user, a wrong secret or a user without MANAGE. Also false for a user
- * configured with an empty secret: "any secret will do" is the seed's rule for WebSocket sessions,
+ * configured with an empty secret: "any secret will do" is the original protocol's rule for WebSocket sessions,
  * and applied here it would hand the admin API to anyone (the admin API refuses them the same way).
  */
 export function canManage(

@@ -23,7 +23,7 @@ const MAX_PENDING = 256;
 /**
  * How long `broadcasted` may wait for the sender's own copy of its broadcast. With the memory
  * engine the copy is written before `publish` resolves; a cluster engine delivers it a moment
- * later, and the seed's order (payload, then `broadcasted`) must hold there too.
+ * later, and the original protocol's order (payload, then `broadcasted`) must hold there too.
  */
 const OWN_COPY_WAIT_MS = 2000;
 

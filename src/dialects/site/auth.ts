@@ -1,4 +1,4 @@
-// The seed's two HMAC checks, both "standard base64 with padding" of HMAC-SHA256 (SPEC §3).
+// The original protocol's two HMAC checks, both "standard base64 with padding" of HMAC-SHA256 (docs/protocol/site.md).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What a browser must send as `auth` to subscribe: base64(hmac256(secret, channel + token)). */

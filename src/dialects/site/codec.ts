@@ -1,5 +1,5 @@
-// The site wire format (seed 000, SPEC §3), with no I/O: text frames in, typed requests or typed
-// errors out; responses and channel messages encoded to exactly the seed's envelope.
+// The site wire format (docs/protocol/site.md), with no I/O: text frames in, typed requests or typed
+// errors out; responses and channel messages encoded to exactly the original protocol's envelope.
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 
@@ -127,7 +127,7 @@ function decodeSubscribe(body: JsonValue | undefined, reqId: string | undefined)
   if (typeof channel !== 'string' || channel.length === 0) {
     return fail(SiteErrorCode.badBody, 'body.channel must be a non-empty string', reqId);
   }
-  // A missing (or null) `after` means "only new messages", the seed's 0.
+  // A missing (or null) `after` means "only new messages", the original protocol's 0.
   const after = body.after ?? 0;
   if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < -1) {
     return fail(
@@ -160,7 +160,7 @@ function decodeUnsubscribe(body: JsonValue | undefined, reqId: string | undefine
   return { ok: true, request: { kind: 'unsubscribe', reqId, channel } };
 }
 
-/** `{"response","req_id"?,"body"}`, keys in the seed's order. */
+/** `{"response","req_id"?,"body"}`, keys in the original protocol's order. */
 export function encodeResponse(
   status: 'ok' | 'error',
   reqId: JsonValue | undefined,

@@ -1,9 +1,10 @@
-// The seed's REST side: GET /token, POST /post, GET /stats. Every failure is
-// `{"status":"error","message":"…"}` with the status SPEC §3 names.
+// The original protocol's REST side: GET /token, POST /post, GET /stats. Every failure is
+// `{"status":"error","message":"…"}` with the status docs/protocol/site.md names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { sumStats } from '../../core/inspect.js';
+import { residentMemory } from '../../core/rss.js';
 import type { JsonValue } from '../../core/types.js';
 import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
@@ -143,7 +144,7 @@ async function stats(
   ]);
   const self = {
     uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
-    memory: process.memoryUsage().rss,
+    memory: residentMemory(),
     node_id: hub.nodeId,
     engine: hub.engine.kind,
     connections: { total, by_dialect: byDialect },

@@ -1,4 +1,4 @@
-// Dialect `site` (seed 000, SPEC §3): browsers subscribe over `GET /ws?site=NAME`, backends get
+// Dialect `site` (docs/protocol/site.md): browsers subscribe over `GET /ws?site=NAME`, backends get
 // tokens and post over HTTP. Protocol reference: docs/protocol/site.md.
 
 import type { DialectContext } from '../../app/context.js';

@@ -16,7 +16,7 @@ interface ChannelState {
 
 /**
  * The first ord of a channel: microseconds since the epoch. Nothing survives a restart of this
- * engine, so this is what keeps ords increasing across one (SPEC §1): a resumed client's old
+ * engine, so this is what keeps ords increasing across one (docs/architecture.md): a resumed client's old
  * `after` is always below the new ords unless a channel sustained over a million publications a
  * second. Stays below 2^53 until the year 2255.
  */

@@ -42,7 +42,7 @@ export interface RedisEngineOptions {
 }
 
 /**
- * The cluster engine (SPEC §8): any number of nodes share channels, history, queues and routing
+ * The cluster engine (docs/cluster.md): any number of nodes share channels, history, queues and routing
  * through one Redis. Two connections per node: `cmd` for commands and scripts, `sub` for pub/sub.
  * What is Redis here is the transport (channel-transport.ts, node-bus.ts), the queues, the node
  * lease and the scripts; ordering, gap repair, control requests and delivery counts come from the
