@@ -1,5 +1,6 @@
 import { chatDialect } from '../dialects/chat/index.js';
 import { meshDialect } from '../dialects/mesh/index.js';
+import { pusherDialect } from '../dialects/pusher/index.js';
 import { rocketDialect } from '../dialects/rocket/index.js';
 import { siteDialect } from '../dialects/site/index.js';
 import { opsApiDialect } from '../ops/index.js';
@@ -18,4 +19,5 @@ export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [
   meshDialect,
   rocketDialect,
   chatDialect,
+  pusherDialect,
 ];

@@ -197,6 +197,7 @@ export class Hub {
   private deliverInOrder(conn: Connection, state: SubscriptionState, p: Publication): boolean {
     if (p.ord <= state.lastOrd) return true;
     state.lastOrd = p.ord;
+    if (p.except === conn.id) return true;
     return this.write(conn, p);
   }
 
@@ -367,6 +368,7 @@ export class Hub {
     if (set !== undefined) {
       for (const conn of set) {
         if (conn.watchingAll) continue; // receives it below, once
+        if (p.except !== undefined && p.except === conn.id) continue;
         const state = conn.subscriptions.get(p.channel);
         if (state === undefined) continue;
         if (state.pending !== null) {
@@ -383,6 +385,7 @@ export class Hub {
     const all = this.allSubs.get(namespace);
     if (all !== undefined) {
       for (const conn of all) {
+        if (p.except !== undefined && p.except === conn.id) continue;
         if (this.write(conn, p)) s++;
         else f++;
       }
