@@ -6,7 +6,7 @@ import type { Hub } from '../../core/hub.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
-import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
+import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
 import { type PusherApp, socketIdOf } from './apps.js';
 import { occupy, vacate } from './occupancy.js';
 import { joinPresence, leavePresence, parseChannelData } from './presence.js';
@@ -45,7 +45,7 @@ export class PusherSession implements ConnectionSink {
   readonly conn: Connection;
   readonly socketId: string;
   private readonly socket: ClientSocket;
-  private readonly requests: RequestQueue;
+  private readonly requests: SerialInbox;
   private clientEvents: TokenBucket | undefined;
   /** Channels whose subscription is being set up: their deliveries wait here (see subscribe). */
   private joining: Map<string, Publication[]> | undefined;
@@ -63,7 +63,7 @@ export class PusherSession implements ConnectionSink {
     remoteAddress: string | undefined,
   ) {
     this.socket = new ClientSocket(ws, shared.socketLimits);
-    this.requests = new RequestQueue(shared.rate, MAX_PENDING);
+    this.requests = new SerialInbox(MAX_PENDING, shared.rate);
     this.conn = shared.hub.register({
       namespace: app.namespace,
       dialect: 'pusher',

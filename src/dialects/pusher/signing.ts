@@ -1,7 +1,7 @@
 // Pusher's signatures (docs/protocol/pusher.md, "Authentication"): HMAC-SHA256 with the app
 // secret, hex-encoded. Every comparison of a signature runs in constant time.
 import { createHash, createHmac } from 'node:crypto';
-import { safeEqual } from '../site/auth.js';
+import { secretEquals as safeEqual } from '../../core/secret-compare.js';
 
 export function sign(secret: string, text: string): string {
   return createHmac('sha256', secret).update(text, 'utf8').digest('hex');
