@@ -1,5 +1,6 @@
 import { chatDialect } from '../dialects/chat/index.js';
 import { meshDialect } from '../dialects/mesh/index.js';
+import { pusherDialect } from '../dialects/pusher/index.js';
 import { rocketDialect } from '../dialects/rocket/index.js';
 import { siteDialect } from '../dialects/site/index.js';
 import { opsApiDialect } from '../ops/index.js';
@@ -19,6 +20,7 @@ export const DIALECTS: ((ctx: DialectContext) => Dialect)[] = [
   meshDialect,
   rocketDialect,
   chatDialect,
+  pusherDialect,
 ];
 
 /** The dialects `config.dialects` switches on, built from `ctx` (ops first, always). */
@@ -31,6 +33,7 @@ export function enabledDialects(ctx: DialectContext): Dialect[] {
     [on.mesh, meshDialect],
     [on.rocket, rocketDialect],
     [on.chat, chatDialect],
+    [on.pusher, pusherDialect],
   ];
   return wanted.filter(([enabled]) => enabled).map(([, make]) => make(ctx));
 }

@@ -52,6 +52,7 @@ dialects:
   # site: true                  # /ws?site=, /token, /post, /stats
   # mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint
   # rocket: true                # the namespaces' rocket vhost paths
+  # pusher: true                # /app/KEY and /apps/* of namespaces with pusher
 
 # chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
 #   namespace: chat
@@ -117,6 +118,22 @@ namespaces:
         backend:
           secret: ${randomSecret()}
           permissions: [READ, WRITE, MANAGE]
+    # pusher:                       # a Pusher Channels app: clients at /app/KEY, HTTP API at /apps/ID
+    #   app_id: "1"
+    #   key: ${randomSecret()}
+    #   secret: ${randomSecret()}
+    #   enable_client_messages: false  # accept client-* events on private and presence channels
+    #   activity_timeout: 120          # seconds of silence before clients ping
+    #   max_client_events_per_second: 10
+    #   max_presence_members: 100      # users per presence channel
+    #   max_event_bytes: 10240         # data of one HTTP API event; larger gets 413
+    #   max_user_info_bytes: 1024      # one presence member's channel_data
+    #   webhooks:                      # signed POSTs of channel, member and client events
+    #     - url: https://backend.example/pusher/webhooks
+    #       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event]
+    #   webhook_batch_ms: 250          # events this close together share one request
+    #   webhook_retry_ms: 300000       # retry a failing URL with back-off this long, then drop
+    #   webhook_queue_size: 10000      # events held per app while the URL fails
 
   # default:                        # mesh's namespace when a request names no ?site=
   #   api_keys: ["\${DEFAULT_API_KEY}"]

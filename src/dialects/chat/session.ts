@@ -9,6 +9,7 @@ import { ClientSocket, type SocketLimits } from '../../transport/client-socket.j
 import { textFrame } from '../../transport/frame.js';
 import type { KeyedRate } from '../../transport/keyed-rate.js';
 import { normalizeIp } from '../../transport/limits.js';
+import { SerialInbox } from '../kit/serial-inbox.js';
 import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
@@ -48,6 +49,10 @@ export function storedMessage(shared: ChatShared, p: Publication): string {
   return renderOnce(p, STORED_RENDER_KEY, () => renderMessage(p, shared.namespace, false));
 }
 
+/** Frames of one connection waiting to be handled before its socket stops being read, and again. */
+const PENDING_HIGH = 1024;
+const PENDING_LOW = 256;
+
 /**
  * One chat WebSocket. Frames are handled strictly one after another (a publish may wait for the
  * engine), so a client's messages are published, and its pongs written, in the order it sent them.
@@ -55,8 +60,8 @@ export function storedMessage(shared: ChatShared, p: Publication): string {
 export class ChatSession implements ConnectionSink {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
-  /** The tail of this session's work: watchAll first, then each frame in arrival order. */
-  private chain: Promise<void>;
+  /** This session's work, one step at a time: watchAll first, then each frame in arrival order. */
+  private readonly inbox: SerialInbox;
   private ended = false;
   private readonly address: string;
 
@@ -75,11 +80,19 @@ export class ChatSession implements ConnectionSink {
       sink: this,
       remoteAddress,
     });
-    // Frames wait for the watch, so a client always receives its own first message.
-    this.chain = shared.hub.watchAll(this.conn).catch((err) => {
-      shared.logger.error({ err, client: this.conn.id }, 'chat: could not watch the namespace');
-      this.close(1011, 'internal error');
+    this.inbox = new SerialInbox(PENDING_HIGH, undefined, {
+      resumeAt: PENDING_LOW,
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
     });
+    // Frames wait for the watch, so a client always receives its own first message.
+    this.inbox.push(
+      () => shared.hub.watchAll(this.conn),
+      (err) => {
+        shared.logger.error({ err, client: this.conn.id }, 'chat: could not watch the namespace');
+        this.close(1011, 'internal error');
+      },
+    );
     ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
     ws.on('close', () => this.end());
     ws.on('error', () => this.end());
@@ -109,7 +122,10 @@ export class ChatSession implements ConnectionSink {
       this.refuse(ChatErrorCode.invalidJson, 'frame is not valid UTF-8');
       return;
     }
-    this.chain = this.chain.then(() => this.handle(text));
+    this.inbox.push(
+      () => this.handle(text),
+      (err) => this.shared.logger.error({ err, client: this.conn.id }, 'chat: frame not handled'),
+    );
   }
 
   private async handle(raw: string): Promise<void> {
