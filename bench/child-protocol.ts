@@ -13,6 +13,16 @@ export interface SwitchboardChildOptions {
   redisUrl?: string;
   /** Bench-only prototype patches (switchboard-fast-path.ts). */
   fastPath?: 'batched';
+  /** `limits.heartbeat_ms`; with it each heartbeat sweep is timed (the `beats` op). */
+  heartbeatMs?: number;
+}
+
+/** Heartbeat sweeps since the last `beats` request (curve.ts). */
+export interface BeatFigures {
+  /** Per sweep: how late its timer fired (ms) and how long pinging every socket took (ms). */
+  beats: { lateMs: number; sweepMs: number }[];
+  /** CPU time of every sweep so far, µs (so that burst figures can leave it out). */
+  cpuMicros: number;
 }
 
 /** Variants of the `ws` child (argv[3]); see ws-fast-path.ts. */
@@ -31,6 +41,9 @@ export type ChildRequest =
   | { op: 'subscribeGateways'; target: PublishTarget }
   | { op: 'burst'; count: number; bytes: number; target: PublishTarget }
   | { op: 'paced'; count: number; ratePerSec: number; bytes: number; target: PublishTarget }
+  | { op: 'beats' }
+  | { op: 'profileStart' }
+  | { op: 'profileStop'; file: string }
   | { op: 'close' };
 
 export interface ChildStats {

@@ -9,6 +9,12 @@ import { RawFrameReader, type RawSink, rawConnection } from './raw-frames.js';
 
 export interface ClientSpec {
   url(index: number): string;
+  /**
+   * The loopback source address of client `index` (127.0.0.2, …): one source address has only
+   * the ephemeral port range (~28,000 ports here), so tens of thousands of clients spread over
+   * several. Unset or undefined: the kernel's choice (127.0.0.1, a port free for the destination).
+   */
+  localAddress?(index: number): string | undefined;
   /** Runs once per client after the socket opens; resolves once the client is subscribed. */
   handshake?(ws: WebSocket, index: number): Promise<void>;
   /**
@@ -49,18 +55,32 @@ export class ClientPool implements RawSink {
     }
   };
 
+  /** Milliseconds from `new WebSocket` to the end of the handshake, per client of the last grow(). */
+  handshakeMs: number[] = [];
+
   private constructor(private readonly spec: ClientSpec) {}
 
   /** Opens `count` clients, `CONNECT_CONCURRENCY` at a time, each through its handshake. */
   static async open(spec: ClientSpec, count: number): Promise<ClientPool> {
     const pool = new ClientPool(spec);
-    let next = 0;
+    await pool.grow(count);
+    return pool;
+  }
+
+  /** Opens `count` more clients (indices continue where the pool is); the pool closes on failure. */
+  async grow(count: number): Promise<void> {
+    const first = this.sockets.length;
+    const end = first + count;
+    let next = first;
     let failure: unknown;
+    this.handshakeMs = [];
     const worker = async () => {
-      while (next < count && failure === undefined) {
+      while (next < end && failure === undefined) {
         const index = next++;
         try {
-          pool.sockets.push(await pool.openOne(index));
+          const t0 = performance.now();
+          this.sockets.push(await this.openOne(index));
+          this.handshakeMs.push(performance.now() - t0);
         } catch (err) {
           failure ??= err;
         }
@@ -70,10 +90,9 @@ export class ClientPool implements RawSink {
     // socket opened late is left behind.
     await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
     if (failure !== undefined) {
-      pool.close();
+      this.close();
       throw failure;
     }
-    return pool;
   }
 
   private openOne(index: number): Promise<WebSocket> {
@@ -81,6 +100,7 @@ export class ClientPool implements RawSink {
       perMessageDeflate: false,
       skipUTF8Validation: true,
       createConnection: rawConnection as never,
+      localAddress: this.spec.localAddress?.(index),
     });
     return new Promise<WebSocket>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {

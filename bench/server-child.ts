@@ -2,15 +2,19 @@
 // server-proc.ts with `fork`; argv[2] is the kind (`ws` baseline or `switchboard`), argv[3] JSON
 // options. Talks over IPC: first `{listening: port}`, then one reply `{id, ok, result|error}` per
 // request `{id, op, ...}` (ops below). Publishing happens here, so a burst costs no IPC per message.
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector';
 import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { configSchema } from '../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../src/app/server.js';
 import type { Hub } from '../src/core/hub.js';
+import { Listener } from '../src/transport/listener.js';
 import {
   BENCH_ROCKET,
   BENCH_SITE,
+  type BeatFigures,
   type ChildKind,
   type ChildRequest,
   type ChildStats,
@@ -101,6 +105,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
     const { applyFastPath } = await import('./switchboard-fast-path.js');
     applyFastPath(options.fastPath);
   }
+  if (options.heartbeatMs !== undefined) timeBeats(options.heartbeatMs);
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     node_id: options.nodeId ?? 1,
@@ -124,6 +129,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
       max_outbound_bytes: 256 * 1024 * 1024,
       max_connections: 1_000_000,
       max_connections_per_ip: 1_000_000,
+      ...(options.heartbeatMs !== undefined && { heartbeat_ms: options.heartbeatMs }),
       ...(process.env.BENCH_COALESCE_MS ? { write_coalesce_ms: Number(process.env.BENCH_COALESCE_MS) } : {}),
     },
   });
@@ -142,6 +148,31 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
   return { port: server.port, under: { publish, subscribed, hub, close: () => server.close() } };
 }
 
+const beatFigures: BeatFigures = { beats: [], cpuMicros: 0 };
+
+/**
+ * Times the listener's heartbeat sweep (one timer pings every socket in one turn): how late the
+ * timer fired and how long the sweep ran, i.e. how late the last socket's ping left, and the CPU
+ * the sweeps took. A bench-only wrapper around the private method; the sweep itself is unchanged.
+ */
+function timeBeats(heartbeatMs: number): void {
+  const proto = Listener.prototype as unknown as { beat(this: Listener): void };
+  const sweep = proto.beat;
+  let previous = performance.now();
+  proto.beat = function timedBeat(this: Listener) {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    sweep.call(this);
+    const cpu = process.cpuUsage(cpu0);
+    beatFigures.cpuMicros += cpu.user + cpu.system;
+    beatFigures.beats.push({
+      lateMs: Math.max(0, t0 - previous - heartbeatMs),
+      sweepMs: performance.now() - t0,
+    });
+    previous = t0;
+  };
+}
+
 function stats(gc: boolean): ChildStats {
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
@@ -150,6 +181,12 @@ function stats(gc: boolean): ChildStats {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let profiler: Session | undefined;
+const post = (session: Session, method: string) =>
+  new Promise<unknown>((resolve, reject) =>
+    session.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+  );
 
 async function handle(under: Under, req: ChildRequest): Promise<unknown> {
   switch (req.op) {
@@ -209,6 +246,26 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
         fanOutMs.push(performance.now() - t0);
       }
       return { fanOutMs };
+    }
+    case 'beats': {
+      const reply = { beats: beatFigures.beats, cpuMicros: beatFigures.cpuMicros };
+      beatFigures.beats = [];
+      return reply;
+    }
+    case 'profileStart': {
+      // A profile of just one phase (curve.ts --profile), unlike --cpu-prof's whole process.
+      profiler ??= new Session();
+      profiler.connect();
+      await post(profiler, 'Profiler.enable');
+      await post(profiler, 'Profiler.start');
+      return null;
+    }
+    case 'profileStop': {
+      if (!profiler) throw new Error('no profile running');
+      const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+      profiler.disconnect();
+      writeFileSync(req.file, JSON.stringify(profile));
+      return req.file;
     }
     case 'close':
       await under.close();

@@ -38,6 +38,9 @@ export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
   { path: '/sdk', prefix: true },
 ];
 
+/** The WebSocket paths of Pusher apps (`/app/KEY`), taken only when a namespace has `pusher`. */
+export const PUSHER_PATH_PREFIX = '/app/';
+
 /** Why `path` may not be used for a rocket vhost or the gateway client endpoint, or null if it may. */
 export function reservedPathConflict(path: string, clientPath?: string): string | null {
   for (const r of RESERVED_PATHS) {
@@ -110,6 +113,77 @@ const originList = () =>
     { error: 'expected a list of origins' },
   );
 
+/** Pusher app ids and keys appear in URL paths (`/app/KEY`, `/apps/ID/events`): keep them plain. */
+export const PUSHER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const pusherName = () => str().regex(PUSHER_NAME, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ . -' });
+
+/** What a Pusher webhook can report (docs/protocol/pusher.md, "Webhooks"). */
+export const PUSHER_WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+] as const;
+
+const pusherWebhookSchema = z.strictObject(
+  {
+    url: str()
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'expected an http:// or https:// URL' })
+      .describe('Where the signed POSTs go'),
+    event_types: z
+      .array(
+        z.enum(PUSHER_WEBHOOK_EVENTS, { error: `expected one of ${PUSHER_WEBHOOK_EVENTS.join(', ')}` }),
+        {
+          error: 'expected a list of event types',
+        },
+      )
+      .default([...PUSHER_WEBHOOK_EVENTS])
+      .describe('The events this URL receives; default: all five'),
+  },
+  { error: 'expected a mapping with url (and event_types)' },
+);
+
+const pusherSchema = z.strictObject(
+  {
+    app_id: pusherName().describe('The app id of the HTTP API (`/apps/ID/events`); unique'),
+    key: pusherName().describe('The app key clients connect with (`/app/KEY`); unique'),
+    secret: nonEmpty().describe('Signs channel auth, user sign-in and HTTP API requests'),
+    enable_client_messages: bool()
+      .default(false)
+      .describe('Accept `client-*` events on private and presence channels'),
+    activity_timeout: int(1, 3600, 'seconds from 1 to 3600')
+      .default(120)
+      .describe('Seconds of silence after which clients ping (`activity_timeout` in the handshake)'),
+    max_client_events_per_second: positiveInt()
+      .default(10)
+      .describe('Client events one connection may send per second; more get error 4301'),
+    max_presence_members: positiveInt()
+      .default(100)
+      .describe('Distinct users in one presence channel; a new one past it gets subscription_error'),
+    max_event_bytes: positiveInt()
+      .default(10240)
+      .describe("Size of one event's `data` sent through the HTTP API; larger gets 413"),
+    max_user_info_bytes: positiveInt()
+      .default(1024)
+      .describe("Size of one presence member's `channel_data` (JSON text)"),
+    webhooks: z
+      .array(pusherWebhookSchema, { error: 'expected a list of webhooks' })
+      .default([])
+      .describe('Signed HTTP POSTs of channel, presence and client events (Pusher webhooks)'),
+    webhook_batch_ms: int(0, 60000, 'an integer from 0 to 60000')
+      .default(250)
+      .describe('Events that happen within this long go out in one webhook request'),
+    webhook_retry_ms: positiveInt()
+      .default(300000)
+      .describe('A failing webhook request is retried with back-off for this long, then dropped'),
+    webhook_queue_size: positiveInt()
+      .default(10000)
+      .describe('Webhook events one node holds per app while its URL fails; past it the oldest are dropped'),
+  },
+  { error: 'expected a mapping with app_id, key and secret' },
+);
+
 /** `10.0.0.0/8`, `::1/128`, or a bare address (one host). Checked here so a typo fails at start. */
 export function cidrProblem(value: string): string | null {
   const slash = value.indexOf('/');
@@ -166,6 +240,7 @@ const namespaceSchema = section({
       'Browser origins allowed to open site and rocket WebSockets and gateway connections; unset: any',
     ),
   rocket: rocketSchema.optional().describe('Makes the namespace a WebRocket vhost'),
+  pusher: pusherSchema.optional().describe('Makes the namespace a Pusher Channels app'),
 });
 
 const engineSchema = z.preprocess(
@@ -276,6 +351,19 @@ export const configSchema = z
           'Browser origins, besides the server itself, allowed to send mutating admin API requests (CSRF guard)',
         ),
     }).describe('Access to the operator endpoints'),
+    dialects: section({
+      site: bool().default(true).describe('The site dialect: `/ws?site=`, `/token`, `/post`, `/stats`'),
+      mesh: bool().default(true).describe('The mesh dialect: `/ws/v1`, `/v1/*`, the gateway client endpoint'),
+      rocket: bool().default(true).describe("The rocket dialect: every namespace's vhost path"),
+      pusher: bool()
+        .default(true)
+        .describe('The pusher dialect: `/app/KEY` and `/apps/*` of namespaces with `pusher`'),
+      chat: bool()
+        .default(true)
+        .describe(
+          'The chat dialect: `/ws?username=`, `/api/*`, the page at `/` (anonymous: anyone can post)',
+        ),
+    }).describe('Which client dialects are served; the operator endpoints always are'),
     chat: section({
       namespace: str()
         .regex(NAMESPACE_NAME, { error: 'expected a namespace name' })
@@ -288,6 +376,17 @@ export const configSchema = z
       max_username_length: positiveInt()
         .default(50)
         .describe('Characters; longer usernames are refused (400)'),
+      max_rooms: positiveInt()
+        .default(1000)
+        .describe(
+          'Rooms kept; one more evicts the least recently active room with its history (anyone can create rooms)',
+        ),
+      max_new_rooms_per_minute: positiveInt()
+        .default(30)
+        .describe('New rooms one client address may create per minute; past it the socket closes with 1008'),
+      rooms_listed: positiveInt()
+        .default(100)
+        .describe('`GET /api/rooms` lists at most this many rooms: the most recently active'),
       allowed_origins: originList()
         .optional()
         .describe('Browser origins allowed to open chat WebSockets; unset: any'),
@@ -412,11 +511,35 @@ function checkPaths(cfg: unknown, ctx: z.RefinementCtx): void {
   const namespaces = (cfg as { namespaces?: unknown } | undefined)?.namespaces;
   if (typeof namespaces !== 'object' || namespaces === null) return;
   const seen = new Map<string, string>();
+  const pusherSeen = new Map<string, string>();
+  const hasPusher = Object.values(namespaces).some((ns) => stringAt(ns, 'pusher', 'key') !== undefined);
+  if (hasPusher && clientPath?.startsWith(PUSHER_PATH_PREFIX))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mesh', 'client_path'],
+      message: "paths under /app/ are the Pusher apps' paths",
+    });
   for (const [name, ns] of Object.entries(namespaces)) {
+    for (const field of ['app_id', 'key'] as const) {
+      const value = stringAt(ns, 'pusher', field);
+      if (value === undefined) continue;
+      const other = pusherSeen.get(`${field}\0${value}`);
+      if (other === undefined) pusherSeen.set(`${field}\0${value}`, name);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['namespaces', name, 'pusher', field],
+          message: `${value} is already the pusher ${field} of namespace ${other}`,
+        });
+    }
     const rocketPath = stringAt(ns, 'rocket', 'path');
     if (rocketPath === undefined) continue;
     const path = ['namespaces', name, 'rocket', 'path'];
-    const conflict = reservedPathConflict(rocketPath, clientPath);
+    const conflict =
+      reservedPathConflict(rocketPath, clientPath) ??
+      (hasPusher && rocketPath.startsWith(PUSHER_PATH_PREFIX)
+        ? "paths under /app/ are the Pusher apps' paths"
+        : null);
     if (conflict) ctx.addIssue({ code: 'custom', path, message: conflict });
     const other = seen.get(rocketPath);
     if (other === undefined) seen.set(rocketPath, name);
@@ -439,3 +562,4 @@ function stringAt(value: unknown, a: string, b: string): string | undefined {
 export type Config = z.output<typeof configSchema>;
 export type NamespaceConfig = Config['namespaces'][string];
 export type RocketConfig = NonNullable<NamespaceConfig['rocket']>;
+export type PusherConfig = NonNullable<NamespaceConfig['pusher']>;

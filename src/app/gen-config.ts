@@ -46,6 +46,14 @@ admin:
   # insecure: false
   # allowed_origins: [https://ops.example]  # other origins allowed to send mutating admin requests
 
+# Client dialects to serve. Chat is anonymous (anyone can post and create rooms): off unless wanted.
+dialects:
+  chat: false
+  # site: true                  # /ws?site=, /token, /post, /stats
+  # mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint
+  # rocket: true                # the namespaces' rocket vhost paths
+  # pusher: true                # /app/KEY and /apps/* of namespaces with pusher
+
 # chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
 #   namespace: chat
 #   kozma: false                # the Kozma Prutkov bot posting aphorisms to room "kozma"
@@ -53,6 +61,9 @@ admin:
 #   max_message_length: 10500
 #   max_room_title_length: 50
 #   max_username_length: 50
+#   max_rooms: 1000             # one more evicts the least recently active room and its history
+#   max_new_rooms_per_minute: 30  # per client address; past it the socket closes with 1008
+#   rooms_listed: 100           # GET /api/rooms lists the most recently active rooms, at most this many
 #   allowed_origins: [https://chat.example]  # browser origins allowed on chat sockets; unset: any
 
 # mesh:
@@ -107,6 +118,22 @@ namespaces:
         backend:
           secret: ${randomSecret()}
           permissions: [READ, WRITE, MANAGE]
+    # pusher:                       # a Pusher Channels app: clients at /app/KEY, HTTP API at /apps/ID
+    #   app_id: "1"
+    #   key: ${randomSecret()}
+    #   secret: ${randomSecret()}
+    #   enable_client_messages: false  # accept client-* events on private and presence channels
+    #   activity_timeout: 120          # seconds of silence before clients ping
+    #   max_client_events_per_second: 10
+    #   max_presence_members: 100      # users per presence channel
+    #   max_event_bytes: 10240         # data of one HTTP API event; larger gets 413
+    #   max_user_info_bytes: 1024      # one presence member's channel_data
+    #   webhooks:                      # signed POSTs of channel, member and client events
+    #     - url: https://backend.example/pusher/webhooks
+    #       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event]
+    #   webhook_batch_ms: 250          # events this close together share one request
+    #   webhook_retry_ms: 300000       # retry a failing URL with back-off this long, then drop
+    #   webhook_queue_size: 10000      # events held per app while the URL fails
 
   # default:                        # mesh's namespace when a request names no ?site=
   #   api_keys: ["\${DEFAULT_API_KEY}"]

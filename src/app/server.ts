@@ -8,7 +8,7 @@ import { type SocketBudget, socketBudget } from '../transport/fd-budget.js';
 import { Listener } from '../transport/listener.js';
 import type { Config } from './config-schema.js';
 import type { DialectContext } from './context.js';
-import { DIALECTS } from './dialects.js';
+import { enabledDialects } from './dialects.js';
 import { createEngine } from './engine-factory.js';
 import { namespaceSettings } from './namespaces.js';
 import { swapTls, type TlsReloadResult } from './tls-reload.js';
@@ -52,7 +52,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   hub.authFailed = opsLog.authFailed;
   opsLog.start();
   const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
-  const dialects = DIALECTS.map((make) => make(ctx));
+  const dialects = enabledDialects(ctx);
   const budget = socketBudget({
     maxConnections: config.limits.max_connections,
     maxConnectionsPerIp: config.limits.max_connections_per_ip,

@@ -20,7 +20,7 @@ export interface MeshBackendOptions {
   /** The namespace; omitted: the server's `default`. */
   site?: string;
   /**
-   * Find the nodes before each connection, as the CONNMIX SDKs do: `GET /v1/nodes` on the given
+   * Find the nodes before each connection, as the SDKs of CONNMIX (a WebSocket gateway) do: `GET /v1/nodes` on the given
    * URL(s), then connect to one listed node at random (the given URL when the list cannot be had).
    * Default false: connect to the given URLs themselves.
    */
@@ -367,13 +367,13 @@ export class MeshBackend extends Emitter<MeshBackendEvents> {
     const gen = ++this.gen;
     this.setState({ state: ConnectionState.connecting });
     this.connectTimer = setTimeout(() => this.lost(gen, 1006, 'connect timed out'), this.connectTimeoutMs);
-    const seed = this.urls[this.urlIndex % this.urls.length]!;
+    const given = this.urls[this.urlIndex % this.urls.length]!;
     if (!this.discover) {
-      this.openSocket(gen, seed);
+      this.openSocket(gen, given);
       return;
     }
-    void discoverNode(seed, this.site, this.key, this.connectTimeoutMs).then((found) => {
-      if (gen === this.gen) this.openSocket(gen, found ?? seed);
+    void discoverNode(given, this.site, this.key, this.connectTimeoutMs).then((found) => {
+      if (gen === this.gen) this.openSocket(gen, found ?? given);
     });
   }
 

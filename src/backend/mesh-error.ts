@@ -1,22 +1,8 @@
 // The error of the backend SDK: a mesh API refusal with its numeric code (docs/errors.md, mesh),
 // or what went wrong around it (connection, timeout, an upgrade the server refused).
 
-/** The mesh API's codes, as the server sends them in `E.c`. */
-export const MeshErrorCode = {
-  /** Invalid JSON, unknown method, missing or malformed parameters, an unknown conn.call function. */
-  invalidParams: 101,
-  /** queue.pop could not attach the consumer. */
-  consumeFailed: 201,
-  /** queue.pop for a topic this connection already consumes. */
-  duplicateConsume: 202,
-  /** queue.unpop could not detach the consumer. */
-  unpopFailed: 203,
-  /** conn.call on an unknown or gone client, or the call failed where the client lives. */
-  callFailed: 301,
-  /** mesh.send to an unknown or gone client; a publication the engine could not take. */
-  sendFailed: 401,
-} as const;
-export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
+// The mesh API's codes, as the server sends them in `E.c`: the server's own list (constants only).
+export { MeshErrorCode } from '../dialects/mesh/errors.js';
 
 export const MeshBackendErrorKind = {
   /** The server answered with `E`: `code` is its `c`. */

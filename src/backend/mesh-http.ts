@@ -73,14 +73,14 @@ export class MeshHttp {
  * had (an older server, a network error): the caller then uses the URL it was given.
  */
 export async function discoverNode(
-  seed: string,
+  first: string,
   site: string | undefined,
   key: string | undefined,
   timeoutMs: number,
 ): Promise<string | undefined> {
   try {
     const query = site === undefined ? '' : `?site=${encodeURIComponent(site)}`;
-    const res = await fetch(`${httpBase(seed)}/v1/nodes${query}`, {
+    const res = await fetch(`${httpBase(first)}/v1/nodes${query}`, {
       headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -90,7 +90,7 @@ export async function discoverNode(
       .map((n) => n.api_server)
       .filter((a): a is string => typeof a === 'string');
     if (servers.length === 0) return undefined;
-    const scheme = seed.startsWith('wss:') ? 'wss' : 'ws';
+    const scheme = first.startsWith('wss:') ? 'wss' : 'ws';
     return `${scheme}://${servers[Math.floor(Math.random() * servers.length)]}`;
   } catch {
     return undefined;

@@ -197,6 +197,7 @@ export class Hub {
   private deliverInOrder(conn: Connection, state: SubscriptionState, p: Publication): boolean {
     if (p.ord <= state.lastOrd) return true;
     state.lastOrd = p.ord;
+    if (p.except === conn.id) return true;
     return this.write(conn, p);
   }
 
@@ -353,6 +354,11 @@ export class Hub {
     return this.engine.log.channels(namespace);
   }
 
+  dropChannel(namespace: string, channel: string): Promise<void> {
+    this.requireNamespace(namespace);
+    return this.engine.log.dropChannel(namespace, channel);
+  }
+
   /** Does any connection on this node (of any dialect) subscribe to the channel right now? */
   hasLocalSubscribers(namespace: string, channel: string): boolean {
     return (this.channelSubs.get(namespace)?.get(channel)?.size ?? 0) > 0;
@@ -367,6 +373,7 @@ export class Hub {
     if (set !== undefined) {
       for (const conn of set) {
         if (conn.watchingAll) continue; // receives it below, once
+        if (p.except !== undefined && p.except === conn.id) continue;
         const state = conn.subscriptions.get(p.channel);
         if (state === undefined) continue;
         if (state.pending !== null) {
@@ -383,6 +390,7 @@ export class Hub {
     const all = this.allSubs.get(namespace);
     if (all !== undefined) {
       for (const conn of all) {
+        if (p.except !== undefined && p.except === conn.id) continue;
         if (this.write(conn, p)) s++;
         else f++;
       }
@@ -514,6 +522,15 @@ export class Hub {
   queueHasConsumer(namespace: string, topic: string): Promise<boolean> {
     this.requireNamespace(namespace);
     return this.engine.queues.hasConsumer(namespace, topic);
+  }
+
+  /**
+   * Has `conn`'s copy of publication `ord` of `channel` been handed to its sink (or is it not
+   * subscribed there)? For a dialect that must write a sender's own copy before its reply.
+   */
+  wrote(conn: Connection, channel: string, ord: number): boolean {
+    const state = conn.subscriptions.get(channel);
+    return state === undefined || (state.pending === null && state.lastOrd >= ord);
   }
 
   /** Every local connection, e.g. to close them all on shutdown. */

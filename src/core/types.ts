@@ -13,6 +13,11 @@ export interface PublishInput {
   sender?: string;
   /** Client-chosen id (chat `id`), echoed live but never stored in history renderings. */
   id?: string;
+  /**
+   * A client id that must not receive this publication live (the sender of a Pusher client event,
+   * the `socket_id` of an HTTP trigger). History reads still return it.
+   */
+  except?: string;
 }
 
 /** One message in a channel, numbered by the engine. Immutable once published. */

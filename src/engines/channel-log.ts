@@ -68,6 +68,12 @@ export interface ChannelLog {
   history(namespace: string, channel: string, query: HistoryQuery): Promise<HistoryResult>;
   /** Channels of a namespace that have published at least once and are still known. */
   channels(namespace: string): Promise<ChannelInfo[]>;
+  /**
+   * Forget a channel: it leaves `channels` and its history is deleted (bounded chat rooms are
+   * evicted this way). A later publish to the same name starts it again with ords above every
+   * earlier one. Dropping an unknown channel is not an error.
+   */
+  dropChannel(namespace: string, channel: string): Promise<void>;
 
   /**
    * This node wants `onPublication` for the channel. Reference-counted by the hub: it calls

@@ -4,9 +4,9 @@
 //    `Authorization: Basic base64("NAMESPACE/USER:SECRET")` — its own namespace only.
 // With no admin key configured the API is open to anyone (as /stats is); the server then refuses to
 // start on a non-loopback listener unless `admin.insecure` says so (admin-guard.ts).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../app/context.js';
+import { secretEquals } from '../core/secret-compare.js';
 import {
   hasPermission,
   Permission,
@@ -20,16 +20,6 @@ export type Principal =
   | { kind: 'manager'; namespace: string; user: string };
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; error: string };
-
-/**
- * Constant-time string equality. Both sides are hashed first so the comparison runs on
- * equal-length buffers and its duration says nothing about the expected value's length.
- */
-export function safeEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 /** Only the operator's key: /metrics and the server-wide figures. */
 export function checkAdminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
@@ -55,7 +45,7 @@ function adminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
   const given = bearerToken(req);
   if (given === undefined)
     return { ok: false, status: 401, error: 'admin key required (Authorization: Bearer KEY)' };
-  if (!safeEqual(given, key)) return { ok: false, status: 401, error: 'invalid admin key' };
+  if (!secretEquals(given, key)) return { ok: false, status: 401, error: 'invalid admin key' };
   return { ok: true, principal: { kind: 'admin' } };
 }
 

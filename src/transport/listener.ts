@@ -52,6 +52,8 @@ export class Listener {
   readonly wss: WebSocketServer;
   private readonly http: HttpRoute[] = [];
   private readonly upgrades = new Map<string, UpgradeRoute[]>();
+  /** Routes that also take every path below theirs (`prefix: true`), tried when no exact path matches. */
+  private readonly prefixUpgrades: UpgradeRoute[] = [];
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
   private readonly limiter: ConnectionLimiter;
@@ -68,6 +70,10 @@ export class Listener {
     for (const d of dialects) {
       this.http.push(...d.http);
       for (const u of d.upgrades) {
+        if (u.prefix) {
+          this.prefixUpgrades.push(u);
+          continue;
+        }
         const list = this.upgrades.get(u.path) ?? [];
         list.push(u);
         this.upgrades.set(u.path, list);
@@ -237,7 +243,7 @@ export class Listener {
       // The TCP socket closes whether or not the upgrade completes, so the slot always comes back.
       socket.once('close', admission.release);
       if (socket.destroyed) return admission.release();
-      const candidates = this.upgrades.get(url.pathname);
+      const candidates = this.upgrades.get(url.pathname) ?? this.prefixRoutes(url.pathname);
       if (!candidates) return refuse(socket, 404, { error: `no WebSocket endpoint at ${url.pathname}` });
       const accepted = candidates.filter((r) => !r.accepts || r.accepts(url));
       if (accepted.length !== 1) {
@@ -267,6 +273,11 @@ export class Listener {
       this.options.logger.error({ err, path: url.pathname }, 'upgrade failed');
       refuse(socket, 500, { error: 'internal error' });
     }
+  }
+
+  private prefixRoutes(path: string): UpgradeRoute[] | undefined {
+    const found = this.prefixUpgrades.filter((r) => path.startsWith(`${r.path}/`));
+    return found.length > 0 ? found : undefined;
   }
 
   private attach(ws: WebSocket, req: IncomingMessage, url: URL, route: UpgradeRoute, state: unknown): void {

@@ -18,6 +18,11 @@ export type UpgradeDecision<T = unknown> =
 
 export interface UpgradeRoute<T = unknown> {
   path: string;
+  /**
+   * Also take every path below `path` (`/app` takes `/app/KEY`): for a dialect that names its
+   * tenant in the path and must answer an unknown one in its own protocol, after the handshake.
+   */
+  prefix?: boolean;
   /** Several routes may share a path (site and chat share `/ws`); `accepts` picks by query. */
   accepts?(url: URL): boolean;
   /** Checked before the handshake: a refusal is a plain HTTP answer. */

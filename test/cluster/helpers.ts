@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { freePort, redisServerAvailable } from '../helpers/redis-procs.js';
 
 /**
  * The Redis the tests use: scripts/run-tests.mjs starts a private redis-server and passes its URL,
@@ -287,20 +287,7 @@ export function contiguous(ords: number[]): boolean {
 
 // ---- a throwaway Redis (never the shared one) for failure tests --------------------------------
 
-export function redisServerAvailable(): boolean {
-  return spawnSync('redis-server', ['--version']).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { redisServerAvailable };
 
 /** A private redis-server without persistence on a free port; `kill()` and `start()` at will. */
 export class ThrowawayRedis {

@@ -9,26 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Publication } from '../../src/core/types.js';
-import type { EngineHandlers } from '../../src/engines/engine.js';
 import { RedisEngine } from '../../src/engines/redis/redis-engine.js';
+import { recorder } from '../conformance/harness.js';
 import { freePort, RedisProc, redisCall, redisServerAvailable } from '../helpers/redis-procs.js';
 import { until } from './helpers.js';
 
 const skip =
   !redisServerAvailable() && 'redis-server is not on PATH (needed for a private, restartable Redis)';
-
-function recorder(): EngineHandlers & { got: Publication[] } {
-  const got: Publication[] = [];
-  return {
-    got,
-    onPublication: (_ns, p) => {
-      got.push(p);
-      return { s: 1, f: 0 };
-    },
-    onControl: async () => ({ ok: true }),
-  };
-}
 
 describe('redis engine: a master without its newest writes', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-master-change-'));
@@ -61,6 +48,7 @@ describe('redis engine: a master without its newest writes', { skip }, () => {
     engines.push(watcher, publisher);
     await watcher.start(rec);
     await publisher.start(recorder());
+    const got = () => rec.received.map((r) => r.p);
     await watcher.log.watch('ns', 'ch');
     const opts = { historySize: 100 };
     const publish = async (data: number) =>
@@ -68,8 +56,8 @@ describe('redis engine: a master without its newest writes', { skip }, () => {
     for (let i = 1; i <= 10; i++) await publish(i);
     assert.equal(await redisCall(port, 'SAVE'), 'OK');
     for (let i = 11; i <= 13; i++) await publish(i);
-    await until(() => rec.got.length === 13, 'the 13 live');
-    const lastBefore = rec.got.at(-1)!.ord;
+    await until(() => got().length === 13, 'the 13 live');
+    const lastBefore = got().at(-1)!.ord;
 
     await redis.kill9();
     await redis.start(); // from the snapshot: the counter is back at the 10th ord
@@ -77,12 +65,12 @@ describe('redis engine: a master without its newest writes', { skip }, () => {
 
     const next = await publish(14);
     assert.ok(next > lastBefore, `ord ${next} is above every ord handed out before (${lastBefore})`);
-    await until(() => rec.got.length === 14, 'the watcher got the publication after the switch');
+    await until(() => got().length === 14, 'the watcher got the publication after the switch');
     assert.deepEqual(
-      rec.got.map((p) => p.data),
+      got().map((p) => p.data),
       Array.from({ length: 14 }, (_, i) => i + 1),
     );
-    const ords = rec.got.map((p) => p.ord);
+    const ords = got().map((p) => p.ord);
     assert.ok(
       ords.every((o, i) => i === 0 || o > ords[i - 1]!),
       'ords only go up',

@@ -46,6 +46,16 @@ async function untilEveryWorkerHolds(wp: WorkersProcess, ids: number[]): Promise
   }
 }
 
+/** `count` subscribers to `channel` through the shared port, once the first workers all hold some. */
+async function subscribersOnEveryWorker(wp: WorkersProcess, channel: string, count: number) {
+  const subs = await Promise.all(Array.from({ length: count }, () => SiteSubscriber.open(wp, channel)));
+  await untilEveryWorkerHolds(
+    wp,
+    wp.started.map((w) => w.nodeId),
+  );
+  return subs;
+}
+
 describe('serve --workers 2 on the Redis engine', () => {
   let dir: string;
   let wp: WorkersProcess;
@@ -74,11 +84,7 @@ describe('serve --workers 2 on the Redis engine', () => {
 
   it('delivers one publication to subscribers on both workers', async () => {
     const channel = 'both-workers';
-    const subs = await Promise.all(Array.from({ length: 6 }, () => SiteSubscriber.open(wp, channel)));
-    await untilEveryWorkerHolds(
-      wp,
-      wp.started.map((w) => w.nodeId),
-    );
+    const subs = await subscribersOnEveryWorker(wp, channel, 6);
     const post = await sitePoster(wp);
     assert.equal(await post(channel, { hello: 'everyone' }), 200);
     await until(() => subs.every((s) => s.messages.length === 1), 'the publication on every subscriber');
@@ -97,11 +103,7 @@ describe('serve --workers 2 on the Redis engine', () => {
 
   it('restarts a killed worker, and its clients resume on another with nothing lost', async () => {
     const channel = 'worker-killed';
-    const subs = await Promise.all(Array.from({ length: 6 }, () => SiteSubscriber.open(wp, channel)));
-    await untilEveryWorkerHolds(
-      wp,
-      wp.started.map((w) => w.nodeId),
-    );
+    const subs = await subscribersOnEveryWorker(wp, channel, 6);
     const post = await sitePoster(wp);
     let stop = false;
     // Two publishers through the shared port: their requests go to both workers in turn.

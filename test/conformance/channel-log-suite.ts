@@ -117,6 +117,31 @@ export function runChannelLogSuite(factory: EngineFactory): void {
       });
     });
 
+    describe('dropChannel', () => {
+      it('forgets the channel and its history; a new publish counts on above the old ords', async () => {
+        const e = await engine();
+        const [ns, ch, other] = [fresh('nsd'), fresh('ch'), fresh('keep')];
+        await e.log.publish(ns, ch, { data: 1 }, opts);
+        const second = await e.log.publish(ns, ch, { data: 2 }, opts);
+        await e.log.publish(ns, other, { data: 'stays' }, opts);
+        await e.log.dropChannel(ns, ch);
+        assert.deepEqual(
+          (await e.log.channels(ns)).map((c) => c.name),
+          [other],
+        );
+        assert.deepEqual((await e.log.history(ns, ch, { after: 0 })).publications, []);
+        const again = await e.log.publish(ns, ch, { data: 3 }, opts);
+        assert.ok(again.publication.ord > second.publication.ord);
+        assert.deepEqual(
+          (await e.log.history(ns, ch, { after: 0 })).publications.map((p) => p.data),
+          [3],
+        );
+        assert.deepEqual((await e.log.history(ns, other, { after: 0 })).publications.length, 1);
+        // Dropping an unknown channel is not an error.
+        await e.log.dropChannel(ns, fresh('never'));
+      });
+    });
+
     describe('delivery', () => {
       it('hands a watched channel publication to the node and returns counts when asked', async () => {
         const rec = recorder({ s: 3, f: 1 });

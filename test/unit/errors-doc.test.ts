@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ChatErrorCode } from '../../src/dialects/chat/codec.js';
 import { MeshErrorCode } from '../../src/dialects/mesh/errors.js';
+import { PusherCode } from '../../src/dialects/pusher/protocol.js';
 import { RocketErrorId } from '../../src/dialects/rocket/errors.js';
 import { SiteErrorCode } from '../../src/dialects/site/codec.js';
 
@@ -22,6 +23,7 @@ const cases: [string, Record<string, string | number>][] = [
   ['mesh', MeshErrorCode],
   ['rocket', RocketErrorId],
   ['chat', ChatErrorCode],
+  ['pusher', PusherCode],
 ];
 
 describe('docs/errors.md lists every client-visible error code', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../src/app/config-schema.js';
-import { authorizeBackend, keyMatches, requestedNamespace } from '../../src/dialects/mesh/auth.js';
+import { secretInList as keyMatches } from '../../src/core/secret-compare.js';
+import { authorizeBackend, requestedNamespace } from '../../src/dialects/mesh/auth.js';
 
 const config = configSchema.parse({
   namespaces: {

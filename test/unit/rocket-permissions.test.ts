@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../src/app/config-schema.js';
+import { secretEquals as secretsEqual } from '../../src/core/secret-compare.js';
 import { KnownChannels } from '../../src/dialects/rocket/known-channels.js';
-import {
-  authenticate,
-  canManage,
-  hasPermission,
-  secretsEqual,
-} from '../../src/dialects/rocket/permissions.js';
+import { authenticate, canManage, hasPermission } from '../../src/dialects/rocket/permissions.js';
 import { ROCKET_USERS } from '../protocol/rocket-fixtures.js';
 
 const config = configSchema.parse({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { postAuth, safeEqual, subscribeAuth } from '../../src/dialects/site/auth.js';
+import { secretEquals as safeEqual } from '../../src/core/secret-compare.js';
+import { postAuth, subscribeAuth } from '../../src/dialects/site/auth.js';
 import { issueToken, tokenKey, verifyToken } from '../../src/dialects/site/tokens.js';
 
 const KEY = tokenKey('site-secret');

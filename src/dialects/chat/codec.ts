@@ -25,6 +25,8 @@ export const ChatErrorCode = {
   roomNotFound: 'room_not_found',
   /** HTTP 400: the room name in the path is not valid percent-encoding. */
   badRoomName: 'bad_room_name',
+  /** Close 1008: the client's address made more than chat.max_new_rooms_per_minute new rooms. */
+  tooManyRooms: 'too_many_rooms',
   /** HTTP 404 for a file under /assets/chat/ that does not exist. */
   assetNotFound: 'asset_not_found',
 } as const;

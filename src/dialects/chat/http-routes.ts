@@ -11,6 +11,8 @@ export interface ChatApiOptions {
   startedAt: number;
   /** How many messages /history returns at most (chat.max_messages_in_room). */
   maxMessagesInRoom: number;
+  /** How many rooms /api/rooms lists at most: the most recently active (chat.rooms_listed). */
+  roomsListed: number;
 }
 
 /**
@@ -39,6 +41,28 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
     return { channel, messages: publications.map((p) => storedMessage(shared, p)) };
   };
 
+  // Requests that arrive while a listing is being built share it: a burst of /api/rooms costs one
+  // engine read and one body, not one each.
+  let listing: Promise<string> | undefined;
+  const roomList = (): Promise<string> => {
+    listing ??= buildRoomList().finally(() => {
+      listing = undefined;
+    });
+    return listing;
+  };
+  const buildRoomList = async (): Promise<string> => {
+    const channels = await rooms.refresh();
+    const listed = channels
+      .filter((c) => c.last !== undefined)
+      .sort((a, b) => b.last!.time - a.last!.time)
+      .slice(0, options.roomsListed)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const parts = listed.map(
+      (c) => `{"name":${JSON.stringify(c.name)},"last_message":${storedMessage(shared, c.last!)}}`,
+    );
+    return `{"result":[${parts.join(',')}]}`;
+  };
+
   const notFound = (res: ServerResponse, name: string) =>
     fail(hub, res, 404, ChatErrorCode.roomNotFound, `room ${name} not found`);
 
@@ -65,17 +89,7 @@ export function chatApiRoutes(shared: ChatShared, options: ChatApiOptions): Http
     {
       method: 'GET',
       path: '/api/rooms',
-      handle: async (_req, res) => {
-        const channels = await rooms.refresh();
-        const parts: string[] = [];
-        const listed = channels
-          .filter((c) => c.last !== undefined)
-          .sort((a, b) => a.name.localeCompare(b.name));
-        for (const c of listed) {
-          parts.push(`{"name":${JSON.stringify(c.name)},"last_message":${storedMessage(shared, c.last!)}}`);
-        }
-        sendRawJson(res, 200, `{"result":[${parts.join(',')}]}`);
-      },
+      handle: async (_req, res) => sendRawJson(res, 200, await roomList()),
     },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
+import { KeyedRate } from '../../transport/keyed-rate.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
 import { resolveUsername } from './codec.js';
@@ -25,7 +26,7 @@ const isBlank = (v: string | null) => v === null || v.trim() === '';
 export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {}): Dialect {
   const { config, hub, logger } = ctx;
   const chat = config.chat;
-  const rooms = new RoomDirectory(hub, chat.namespace);
+  const rooms = new RoomDirectory(hub, chat.namespace, chat.max_rooms);
   const shared: ChatShared = {
     hub,
     namespace: chat.namespace,
@@ -36,6 +37,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
       maxJsonDepth: config.limits.max_json_depth,
     },
     rooms,
+    newRooms: new KeyedRate(chat.max_new_rooms_per_minute),
     socketLimits: socketLimitsFor(config.limits),
     logger,
   };
@@ -66,7 +68,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
     kozma = new KozmaBot({
       ...options.kozma,
       post: async (room, text, sender) =>
-        hub.publish(chat.namespace, await rooms.resolve(room), { data: text, sender }),
+        hub.publish(chat.namespace, (await rooms.resolve(room)) ?? room, { data: text, sender }),
       logger,
     });
     kozma.start();
@@ -109,7 +111,11 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
     name: 'chat',
     upgrades: [ws],
     http: [
-      ...chatApiRoutes(shared, { startedAt: ctx.startedAt, maxMessagesInRoom: chat.max_messages_in_room }),
+      ...chatApiRoutes(shared, {
+        startedAt: ctx.startedAt,
+        maxMessagesInRoom: chat.max_messages_in_room,
+        roomsListed: chat.rooms_listed,
+      }),
       ...chatPageRoutes(),
     ],
     close: async () => {

@@ -1,4 +1,5 @@
 import type { Hub } from '../../core/hub.js';
+import { countLimit } from '../../core/limit-counters.js';
 import type { ChannelInfo } from '../../core/types.js';
 
 /**
@@ -10,13 +11,18 @@ import type { ChannelInfo } from '../../core/types.js';
  * rooms created by another dialect or another node of a cluster are found too) and from every
  * publication the dialect renders. A channel that another dialect created with a different casing
  * of a known room stays a channel of its own: other dialects address channels exactly.
+ *
+ * Rooms are bounded (`chat.max_rooms`): anonymous clients create them by posting. Creating one
+ * more evicts the least recently active rooms (oldest last message, as the engine lists them, so
+ * every node of a cluster agrees) with their history.
  */
 export class RoomDirectory {
-  private readonly names = new Map<string, string>();
+  private names = new Map<string, string>();
 
   constructor(
     private readonly hub: Hub,
     private readonly namespace: string,
+    private readonly maxRooms: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Learn a channel name; the first casing seen wins. */
@@ -33,10 +39,15 @@ export class RoomDirectory {
     return this.names.get(name.toLowerCase());
   }
 
-  /** The channel to publish a message for room `name` to: an existing room's, or `name` itself. */
-  async resolve(name: string): Promise<string> {
+  /**
+   * The channel to publish a message for room `name` to: an existing room's, or `name` itself.
+   * `mayCreate` is asked before a new room is made; false refuses it (resolve returns undefined).
+   */
+  async resolve(name: string, mayCreate: () => boolean = () => true): Promise<string | undefined> {
     const found = await this.find(name);
     if (found !== undefined) return found;
+    if (!mayCreate()) return undefined;
+    await this.makeRoomFor();
     this.note(name);
     return this.names.get(name.toLowerCase())!;
   }
@@ -44,7 +55,30 @@ export class RoomDirectory {
   /** Read every channel of the namespace, learning their names; returns them as listed. */
   async refresh(): Promise<ChannelInfo[]> {
     const channels = await this.hub.channels(this.namespace);
-    for (const c of channels) this.note(c.name);
+    // Rebuilt from the listing, so names of rooms evicted elsewhere do not pile up here.
+    const names = new Map<string, string>();
+    for (const c of channels) {
+      const key = c.name.toLowerCase();
+      if (!names.has(key)) names.set(key, this.names.get(key) ?? c.name);
+    }
+    this.names = names;
     return channels;
+  }
+
+  /** Evict the least recently active rooms until one more fits. */
+  private async makeRoomFor(): Promise<void> {
+    if (this.names.size < this.maxRooms) return;
+    const channels = await this.refresh();
+    const excess = channels.length + 1 - this.maxRooms;
+    if (excess <= 0) return;
+    const oldest = channels
+      .map((c) => ({ name: c.name, time: c.last?.time ?? 0 }))
+      .sort((a, b) => a.time - b.time)
+      .slice(0, excess);
+    for (const room of oldest) {
+      await this.hub.dropChannel(this.namespace, room.name);
+      this.names.delete(room.name.toLowerCase());
+      countLimit('chat_max_rooms');
+    }
   }
 }

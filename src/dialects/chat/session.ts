@@ -2,10 +2,14 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import type { Hub } from '../../core/hub.js';
+import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
+import type { KeyedRate } from '../../transport/keyed-rate.js';
+import { normalizeIp } from '../../transport/limits.js';
+import { SerialInbox } from '../kit/serial-inbox.js';
 import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
@@ -15,6 +19,8 @@ export interface ChatShared {
   namespace: string;
   limits: ChatLimits;
   rooms: RoomDirectory;
+  /** New rooms per client address (chat.max_new_rooms_per_minute). */
+  newRooms: KeyedRate;
   socketLimits: SocketLimits;
   logger: Logger;
 }
@@ -43,6 +49,10 @@ export function storedMessage(shared: ChatShared, p: Publication): string {
   return renderOnce(p, STORED_RENDER_KEY, () => renderMessage(p, shared.namespace, false));
 }
 
+/** Frames of one connection waiting to be handled before its socket stops being read, and again. */
+const PENDING_HIGH = 1024;
+const PENDING_LOW = 256;
+
 /**
  * One chat WebSocket. Frames are handled strictly one after another (a publish may wait for the
  * engine), so a client's messages are published, and its pongs written, in the order it sent them.
@@ -50,9 +60,10 @@ export function storedMessage(shared: ChatShared, p: Publication): string {
 export class ChatSession implements ConnectionSink {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
-  /** The tail of this session's work: watchAll first, then each frame in arrival order. */
-  private chain: Promise<void>;
+  /** This session's work, one step at a time: watchAll first, then each frame in arrival order. */
+  private readonly inbox: SerialInbox;
   private ended = false;
+  private readonly address: string;
 
   constructor(
     private readonly shared: ChatShared,
@@ -61,6 +72,7 @@ export class ChatSession implements ConnectionSink {
     remoteAddress: string | undefined,
   ) {
     this.socket = new ClientSocket(ws, shared.socketLimits);
+    this.address = normalizeIp(remoteAddress ?? 'unknown');
     this.conn = shared.hub.register({
       namespace: shared.namespace,
       dialect: 'chat',
@@ -68,11 +80,19 @@ export class ChatSession implements ConnectionSink {
       sink: this,
       remoteAddress,
     });
-    // Frames wait for the watch, so a client always receives its own first message.
-    this.chain = shared.hub.watchAll(this.conn).catch((err) => {
-      shared.logger.error({ err, client: this.conn.id }, 'chat: could not watch the namespace');
-      this.close(1011, 'internal error');
+    this.inbox = new SerialInbox(PENDING_HIGH, undefined, {
+      resumeAt: PENDING_LOW,
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
     });
+    // Frames wait for the watch, so a client always receives its own first message.
+    this.inbox.push(
+      () => shared.hub.watchAll(this.conn),
+      (err) => {
+        shared.logger.error({ err, client: this.conn.id }, 'chat: could not watch the namespace');
+        this.close(1011, 'internal error');
+      },
+    );
     ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
     ws.on('close', () => this.end());
     ws.on('error', () => this.end());
@@ -102,7 +122,10 @@ export class ChatSession implements ConnectionSink {
       this.refuse(ChatErrorCode.invalidJson, 'frame is not valid UTF-8');
       return;
     }
-    this.chain = this.chain.then(() => this.handle(text));
+    this.inbox.push(
+      () => this.handle(text),
+      (err) => this.shared.logger.error({ err, client: this.conn.id }, 'chat: frame not handled'),
+    );
   }
 
   private async handle(raw: string): Promise<void> {
@@ -119,7 +142,14 @@ export class ChatSession implements ConnectionSink {
         return;
       case 'message':
         try {
-          const room = await this.shared.rooms.resolve(frame.room);
+          const room = await this.shared.rooms.resolve(frame.room, this.mayCreateRoom);
+          if (room === undefined) {
+            // nane has no error frame: a close with a reason is the only way to say it.
+            this.shared.hub.errorSink?.('chat', ChatErrorCode.tooManyRooms);
+            countLimit('chat_max_new_rooms_per_minute');
+            this.close(1008, 'too many new rooms, slow down');
+            return;
+          }
           const input = { data: frame.text, sender: this.username };
           await this.shared.hub.publish(
             this.shared.namespace,
@@ -132,6 +162,8 @@ export class ChatSession implements ConnectionSink {
         }
     }
   }
+
+  private readonly mayCreateRoom = (): boolean => this.shared.newRooms.take(this.address);
 
   /** Every 1007 close goes through here, so each is counted once (errors_total). */
   private refuse(code: ChatErrorCode, reason: string): void {

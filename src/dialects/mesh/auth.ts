@@ -6,10 +6,10 @@
  * that is sent is always checked, trusted or not, so a wrong key never goes unnoticed. Checked
  * before any WebSocket upgrade. Contract: docs/protocol/mesh.md "Authentication".
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../app/config-schema.js';
 import type { DialectContext } from '../../app/context.js';
+import { secretInList } from '../../core/secret-compare.js';
 import { bearerToken } from '../../transport/http-util.js';
 import { peerIsTrusted } from '../../transport/trusted-networks.js';
 
@@ -25,22 +25,6 @@ export function requestedNamespace(url: URL): string {
   return site === null || site === '' ? DEFAULT_NAMESPACE : site;
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-/**
- * Does `given` equal one of `keys`? Compares fixed-length digests with timingSafeEqual and always
- * walks every key, so neither the content nor the position of a key leaks through timing.
- */
-export function keyMatches(given: string, keys: readonly string[]): boolean {
-  const g = digest(given);
-  let found = false;
-  for (const key of keys) {
-    if (timingSafeEqual(g, digest(key))) found = true;
-  }
-  return found;
-}
-
-/** authorizeBackend, with a refused key (401) told to the ops log. */
 export function authorizeBackendLogged(ctx: DialectContext, req: IncomingMessage, url: URL): BackendAuth {
   const auth = authorizeBackend(ctx.config, req, url);
   if (!auth.ok && auth.status === 401) {
@@ -72,7 +56,7 @@ export function authorizeBackend(config: Config, req: IncomingMessage, url: URL)
       body: { error: 'an API key is required: "Authorization: Bearer KEY" or ?key=KEY' },
     };
   }
-  if (ns.api_keys.length === 0 || !keyMatches(key, ns.api_keys)) {
+  if (ns.api_keys.length === 0 || !secretInList(key, ns.api_keys)) {
     return { ok: false, status: 401, body: { error: `wrong API key for site "${namespace}"` } };
   }
   return { ok: true, namespace, via: 'key' };

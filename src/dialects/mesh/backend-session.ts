@@ -13,6 +13,7 @@ import type { Connection } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import { SerialInbox } from '../kit/serial-inbox.js';
 import { authorizeBackendLogged } from './auth.js';
 import {
   type DecodedRequest,
@@ -56,16 +57,20 @@ const PENDING_LOW = 256;
 class BackendSession {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly inbox: SerialInbox;
 
   constructor(
     private readonly ctx: DialectContext,
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     req: IncomingMessage,
     private readonly namespace: string,
   ) {
     this.socket = new ClientSocket(ws, socketLimitsFor(ctx.config.limits));
+    this.inbox = new SerialInbox(PENDING_HIGH, undefined, {
+      resumeAt: PENDING_LOW,
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+    });
     this.conn = ctx.hub.register({
       namespace,
       dialect: 'mesh',
@@ -86,13 +91,10 @@ class BackendSession {
       return;
     }
     const decoded = this.decode(text);
-    if (++this.pending === PENDING_HIGH) this.ws.pause();
-    this.chain = this.chain
-      .then(() => this.answer(decoded))
-      .catch((err) => this.ctx.logger.error({ err, client: this.conn.id }, 'mesh request not answered'))
-      .then(() => {
-        if (--this.pending === PENDING_LOW && this.ws.isPaused) this.ws.resume();
-      });
+    this.inbox.push(
+      () => this.answer(decoded),
+      (err) => this.ctx.logger.error({ err, client: this.conn.id }, 'mesh request not answered'),
+    );
   }
 
   /**

@@ -18,10 +18,14 @@ import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js'
 import { encodeFrame } from '../../transport/frame.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import { SerialInbox } from '../kit/serial-inbox.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { renderRawFrame } from './codec.js';
 
 const DEFAULT_CLIENT_TOPIC = 'client';
+/** Items of one connection waiting to be stored before its socket stops being read, and again. */
+const PENDING_HIGH = 1024;
+const PENDING_LOW = 256;
 const RENDER_KEY = 'mesh.raw';
 
 /** The raw rendering as one complete WebSocket frame (binary publications as binary frames). */
@@ -88,13 +92,21 @@ function startGatewaySession(
     remoteAddress: req.socket.remoteAddress,
   });
   const topic = config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
-  // One chain per connection: a connection's items reach the topic in the order they happened.
-  let chain: Promise<unknown> = Promise.resolve();
+  // One inbox per connection: a connection's items reach the topic in the order they happened;
+  // a client that sends faster than its items are stored is no longer read until they catch up.
+  const inbox = new SerialInbox(PENDING_HIGH, undefined, {
+    resumeAt: PENDING_LOW,
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+  });
   const push = (d: JsonValue) => {
     const item = { n: hub.nodeId, c: conn.id, t: topic, d };
-    chain = chain
-      .then(() => hub.queuePush(namespace, topic, item))
-      .catch((err) => ctx.logger.warn({ err, client: conn.id, topic }, 'gateway item could not be queued'));
+    inbox.push(
+      async () => {
+        await hub.queuePush(namespace, topic, item);
+      },
+      (err) => ctx.logger.warn({ err, client: conn.id, topic }, 'gateway item could not be queued'),
+    );
   };
 
   push({ event: 'handshake', headers: headerObject(req) });

@@ -6,8 +6,8 @@
 import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
-import type { RequestRate } from '../../transport/request-queue.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
+import type { RequestRate } from '../kit/serial-inbox.js';
 import { KnownChannels } from './known-channels.js';
 import { RocketSession } from './session.js';
 

@@ -1,13 +1,13 @@
 // The rocket permission model (docs/protocol/rocket.md, after WebRocket's "User"): users are defined per vhost, each with a
 // secret and a subset of READ, WRITE and MANAGE. Pure functions of the configuration, so the
 // admin API can reuse them (`canManage`) without a WebSocket session.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type NamespaceConfig,
   type Permission as PermissionName,
   type RocketConfig,
   USER_NAME,
 } from '../../app/config-schema.js';
+import { secretEquals } from '../../core/secret-compare.js';
 import { RocketErrorId } from './errors.js';
 
 export const Permission = { read: 'READ', write: 'WRITE', manage: 'MANAGE' } as const satisfies Record<
@@ -32,16 +32,6 @@ export type AuthenticateResult =
         | typeof RocketErrorId.invalidCredentials;
     };
 
-/**
- * Compare two secrets in time that does not depend on where they first differ, nor on the
- * length of the expected one: both sides are hashed to 32 bytes first.
- */
-export function secretsEqual(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
 export function isValidUserName(name: unknown): name is string {
   return typeof name === 'string' && USER_NAME.test(name);
 }
@@ -59,7 +49,7 @@ export function authenticate(
   if (!isValidUserName(user)) return { ok: false, error: RocketErrorId.invalidUserName };
   const entry = Object.hasOwn(rocket.users, user) ? rocket.users[user] : undefined;
   if (entry === undefined) return { ok: false, error: RocketErrorId.userNotFound };
-  if (entry.secret !== '' && !secretsEqual(entry.secret, secret ?? '')) {
+  if (entry.secret !== '' && !secretEquals(secret ?? '', entry.secret)) {
     return { ok: false, error: RocketErrorId.invalidCredentials };
   }
   return { ok: true, identity: { user, permissions: new Set(entry.permissions) } };

@@ -8,7 +8,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
+import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
@@ -77,7 +77,7 @@ export class RocketSession implements ConnectionSink, Access {
   private readonly hub: Hub;
   private readonly opts: RocketSessionOptions;
   private identity: Identity | undefined;
-  private readonly requests: RequestQueue;
+  private readonly requests: SerialInbox;
   /** After `disconnect`: frames already queued are dropped unanswered. */
   private ending = false;
   private readonly ownCopyWaiters = new Map<string, OwnCopyWaiter[]>();
@@ -86,7 +86,7 @@ export class RocketSession implements ConnectionSink, Access {
     this.opts = options;
     this.hub = options.hub;
     this.socket = new ClientSocket(ws, options.socketLimits);
-    this.requests = new RequestQueue(options.rate, MAX_PENDING);
+    this.requests = new SerialInbox(MAX_PENDING, options.rate);
     this.conn = this.hub.register({
       namespace: options.namespace,
       dialect: 'rocket',
@@ -306,8 +306,7 @@ export class RocketSession implements ConnectionSink, Access {
   // ---- the sender's own copy of its broadcast comes before `broadcasted` --------------------
 
   private ownCopyWritten(channel: string, ord: number): Promise<void> {
-    const state = this.conn.subscriptions.get(channel);
-    if (state === undefined || (state.pending === null && state.lastOrd >= ord)) return Promise.resolve();
+    if (this.hub.wrote(this.conn, channel, ord)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => waiter.done(), OWN_COPY_WAIT_MS);
       timer.unref();

@@ -5,10 +5,11 @@ import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { sumStats } from '../../core/inspect.js';
 import { residentMemory } from '../../core/rss.js';
+import { secretEquals } from '../../core/secret-compare.js';
 import type { JsonValue } from '../../core/types.js';
 import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
-import { postAuth, safeEqual } from './auth.js';
+import { postAuth } from './auth.js';
 import type { SiteRegistry } from './sites.js';
 import { issueToken, verifyToken } from './tokens.js';
 
@@ -86,7 +87,7 @@ async function post(
       ? fail(ctx.hub, res, 403, 'token has expired: get a new one from /token')
       : fail(ctx.hub, res, 403, `invalid token: not issued by /token?site=${site.name}`);
   }
-  if (!safeEqual(auth, postAuth(site.postSecret, token))) {
+  if (!secretEquals(auth, postAuth(site.postSecret, token))) {
     return fail(ctx.hub, res, 403, 'auth does not match: expected base64(hmac256(post_secret, token))');
   }
   // Claimed only once the auth matches, so a wrong guess cannot burn someone else's token.
@@ -125,7 +126,7 @@ async function stats(
   url: URL,
 ): Promise<void> {
   const key = ctx.config.admin.key;
-  if (key !== undefined && !safeEqual(bearerToken(req) ?? '', key)) {
+  if (key !== undefined && !secretEquals(bearerToken(req) ?? '', key)) {
     return fail(ctx.hub, res, 401, 'admin key required');
   }
   const { hub } = ctx;

@@ -4,11 +4,12 @@ import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
+import { secretEquals } from '../../core/secret-compare.js';
 import type { Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { RequestQueue, type RequestRate } from '../../transport/request-queue.js';
-import { safeEqual, subscribeAuth } from './auth.js';
+import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
+import { subscribeAuth } from './auth.js';
 import {
   BINARY_FRAME_ERROR,
   decodeRequest,
@@ -83,7 +84,7 @@ export class SiteSession implements ConnectionSink {
   private readonly rate: RequestRate;
   private readonly maxJsonDepth: number | undefined;
   /** Created with the first request: an idle connection needs none. */
-  private requests: RequestQueue | undefined;
+  private requests: SerialInbox | undefined;
 
   constructor(ws: WebSocket, options: SessionOptions) {
     this.hub = options.hub;
@@ -128,7 +129,7 @@ export class SiteSession implements ConnectionSink {
 
   /** @internal the socket's 'message' listener. */
   onFrame(data: RawData, isBinary: boolean): void {
-    this.requests ??= new RequestQueue(this.rate, MAX_PENDING_REQUESTS);
+    this.requests ??= new SerialInbox(MAX_PENDING_REQUESTS, this.rate);
     const queued = this.requests.push(
       (allowed) =>
         allowed
@@ -199,7 +200,7 @@ export class SiteSession implements ConnectionSink {
             reqId,
           );
     }
-    if (!safeEqual(req.auth, subscribeAuth(this.site.secret, channel, req.token))) {
+    if (!secretEquals(req.auth, subscribeAuth(this.site.secret, channel, req.token))) {
       throw new SiteError(
         SiteErrorCode.badAuth,
         'auth does not match: expected base64(hmac256(secret, channel + token))',

@@ -31,6 +31,8 @@ export interface ChannelTransport {
   ): Promise<{ publication: Publication; receivers: number }>;
   history(ns: string, channel: string, query: HistoryQuery): Promise<HistoryResult>;
   channels(ns: string): Promise<ChannelInfo[]>;
+  /** Delete the channel's history and listing; its ord counter keeps counting up (ChannelLog). */
+  dropChannel(ns: string, channel: string): Promise<void>;
   /** Channels of the namespace published to at or after `sinceMs` (the backend's clock). */
   channelsSince(ns: string, sinceMs: number): Promise<string[]>;
   /** The channel's newest ord right now (0 if none). */

@@ -87,6 +87,10 @@ export class ClusterChannelLog implements ChannelLog {
     return this.transport.channels(ns);
   }
 
+  dropChannel(ns: string, channel: string): Promise<void> {
+    return this.transport.dropChannel(ns, channel);
+  }
+
   async watch(ns: string, channel: string): Promise<void> {
     const key = `${ns}\0${channel}`;
     if (this.watched.has(key)) return;

@@ -30,6 +30,11 @@ export function timeBasedFirstOrd(nowMs = Date.now()): number {
  */
 export class MemoryChannelLog implements ChannelLog {
   private readonly channelsByNs = new Map<string, Map<string, ChannelState>>();
+  /**
+   * Per namespace, the highest ord a dropped channel reached: a channel started again begins
+   * above it even within the clock's millisecond. One number per namespace, not per channel.
+   */
+  private readonly droppedTop = new Map<string, number>();
 
   constructor(
     private readonly deliver: (ns: string, p: Publication) => DeliveryCount | undefined,
@@ -72,6 +77,15 @@ export class MemoryChannelLog implements ChannelLog {
     return out;
   }
 
+  // The next publish starts the channel again from `firstOrd` (the clock by default), raised
+  // above the namespace's highest dropped ord, so nothing is kept per dropped channel.
+  async dropChannel(ns: string, channel: string): Promise<void> {
+    const state = this.channelsByNs.get(ns)?.get(channel);
+    if (!state) return;
+    this.channelsByNs.get(ns)!.delete(channel);
+    this.droppedTop.set(ns, Math.max(this.droppedTop.get(ns) ?? 0, state.next - 1));
+  }
+
   // One node holds every subscriber: it is handed every publication anyway.
   async watch(_ns: string, _channel: string): Promise<void> {}
 
@@ -89,7 +103,10 @@ export class MemoryChannelLog implements ChannelLog {
     }
     let state = channels.get(name);
     if (!state) {
-      state = { next: this.firstOrd(), history: new Ring(historySize) };
+      state = {
+        next: Math.max(this.firstOrd(), (this.droppedTop.get(ns) ?? 0) + 1),
+        history: new Ring(historySize),
+      };
       channels.set(name, state);
     } else if (state.history.capacity !== historySize) {
       state.history = state.history.resized(historySize); // config reloaded with another size

@@ -10,6 +10,7 @@ import type {
   OnceStore,
 } from '../engine.js';
 import { MemoryChannelLog, timeBasedFirstOrd } from './memory-channel-log.js';
+import { MemoryPresence } from './memory-presence.js';
 import { MemoryQueues } from './memory-queues.js';
 
 export { timeBasedFirstOrd } from './memory-channel-log.js';
@@ -26,6 +27,7 @@ export class MemoryEngine implements Engine {
   readonly registry: NodeRegistry;
   readonly once: OnceStore;
   private handlers: EngineHandlers | undefined;
+  readonly presence = new MemoryPresence();
   /** Hands a publication to this node's hub (what the channel log calls). */
   protected readonly deliver = (ns: string, p: Publication) => this.handlers?.onPublication(ns, p);
 
@@ -46,6 +48,7 @@ export class MemoryEngine implements Engine {
 
   async close(): Promise<void> {
     this.handlers = undefined;
+    await this.presence.close();
   }
 
   ready(): boolean {

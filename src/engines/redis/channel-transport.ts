@@ -91,6 +91,20 @@ export class RedisChannelTransport implements ChannelTransport {
     return { publications: entries.map((e) => decodeEntry(String(e))), top: Number(top) };
   }
 
+  // The ord counter stays (it expires with its TTL), so a channel started again keeps counting
+  // up; the cut marker only describes the deleted history, so it goes with it.
+  async dropChannel(ns: string, channel: string): Promise<void> {
+    try {
+      await this.cmd
+        .multi()
+        .zrem(this.keys.channels(ns), channel)
+        .del(this.keys.history(ns, channel), this.keys.cut(ns, channel))
+        .exec();
+    } catch (err) {
+      throw unavailable('channel drop', err);
+    }
+  }
+
   async channels(ns: string): Promise<ChannelInfo[]> {
     let flat: unknown[];
     try {

@@ -1,7 +1,7 @@
 /**
  * How publications are written into Redis (history entries) and onto pub/sub (envelopes).
  *
- * Entry: `{"o":ord,"t":ms,"c":channel,"d":json | "b":base64,"e"?,"s"?,"i"?}` — `o` and `t` come
+ * Entry: `{"o":ord,"t":ms,"c":channel,"d":json | "b":base64,"e"?,"s"?,"i"?,"x"?}` — `o` and `t` come
  * first because the publish script writes them (it assigns both) and the history script reads the
  * ord back from the entry's start. Binary data travels as base64 under `b`, so a Buffer comes back
  * a Buffer and a JSON string that happens to look like base64 stays a string.
@@ -21,6 +21,7 @@ interface Entry {
   e?: string;
   s?: string;
   i?: string;
+  x?: string;
 }
 
 /** The entry's fields after `o` and `t`, without braces (the script wraps them). */
@@ -31,6 +32,7 @@ export function entryBody(channel: string, input: PublishInput): string {
   if (input.event !== undefined) entry.e = input.event;
   if (input.sender !== undefined) entry.s = input.sender;
   if (input.id !== undefined) entry.i = input.id;
+  if (input.except !== undefined) entry.x = input.except;
   return JSON.stringify(entry).slice(1, -1);
 }
 
@@ -50,6 +52,7 @@ function publicationOf(e: Entry): Publication {
   if (e.e !== undefined) p.event = e.e;
   if (e.s !== undefined) p.sender = e.s;
   if (e.i !== undefined) p.id = e.i;
+  if (e.x !== undefined) p.except = e.x;
   return p;
 }
 

@@ -83,8 +83,9 @@ export function client(target: RedisTarget, name: string): Client {
     Object.assign(options, {
       sentinels: target.sentinels.map(hostPort),
       name: target.sentinelName,
-      // Reconnect as soon as Sentinel announces +switch-master, not only when the old one fails.
-      failoverDetector: true,
+      // No failoverDetector: Sentinel disconnects every client of a master it demotes, which is
+      // enough; the detector's +switch-master handler, arriving while a reconnect is under way,
+      // ends the client for good (seen in the failover test).
       sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
     } satisfies RedisOptions);
   }

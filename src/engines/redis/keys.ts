@@ -21,6 +21,9 @@
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
  * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
+ * | `P pres:<ns,ch>:c` / `:u` / `:i` | hash  | presence: connection → `node|user`, user → connections, user → info (presence.ts) |
+ * | `P presch:<ns>`                | set     | presence channels of the namespace with members    |
+ * | `P presnode:<id>` / `presnodes` | set    | channels where node id has members / nodes with any |
  * | topic `P ch:<ns,ch>`           | pub/sub | publications of one channel                        |
  * | topic `P ns:<ns>`              | pub/sub | publications of every channel of the namespace     |
  * | topic `P ctl:<id>`             | pub/sub | control requests/replies addressed to node `id`    |

@@ -10,6 +10,7 @@ import { Keys } from './keys.js';
 import { MasterGuard } from './master-guard.js';
 import { RedisNodeBus } from './node-bus.js';
 import { NodeLease } from './node-lease.js';
+import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
 import { Subscriber } from './subscriber.js';
 
@@ -63,6 +64,7 @@ export class RedisEngine implements Engine {
   private readonly sub: Subscriber;
   private readonly channelTransport: RedisChannelTransport;
   private readonly lease: NodeLease;
+  readonly presence: RedisPresence;
   private readonly master: MasterGuard;
   private readonly token: string;
   private readonly logger: Logger | undefined;
@@ -139,6 +141,12 @@ export class RedisEngine implements Engine {
       !leased,
       (why) => this.logger?.error({ node: this.nodeId }, `redis engine: ${why}`),
     );
+    this.presence = new RedisPresence(this.cmd, {
+      prefix: options.prefix,
+      nodeId: this.nodeId,
+      liveNodes: () => this.clusterNodes(),
+      onError,
+    });
     this.registry = { nodes: () => this.nodes() };
     this.once = { claim: (key, ttlMs) => this.claimOnce(key, ttlMs) };
     this.sub.onResync(() => this.queues.pullAll());
@@ -213,10 +221,13 @@ export class RedisEngine implements Engine {
       throw new Error(`cannot start the redis engine at ${this.where}: ${(err as Error).message}`);
     }
     this.lease.keepAlive();
+    // Presence entries left by this node id's previous process, and by nodes that died.
+    await this.presence.sweep(true);
+    const presenceSweep = setInterval(() => void this.presence.sweep(), Math.floor(this.o.leaseTtlMs / 3));
     const beat = setInterval(() => void this.heartbeat(), Math.floor(this.o.leaseTtlMs / 3));
     const poll = setInterval(() => this.queues.pullAll(), 1000);
     const sweep = setInterval(() => this.log.sweep(), 60_000);
-    this.timers = [beat, poll, sweep];
+    this.timers = [beat, poll, sweep, presenceSweep];
     for (const timer of this.timers) timer.unref();
   }
 

@@ -1,0 +1,87 @@
+// Dialect `pusher`: the Pusher Channels protocol (version 7) and HTTP API. Every namespace with a
+// `pusher` section is an app: clients connect to `/app/KEY`, backends call `/apps/ID/...`.
+// Protocol reference: docs/protocol/pusher.md.
+
+import type { DialectContext } from '../../app/context.js';
+import type { Hub } from '../../core/hub.js';
+import type { Departure } from '../../engines/presence.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
+import type { Dialect } from '../../transport/routes.js';
+import { decodePathPart, OCCUPANCY_PREFIX, PusherApps } from './apps.js';
+import { pusherHttpRoutes } from './http-api.js';
+import { announceDepartures } from './presence.js';
+import { errorFrame, PusherCode, protocolProblem } from './protocol.js';
+import { PusherSession, type PusherShared } from './session.js';
+import { WebhookSender } from './webhooks.js';
+
+export function pusherDialect(ctx: DialectContext): Dialect {
+  const apps = new PusherApps(ctx.config);
+  if (apps.size === 0) return { name: 'pusher', http: [], upgrades: [] };
+  const { limits } = ctx.config;
+  const shared: PusherShared = {
+    hub: ctx.hub,
+    socketLimits: socketLimitsFor(limits),
+    rate: { perSecond: limits.max_messages_per_second, burst: limits.max_messages_burst },
+    logger: ctx.logger,
+    maxJsonDepth: limits.max_json_depth,
+  };
+  for (const app of apps.all) {
+    if (app.config.webhooks.length > 0)
+      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+  }
+  const presence = ctx.hub.engine.presence;
+  if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);
+  return {
+    name: 'pusher',
+    close: async () => {
+      await Promise.all(apps.all.map((a) => a.webhooks?.close()));
+    },
+    http: pusherHttpRoutes({
+      hub: ctx.hub,
+      apps,
+      maxBodyBytes: limits.max_http_body_bytes,
+      maxJsonDepth: limits.max_json_depth,
+    }),
+    upgrades: [
+      {
+        path: '/app',
+        prefix: true,
+        // Every refusal happens after the handshake, as Pusher clients expect: a pusher:error
+        // with the code, then a close with the same code (4001 unknown app, 4007 version, …).
+        onConnection: (ws, req, url) => {
+          const refuse = (code: number, message: string) => {
+            ctx.hub.errorSink?.('pusher', String(code));
+            ws.send(errorFrame(code, message));
+            ws.close(code, message);
+          };
+          const key = decodePathPart(url.pathname.slice('/app/'.length)) ?? '';
+          const app = key.includes('/') ? undefined : apps.withKey(key);
+          if (app === undefined) return refuse(PusherCode.appNotFound, `App key ${key} does not exist`);
+          const problem = protocolProblem(url.searchParams.get('protocol'));
+          if (problem !== undefined) return refuse(problem.code, problem.message);
+          new PusherSession(ws, app, shared, req.socket.remoteAddress);
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A dead node's presence members and channel occupancy, removed by this node's sweep: members
+ * leave their channels (member_removed, once) and webhooks report what its connections would have.
+ */
+function onDeparted(hub: Hub, apps: PusherApps, departures: Departure[]): Promise<unknown> {
+  const members: Departure[] = [];
+  for (const d of departures) {
+    if (d.namespace.startsWith(OCCUPANCY_PREFIX)) {
+      apps
+        .withNamespace(d.namespace.slice(OCCUPANCY_PREFIX.length))
+        ?.webhooks?.add({ name: 'channel_vacated', channel: d.channel });
+    } else members.push(d);
+  }
+  return announceDepartures(hub, members, (d) =>
+    apps
+      .withNamespace(d.namespace)
+      ?.webhooks?.add({ name: 'member_removed', channel: d.channel, user_id: d.userId }),
+  );
+}
