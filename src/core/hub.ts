@@ -369,11 +369,13 @@ export class Hub {
     this.counters.publications++;
     let s = 0;
     let f = 0;
+    // A publication may name one connection that must not receive it (Pusher's socket_id).
+    const except = p.except;
     const set = this.channelSubs.get(namespace)?.get(p.channel);
     if (set !== undefined) {
       for (const conn of set) {
         if (conn.watchingAll) continue; // receives it below, once
-        if (p.except !== undefined && p.except === conn.id) continue;
+        if (conn.id === except) continue;
         const state = conn.subscriptions.get(p.channel);
         if (state === undefined) continue;
         if (state.pending !== null) {
@@ -390,7 +392,7 @@ export class Hub {
     const all = this.allSubs.get(namespace);
     if (all !== undefined) {
       for (const conn of all) {
-        if (p.except !== undefined && p.except === conn.id) continue;
+        if (conn.id === except) continue;
         if (this.write(conn, p)) s++;
         else f++;
       }
