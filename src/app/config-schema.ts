@@ -268,6 +268,15 @@ const engineSchema = z.preprocess(
               'Sentinels (`host:port`) to ask for the master; nodes follow it through a failover (docs/cluster.md "Sentinel")',
             ),
           name: nonEmpty().optional().describe('With `sentinels`: the master name Sentinel monitors'),
+          cluster: z
+            .array(str().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }), {
+              error: 'expected a list of host:port',
+            })
+            .min(1, { error: 'expected at least one Redis Cluster node' })
+            .optional()
+            .describe(
+              'Redis Cluster nodes (`host:port`, any of them) instead of `url`\'s host: hash-tagged keys, sharded pub/sub (docs/cluster.md "Redis Cluster")',
+            ),
           prefix: nonEmpty()
             .default('sb')
             .describe('Prefix of every Redis key, so that several deployments can share one Redis'),
@@ -280,6 +289,12 @@ const engineSchema = z.preprocess(
         })
         .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
           error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',
+        })
+        .refine((e) => e.cluster === undefined || e.sentinels === undefined, {
+          error: '`cluster` and `sentinels` exclude each other: Redis Cluster fails over by itself',
+        })
+        .refine((e) => e.cluster === undefined || !/[{}]/.test(e.prefix), {
+          error: 'with `cluster` the prefix must not contain `{` or `}` (the keys carry hash tags)',
         }),
     ],
     { error: 'expected type "memory" or "redis"' },

@@ -15,6 +15,7 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
         url: config.engine.url,
         sentinels: config.engine.sentinels,
         sentinelName: config.engine.name,
+        cluster: config.engine.cluster,
         prefix: config.engine.prefix,
         nodeId: config.engine.lease_node_id ? undefined : config.node_id,
         logger,

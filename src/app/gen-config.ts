@@ -31,6 +31,7 @@ engine:
 #   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
 #   sentinels: [10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379]  # instead of url's host: follow failovers
 #   name: mymaster              # the master name the Sentinels monitor
+#   cluster: [10.0.0.1:7000, 10.0.0.2:7000, 10.0.0.3:7000]  # Redis Cluster instead (not with sentinels)
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1

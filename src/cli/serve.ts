@@ -283,9 +283,11 @@ export function describeStartFailure(err: unknown, config: Config): { sentence: 
   }
   if (message.startsWith('tls.')) return { sentence: message, redis: false };
   if (config.engine.type === 'redis' && /redis|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN/i.test(message)) {
-    const where = config.engine.sentinels
-      ? `master "${config.engine.name}" of Sentinel ${config.engine.sentinels.join(',')}`
-      : config.engine.url;
+    const where = config.engine.cluster
+      ? `Redis Cluster ${config.engine.cluster.join(',')}`
+      : config.engine.sentinels
+        ? `master "${config.engine.name}" of Sentinel ${config.engine.sentinels.join(',')}`
+        : config.engine.url;
     return { sentence: `cannot reach Redis at ${where}`, redis: true };
   }
   return { sentence: `could not start: ${message}`, redis: false };

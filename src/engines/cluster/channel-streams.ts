@@ -247,7 +247,11 @@ export class ChannelStreams {
     for (const p of missing) {
       if (p.ord <= s.lastOrd) continue;
       s.lastOrd = p.ord;
-      this.deliver(s.ns, p);
+      // A held live copy carries the publisher's count request: answer it with this delivery.
+      const i = s.held.findIndex((env) => env.publication.ord === p.ord);
+      const env = i >= 0 ? s.held.splice(i, 1)[0] : undefined;
+      const counts = this.deliver(s.ns, env ? env.publication : p);
+      if (env) this.answer(env, counts);
     }
     // Whatever is still missing is older than the history window: accept the jump.
     this.drain(s, true);

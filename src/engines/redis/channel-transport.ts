@@ -6,8 +6,7 @@ import { decodeEntry, decodeEnvelope, entryBody, envelopeHead } from './codec.js
 import type { Client } from './connection.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
-import type { MasterGuard } from './master-guard.js';
-import type { Subscriber } from './subscriber.js';
+import type { Topics } from './subscriber.js';
 
 /**
  * Channels on one Redis: the publish, history and channel-listing scripts (lua/), one pub/sub topic
@@ -15,16 +14,17 @@ import type { Subscriber } from './subscriber.js';
  * gap repair, counts) is in the cluster layer (cluster/cluster-channel-log.ts).
  */
 export class RedisChannelTransport implements ChannelTransport {
-  private sink: TransportSink | undefined;
+  protected sink: TransportSink | undefined;
   /** The cluster's data epoch as this node knows it (see lua.ts). */
   epoch = '';
 
   constructor(
-    private readonly cmd: Client,
-    private readonly sub: Subscriber,
-    private readonly keys: Keys,
-    private readonly ttl: { historySeconds: number; ordSeconds: number },
-    private readonly master: MasterGuard,
+    protected readonly cmd: Client,
+    private readonly sub: Topics,
+    protected readonly keys: Keys,
+    protected readonly ttl: { historySeconds: number; ordSeconds: number },
+    /** The master was checked since the last reconnect (master-guard.ts). */
+    private readonly master: { readonly ok: boolean },
   ) {
     sub.onResync(() => this.sink?.onResync());
   }
@@ -33,7 +33,7 @@ export class RedisChannelTransport implements ChannelTransport {
     this.sink = sink;
   }
 
-  private readonly onMessage = (raw: string): void => {
+  protected readonly onMessage = (raw: string): void => {
     this.sink?.onEnvelope(decodeEnvelope(raw));
   };
 

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import * as lua from './lua.js';
 import type { LeaseScripts } from './node-lease.js';
 import type { QueueScripts } from './queues.js';
@@ -23,6 +23,13 @@ type Scripts = QueueScripts &
       n: number,
       limit: number,
     ): Promise<(string | number)[]>;
+    sbPublishShard(
+      ord: string,
+      hist: string,
+      cut: string,
+      mid: string,
+      ...args: (string | number)[]
+    ): Promise<[number, number, number]>;
     sbMasterCheck(replid: string, ordBase: string, id: string): Promise<number>;
     sbChannels(chans: string, ordPrefix: string, histPrefix: string, ordTtlMs: number): Promise<unknown[]>;
   };
@@ -30,6 +37,7 @@ export type Client = Redis & Scripts;
 
 const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   sbPublish: { lua: lua.PUBLISH, numberOfKeys: 6 },
+  sbPublishShard: { lua: lua.PUBLISH_SHARD, numberOfKeys: 4 },
   sbHistory: { lua: lua.HISTORY, numberOfKeys: 3 },
   sbMasterCheck: { lua: lua.MASTER_CHECK, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
@@ -41,20 +49,29 @@ const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   leaseRenew: { lua: lua.LEASE_RENEW, numberOfKeys: 1 },
   leaseRelease: { lua: lua.LEASE_RELEASE, numberOfKeys: 1 },
   leaseAcquire: { lua: lua.LEASE_ACQUIRE },
+  leaseList: { lua: lua.LEASE_LIST, numberOfKeys: 1 },
 };
 
+/** On Redis Cluster the scripts that wake nodes publish on sharded topics (lua.ts). */
+const CLUSTER_SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, def]) => [name, { ...def, lua: lua.sharded(def.lua) }]),
+) as typeof SCRIPTS;
+
 /**
- * Where the engine's Redis is: one server at `url`, or the master that Sentinel names `name`
- * (`sentinels` as `host:port`; `url` then only carries credentials, database and TLS).
+ * Where the engine's Redis is: one server at `url`, the master that Sentinel names `name`
+ * (`sentinels` as `host:port`), or a Redis Cluster reached through any of `cluster` (`host:port`);
+ * with either of the last two, `url` only carries credentials and TLS.
  */
 export interface RedisTarget {
   url: string;
   sentinels?: string[];
   sentinelName?: string;
+  cluster?: string[];
 }
 
 /** For log lines and errors: which Redis the engine talks to. */
 export function describeTarget(t: RedisTarget): string {
+  if (t.cluster) return `Redis Cluster ${t.cluster.join(',')}`;
   return t.sentinels ? `master "${t.sentinelName}" of Sentinel ${t.sentinels.join(',')}` : t.url;
 }
 
@@ -64,7 +81,8 @@ function hostPort(s: string): { host: string; port: number } {
 }
 
 /** Every engine connection is made here, so each one follows a Sentinel failover the same way. */
-export function client(target: RedisTarget, name: string): Client {
+export function client(target: RedisTarget, name: string, sharded = false): Client {
+  if (target.cluster) return clusterClient(target, target.cluster, name, sharded);
   const options: RedisOptions = {
     lazyConnect: true,
     // Fail fast while disconnected instead of queueing: callers get a clear error now, and a
@@ -94,6 +112,45 @@ export function client(target: RedisTarget, name: string): Client {
   return redis as Client;
 }
 
+/**
+ * A Redis Cluster client: commands go to the master of their key's slot, following MOVED and ASK
+ * (a reshard) by themselves; after a master fails the client refreshes the slot map and talks to
+ * the promoted replica. `sharded` makes it a pub/sub client for SSUBSCRIBE, which keeps one
+ * subscriber connection per master and re-subscribes each topic on its slot's new master after a
+ * failover or a move (shard-subscriber.ts). As on one Redis, nothing is queued while a master is
+ * unreachable: commands for its slots fail at once and are never replayed.
+ */
+function clusterClient(target: RedisTarget, seeds: string[], name: string, sharded: boolean): Client {
+  const url = new URL(target.url);
+  const redisOptions: ClusterOptions['redisOptions'] = {
+    connectionName: name,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  const cluster = new Cluster(seeds.map(hostPort), {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    scaleReads: 'master',
+    shardedSubscribers: sharded,
+    // A failover takes the cluster's node timeout plus an election: retry a CLUSTERDOWN or a
+    // TRYAGAIN briefly (the command did not run), then fail it with the error.
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    retryDelayOnFailover: 100,
+    slotsRefreshTimeout: 1000,
+    slotsRefreshInterval: 2000,
+    clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
+    redisOptions,
+  });
+  for (const [name, def] of Object.entries(CLUSTER_SCRIPTS)) cluster.defineCommand(name, def);
+  // The command API is the same; the engine only uses commands whose keys share one slot.
+  return cluster as unknown as Client;
+}
+
 /** Reject if `p` has not settled within `ms` (connecting to an unreachable Redis). */
 export async function withTimeout<T>(p: Promise<T>, ms: number, where: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -107,7 +164,7 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, where: string): 
   }
 }
 
-export async function quit(redis: Redis): Promise<void> {
+export async function quit(redis: Redis | Cluster): Promise<void> {
   if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
   else redis.disconnect();
 }

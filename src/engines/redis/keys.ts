@@ -28,12 +28,41 @@
  * | topic `P ns:<ns>`              | pub/sub | publications of every channel of the namespace     |
  * | topic `P ctl:<id>`             | pub/sub | control requests/replies addressed to node `id`    |
  * | topic `P qw:<ns>:<topic>`      | pub/sub | "items were pushed" wake-ups for consuming nodes   |
+ *
+ * On Redis Cluster (`cluster: true`) the same keys carry hash tags, so whatever one script touches
+ * lives in one slot (docs/cluster.md "Redis Cluster" has the table):
+ * - `P{c:<ns,ch>}ord|hist|cut|mid` and the sharded topic `P{c:<ns,ch>}ch`: one channel, one slot
+ *   (the publish script stays atomic and gives one order per channel);
+ * - `P{n:<ns>}chans` and the sharded namespace topic `P{n:<ns>}ns`: one slot per namespace;
+ * - `P{q:<ns>}…`: every queue key of a namespace, and its sharded wake-up topics (the push script
+ *   evicts across the namespace's topics);
+ * - `P{node}<id>`: the whole node registry in one slot (the lease script scans the ids);
+ * - `P{ctl:<id>}`: each node's sharded control topic, spread over the shards;
+ * - `P once:<key>`: untagged, each key in its own slot (one key per SET NX).
+ * A hash tag ends at the first `}`, so a name that contains one only shortens the tag; every key of
+ * one channel (or namespace) still shares it. The prefix itself must not contain `{` or `}`.
  */
 export class Keys {
   readonly prefix: string;
+  /** Redis Cluster layout (hash tags). */
+  readonly cluster: boolean;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, cluster = false) {
     this.prefix = prefix.endsWith(':') ? prefix : `${prefix}:`;
+    this.cluster = cluster;
+  }
+
+  /** Cluster layout: the tagged head every key of one channel starts with. */
+  private chan(ns: string, channel: string): string {
+    return `${this.prefix}{c:${Keys.pair(ns, channel)}}`;
+  }
+
+  private nsTag(ns: string): string {
+    return `${this.prefix}{n:${Keys.ns(ns)}}`;
+  }
+
+  private queueTag(ns: string): string {
+    return `${this.prefix}{q:${Keys.ns(ns)}}`;
   }
 
   private static pair(ns: string, name: string): string {
@@ -45,10 +74,12 @@ export class Keys {
   }
 
   ord(ns: string, channel: string): string {
+    if (this.cluster) return `${this.chan(ns, channel)}ord`;
     return `${this.prefix}ord:${Keys.pair(ns, channel)}`;
   }
 
   history(ns: string, channel: string): string {
+    if (this.cluster) return `${this.chan(ns, channel)}hist`;
     return `${this.prefix}hist:${Keys.pair(ns, channel)}`;
   }
 
@@ -62,14 +93,17 @@ export class Keys {
   }
 
   channels(ns: string): string {
+    if (this.cluster) return `${this.nsTag(ns)}chans`;
     return `${this.prefix}chans:${Keys.ns(ns)}`;
   }
 
   channelTopic(ns: string, channel: string): string {
+    if (this.cluster) return `${this.chan(ns, channel)}ch`;
     return `${this.prefix}ch:${Keys.pair(ns, channel)}`;
   }
 
   namespaceTopic(ns: string): string {
+    if (this.cluster) return `${this.nsTag(ns)}ns`;
     return `${this.prefix}ns:${Keys.ns(ns)}`;
   }
 
@@ -86,10 +120,22 @@ export class Keys {
   }
 
   cut(ns: string, channel: string): string {
+    if (this.cluster) return `${this.chan(ns, channel)}cut`;
     return `${this.prefix}cut:${Keys.pair(ns, channel)}`;
   }
 
+  /** Cluster only: id of the master that last wrote the channel (publish-shard.lua). */
+  masterId(ns: string, channel: string): string {
+    return `${this.chan(ns, channel)}mid`;
+  }
+
+  /** The node registry key minus the id (the lease scripts append ids). */
+  nodePrefix(): string {
+    return this.cluster ? `${this.prefix}{node}` : `${this.prefix}node:`;
+  }
+
   node(id: number): string {
+    if (this.cluster) return `${this.nodePrefix()}${id}`;
     return `${this.prefix}node:${id}`;
   }
 
@@ -98,11 +144,13 @@ export class Keys {
   }
 
   controlTopic(id: number): string {
+    if (this.cluster) return `${this.prefix}{ctl:${id}}`;
     return `${this.prefix}ctl:${id}`;
   }
 
   /** Prefix of every queue list of the namespace; the topic name is appended (also inside Lua). */
   queuePrefix(ns: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}q:`;
     return `${this.prefix}q:${Keys.ns(ns)}:`;
   }
 
@@ -111,10 +159,12 @@ export class Keys {
   }
 
   queueTopics(ns: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}topics`;
     return `${this.prefix}qtopics:${Keys.ns(ns)}`;
   }
 
   consumersPrefix(ns: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}cons:`;
     return `${this.prefix}qcons:${Keys.ns(ns)}:`;
   }
 
@@ -123,6 +173,7 @@ export class Keys {
   }
 
   queueDropped(ns: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}drop`;
     return `${this.prefix}qdrop:${Keys.ns(ns)}`;
   }
 
@@ -131,6 +182,7 @@ export class Keys {
   }
 
   wakeTopic(ns: string, topic: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}w:${topic}`;
     return `${this.prefix}qw:${Keys.pair(ns, topic)}`;
   }
 }

@@ -8,8 +8,11 @@
  * of a cluster then agrees on publication times, lease expiries and consumer expiries even when
  * their clocks drift.
  *
- * Some scripts build key names from a prefix passed in ARGV (queue eviction, channel listing).
- * That is fine on one Redis (what the engine targets); a Redis Cluster would need hash tags.
+ * Some scripts build key names from a prefix passed in ARGV (queue eviction, channel listing,
+ * node leases). On Redis Cluster those prefixes carry a hash tag (keys.ts), so the keys built stay
+ * in the slot of the script's declared keys; the channel listing is not run there (shard-transport.ts).
+ * On Cluster the scripts that wake nodes publish on sharded topics: `sharded()` swaps PUBLISH for
+ * SPUBLISH, whose topic must then share the slot of the script's keys (it does: keys.ts).
  * Numbers are written with string.format('%d') because Lua's default number formatting switches
  * to exponent notation past 14 digits.
  *
@@ -44,3 +47,10 @@ export const CONSUMERS_LIVE = timed('consumers-live');
 export const LEASE_RENEW = read('lease-renew');
 export const LEASE_RELEASE = read('lease-release');
 export const LEASE_ACQUIRE = read('lease-acquire');
+export const LEASE_LIST = read('lease-list');
+export const PUBLISH_SHARD = timed('publish-shard');
+
+/** The Redis Cluster form of a script that publishes: on the sharded topic of its own slot. */
+export function sharded(script: string): string {
+  return script.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+}

@@ -2,25 +2,30 @@ import type { Redis } from 'ioredis';
 import type { NodeBus } from '../cluster/node-bus.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
-import type { Subscriber } from './subscriber.js';
+import type { Topics } from './subscriber.js';
 
 /**
- * Node-addressed messages on Redis pub/sub: node `id` listens on topic `ctl:<id>`. PUBLISH
- * answers how many connections received the message, which is what NodeBus.send reports.
+ * Node-addressed messages on Redis pub/sub: node `id` listens on topic `ctl:<id>` (on Redis
+ * Cluster the sharded topic `{ctl:<id>}`). PUBLISH / SPUBLISH answers how many connections
+ * received the message, which is what NodeBus.send reports.
  */
 export class RedisNodeBus implements NodeBus {
   private handler: ((payload: string) => void) | undefined;
 
   constructor(
     private readonly cmd: Redis,
-    private readonly sub: Subscriber,
+    private readonly sub: Topics,
     private readonly keys: Keys,
     private readonly nodeId: number,
   ) {}
 
   async send(node: number, payload: string): Promise<number> {
     try {
-      return await this.cmd.publish(this.keys.controlTopic(node), payload);
+      const topic = this.keys.controlTopic(node);
+      // Redis Cluster: a sharded topic per node, so control traffic stays on one shard.
+      return this.keys.cluster
+        ? Number(await this.cmd.spublish(topic, payload))
+        : await this.cmd.publish(topic, payload);
     } catch (err) {
       throw unavailable(`routing to node ${node}`, err);
     }

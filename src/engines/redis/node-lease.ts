@@ -6,8 +6,10 @@ import type { Keys } from './keys.js';
 export interface LeaseScripts {
   leaseRenew(key: string, token: string, ttlMs: number, force: string): Promise<number>;
   leaseRelease(key: string, token: string): Promise<number>;
+  leaseList(routeKey: string, nodePrefix: string, maxId: number): Promise<number[]>;
   leaseAcquire(
-    numKeys: 0,
+    numKeys: 1,
+    routeKey: string,
     nodePrefix: string,
     token: string,
     ttlMs: number,
@@ -42,7 +44,8 @@ export class NodeLease {
   /** Lease the first free node id (0..1023), or throw if all are taken. */
   static async acquire(cmd: Redis & LeaseScripts, keys: Keys, token: string, ttlMs: number): Promise<number> {
     const start = Math.floor(Math.random() * (MAX_NODE_ID + 1));
-    const id = await cmd.leaseAcquire(0, `${keys.prefix}node:`, token, ttlMs, start, MAX_NODE_ID);
+    // The first node key only routes the script on Redis Cluster (every node key shares its slot).
+    const id = await cmd.leaseAcquire(1, keys.node(0), keys.nodePrefix(), token, ttlMs, start, MAX_NODE_ID);
     if (id < 0) throw new Error(`every node id 0..${MAX_NODE_ID} is leased: cannot join the cluster`);
     return id;
   }
@@ -86,7 +89,9 @@ export class NodeLease {
   }
 
   /** Node ids with a live registry entry. */
-  static async liveNodes(cmd: Redis, keys: Keys): Promise<number[]> {
+  static async liveNodes(cmd: Redis & LeaseScripts, keys: Keys): Promise<number[]> {
+    // On Redis Cluster SCAN sees one server only; the registry's one slot is read by a script.
+    if (keys.cluster) return (await cmd.leaseList(keys.node(0), keys.nodePrefix(), MAX_NODE_ID)).map(Number);
     const ids: number[] = [];
     let cursor = '0';
     do {

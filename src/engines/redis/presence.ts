@@ -5,6 +5,11 @@
  * has members and `presnodes` the nodes that have any, so that a survivor can find what a dead
  * node left. Every change is one Lua script, so of two callers racing over a user's first join,
  * last leave or a dead node's eviction exactly one sees the transition.
+ *
+ * On Redis Cluster (`cluster`) the keys are hash-tagged: a namespace's presence (`{p:<ns>}c:<ch>`,
+ * `u:`, `i:`, `ch`) in one slot, so join, leave and eviction stay one atomic script each; the node
+ * sets (`{pn}node:<id>`, `{pn}nodes`) in another, written before the join (a set entry without a
+ * member is harmless: the sweep finds nothing to evict there).
  */
 import type { Redis } from 'ioredis';
 import type { Departure, JoinResult, PresenceJoin, PresenceMember, PresenceStore } from '../presence.js';
@@ -20,8 +25,10 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
 local n = redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 redis.call('SADD', KEYS[4], ARGV[6])
-redis.call('SADD', KEYS[5], ARGV[7])
-redis.call('SADD', KEYS[6], ARGV[2])
+if #KEYS == 6 then -- on Redis Cluster the node's sets are in another slot: written before this
+  redis.call('SADD', KEYS[5], ARGV[7])
+  redis.call('SADD', KEYS[6], ARGV[2])
+end
 if n == 1 then return 1 end
 return 0
 `;
@@ -69,6 +76,7 @@ return gone
 
 type Scripts = {
   presJoin(...args: (string | number)[]): Promise<number>;
+  presJoinShard(...args: (string | number)[]): Promise<number>;
   presLeave(...args: string[]): Promise<[string, number] | null>;
   presEvict(...args: string[]): Promise<string[]>;
 };
@@ -89,6 +97,8 @@ export interface RedisPresenceOptions {
   /** The nodes alive in the cluster (the engine's registry). */
   liveNodes: () => Promise<number[]>;
   onError: (err: unknown, what: string) => void;
+  /** Redis Cluster key layout (hash tags). */
+  cluster?: boolean;
 }
 
 export class RedisPresence implements PresenceStore {
@@ -102,6 +112,7 @@ export class RedisPresence implements PresenceStore {
     private readonly o: RedisPresenceOptions,
   ) {
     redis.defineCommand('presJoin', { lua: JOIN, numberOfKeys: 6 });
+    redis.defineCommand('presJoinShard', { lua: JOIN, numberOfKeys: 4 });
     redis.defineCommand('presLeave', { lua: LEAVE, numberOfKeys: 4 });
     redis.defineCommand('presEvict', { lua: EVICT, numberOfKeys: 4 });
     this.redis = redis as Redis & Scripts;
@@ -109,25 +120,42 @@ export class RedisPresence implements PresenceStore {
   }
 
   private channelKeys(ns: string, ch: string): [string, string, string, string] {
+    if (this.o.cluster) {
+      const tag = `${this.p}{p:${nsPart(ns)}}`;
+      return [`${tag}c:${ch}`, `${tag}u:${ch}`, `${tag}i:${ch}`, `${tag}ch`];
+    }
     const base = `${this.p}pres:${pair(ns, ch)}`;
     return [`${base}:c`, `${base}:u`, `${base}:i`, `${this.p}presch:${nsPart(ns)}`];
+  }
+
+  private nodeSet(node: number | string): string {
+    return this.o.cluster ? `${this.p}{pn}node:${node}` : `${this.p}presnode:${node}`;
+  }
+
+  private nodesSet(): string {
+    return this.o.cluster ? `${this.p}{pn}nodes` : `${this.p}presnodes`;
   }
 
   async join(ns: string, ch: string, j: PresenceJoin): Promise<JoinResult> {
     const info = JSON.stringify(j.member.info ?? null);
     try {
-      const r = await this.redis.presJoin(
-        ...this.channelKeys(ns, ch),
-        `${this.p}presnode:${j.node}`,
-        `${this.p}presnodes`,
-        j.connection,
-        j.node,
-        j.member.userId,
-        info,
-        j.maxMembers,
-        ch,
-        pair(ns, ch),
-      );
+      const args = [j.connection, j.node, j.member.userId, info, j.maxMembers, ch, pair(ns, ch)] as const;
+      let r: number;
+      if (this.o.cluster) {
+        await this.redis
+          .multi()
+          .sadd(this.nodeSet(j.node), pair(ns, ch))
+          .sadd(this.nodesSet(), String(j.node))
+          .exec();
+        r = await this.redis.presJoinShard(...this.channelKeys(ns, ch), ...args);
+      } else {
+        r = await this.redis.presJoin(
+          ...this.channelKeys(ns, ch),
+          this.nodeSet(j.node),
+          this.nodesSet(),
+          ...args,
+        );
+      }
       return r === -1 ? { full: true } : { full: false, first: r === 1 };
     } catch (err) {
       throw unavailable('presence join', err);
@@ -154,7 +182,7 @@ export class RedisPresence implements PresenceStore {
   }
 
   async channels(ns: string): Promise<Map<string, number>> {
-    const names = await this.redis.smembers(`${this.p}presch:${nsPart(ns)}`);
+    const names = await this.redis.smembers(this.channelKeys(ns, '')[3]);
     const counts = await Promise.all(names.map((ch) => this.redis.hlen(this.channelKeys(ns, ch)[1])));
     const out = new Map<string, number>();
     names.forEach((ch, i) => {
@@ -171,10 +199,7 @@ export class RedisPresence implements PresenceStore {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const [live, known] = await Promise.all([
-        this.o.liveNodes(),
-        this.redis.smembers(`${this.p}presnodes`),
-      ]);
+      const [live, known] = await Promise.all([this.o.liveNodes(), this.redis.smembers(this.nodesSet())]);
       for (const text of known) {
         const node = Number(text);
         if (live.includes(node) && !(includeSelf && node === this.o.nodeId)) continue;
@@ -188,7 +213,7 @@ export class RedisPresence implements PresenceStore {
   }
 
   private async evictNode(node: number): Promise<void> {
-    const setKey = `${this.p}presnode:${node}`;
+    const setKey = this.nodeSet(node);
     const departures: Departure[] = [];
     for (const text of await this.redis.smembers(setKey)) {
       const where = unpair(text);
@@ -202,7 +227,7 @@ export class RedisPresence implements PresenceStore {
       await this.redis.srem(setKey, text);
     }
     // A node that came back meanwhile re-adds itself with its next join.
-    if ((await this.redis.scard(setKey)) === 0) await this.redis.srem(`${this.p}presnodes`, String(node));
+    if ((await this.redis.scard(setKey)) === 0) await this.redis.srem(this.nodesSet(), String(node));
     if (departures.length > 0) this.onDeparted?.(departures);
   }
 

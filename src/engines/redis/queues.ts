@@ -3,7 +3,7 @@ import type { QueueItem } from '../../core/types.js';
 import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
-import type { Subscriber } from './subscriber.js';
+import type { Topics } from './subscriber.js';
 
 /** Local state of a topic this node has consumers for. */
 interface LocalTopic {
@@ -64,7 +64,7 @@ export class RedisQueues implements QueueStore {
 
   constructor(
     private readonly cmd: Redis & QueueScripts,
-    private readonly sub: Subscriber,
+    private readonly sub: Topics,
     private readonly keys: Keys,
     private readonly nodeId: number,
     private readonly consumerTtlMs: number,
@@ -200,10 +200,15 @@ export class RedisQueues implements QueueStore {
     return `${this.nodeId}/${consumer.id}`;
   }
 
+  /** One script per namespace: a namespace's queue keys share a slot on Redis Cluster. */
   private async register(pairs: [LocalTopic, QueueConsumer][]): Promise<void> {
-    const keys = pairs.map(([t]) => this.keys.consumers(t.ns, t.topic));
-    const members = pairs.map(([, c]) => this.member(c));
-    await this.cmd.consumersRegister(keys.length, ...keys, this.consumerTtlMs, ...members);
+    const byNs = new Map<string, [LocalTopic, QueueConsumer][]>();
+    for (const p of pairs) byNs.set(p[0].ns, [...(byNs.get(p[0].ns) ?? []), p]);
+    for (const group of byNs.values()) {
+      const keys = group.map(([t]) => this.keys.consumers(t.ns, t.topic));
+      const members = group.map(([, c]) => this.member(c));
+      await this.cmd.consumersRegister(keys.length, ...keys, this.consumerTtlMs, ...members);
+    }
   }
 
   private async pull(t: LocalTopic): Promise<void> {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
+import { ClusterHealth } from './cluster-health.js';
 import { type Client, client, describeTarget, quit, withTimeout } from './connection.js';
 import { unavailable } from './errors.js';
 import { Keys } from './keys.js';
@@ -12,7 +14,9 @@ import { RedisNodeBus } from './node-bus.js';
 import { NodeLease } from './node-lease.js';
 import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
-import { Subscriber } from './subscriber.js';
+import { ShardSubscriber } from './shard-subscriber.js';
+import { ShardChannelTransport } from './shard-transport.js';
+import { Subscriber, type Topics } from './subscriber.js';
 
 export interface RedisEngineOptions {
   /** redis:// or rediss:// URL (with `sentinels`: only credentials, database and TLS). */
@@ -20,6 +24,11 @@ export interface RedisEngineOptions {
   /** Sentinels (`host:port`) to ask for the master named `sentinelName`, instead of `url`'s host. */
   sentinels?: string[];
   sentinelName?: string;
+  /**
+   * Redis Cluster seed nodes (`host:port`, any of the cluster's nodes), instead of `url`'s host:
+   * hash-tagged keys and sharded pub/sub (docs/cluster.md "Redis Cluster").
+   */
+  cluster?: string[];
   /** Key prefix shared by the nodes of one cluster (a ':' is appended if missing). */
   prefix: string;
   /** This node's id; omit to lease a free one from Redis (use `RedisEngine.connect`). */
@@ -61,16 +70,21 @@ export class RedisEngine implements Engine {
   private readonly keys: Keys;
   private readonly cmd: Client;
   private readonly subConn: Client;
-  private readonly sub: Subscriber;
+  private readonly sub: Topics;
+  /** Redis Cluster only: every master answers and all slots are served. */
+  private readonly health: ClusterHealth | undefined;
   private readonly channelTransport: RedisChannelTransport;
   private readonly lease: NodeLease;
   readonly presence: RedisPresence;
-  private readonly master: MasterGuard;
+  /** One Redis / Sentinel only: on Redis Cluster the publish script guards ords per channel. */
+  private readonly master: MasterGuard | undefined;
   private readonly token: string;
   private readonly logger: Logger | undefined;
   /** Set while the command connection is down after having been up (for one log line each way). */
   private lostAt: number | undefined;
-  private readonly o: Required<Omit<RedisEngineOptions, 'nodeId' | 'logger' | 'sentinels' | 'sentinelName'>>;
+  private readonly o: Required<
+    Omit<RedisEngineOptions, 'nodeId' | 'logger' | 'sentinels' | 'sentinelName' | 'cluster'>
+  >;
   private readonly where: string;
   private handlers: EngineHandlers | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -94,36 +108,52 @@ export class RedisEngine implements Engine {
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
     };
     this.logger = options.logger;
-    this.keys = new Keys(options.prefix);
+    const cluster = options.cluster !== undefined;
+    this.keys = new Keys(options.prefix, cluster);
     this.token = leased?.token ?? randomBytes(8).toString('hex');
     this.where = describeTarget(options);
     this.cmd = leased?.cmd ?? client(options, `switchboard-${this.nodeId}`);
-    this.subConn = client(options, `switchboard-${this.nodeId}-sub`);
+    this.subConn = client(options, `switchboard-${this.nodeId}-sub`, true);
     const onError = (err: unknown, what: string) =>
       this.logger?.warn({ err, node: this.nodeId }, `redis engine: ${what}`);
-    this.master = new MasterGuard(
-      this.cmd,
-      this.keys,
-      (replid) =>
-        this.logger?.warn(
-          { node: this.nodeId, replid },
-          'redis engine: a new master (failover); ords continue above a raised floor',
-        ),
-      onError,
-    );
-    this.sub = new Subscriber(this.subConn, onError);
+    if (cluster) {
+      const shards = new ShardSubscriber(this.subConn as unknown as Cluster, onError);
+      this.sub = shards;
+      this.health = new ClusterHealth(this.cmd as unknown as Cluster, (ok) => {
+        this.logger?.[ok ? 'info' : 'warn'](
+          { node: this.nodeId, redis: this.where },
+          ok
+            ? 'redis engine: every Redis Cluster master answers again; repairing what pub/sub missed'
+            : 'redis engine: a Redis Cluster master is unreachable or slots are not served; not ready',
+        );
+        if (ok) shards.resync();
+      });
+    } else {
+      this.master = new MasterGuard(
+        this.cmd,
+        this.keys,
+        (replid) =>
+          this.logger?.warn(
+            { node: this.nodeId, replid },
+            'redis engine: a new master (failover); ords continue above a raised floor',
+          ),
+        onError,
+      );
+      this.sub = new Subscriber(this.subConn, onError);
+    }
     this.control = new ControlBus(
       new RedisNodeBus(this.cmd, this.sub, this.keys, this.nodeId),
       this.nodeId,
       () => this.handlers,
       { controlMs: this.o.controlTimeoutMs, countMs: this.o.countTimeoutMs },
     );
-    this.channelTransport = new RedisChannelTransport(
+    const Transport = cluster ? ShardChannelTransport : RedisChannelTransport;
+    this.channelTransport = new Transport(
       this.cmd,
       this.sub,
       this.keys,
       { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
-      this.master,
+      this.master ?? { ok: true },
     );
     this.log = new ClusterChannelLog({
       transport: this.channelTransport,
@@ -146,6 +176,7 @@ export class RedisEngine implements Engine {
       nodeId: this.nodeId,
       liveNodes: () => this.clusterNodes(),
       onError,
+      cluster,
     });
     this.registry = { nodes: () => this.nodes() };
     this.once = { claim: (key, ttlMs) => this.claimOnce(key, ttlMs) };
@@ -200,7 +231,7 @@ export class RedisEngine implements Engine {
         this.cmd.status === 'ready' ? undefined : withTimeout(this.cmd.connect(), t, this.where),
         withTimeout(this.subConn.connect(), t, this.where),
       ]);
-      if (!this.master.ok) await this.master.check();
+      if (this.master && !this.master.ok) await this.master.check();
       if (!this.leased) {
         const holder = await this.lease.holder();
         if (holder !== null && holder !== this.token) {
@@ -211,8 +242,14 @@ export class RedisEngine implements Engine {
         }
       }
       await this.lease.renew();
-      await this.cmd.set(this.keys.epoch(), this.token, 'NX');
-      this.channelTransport.epoch = (await this.cmd.get(this.keys.epoch())) ?? this.token;
+      if (!this.keys.cluster) {
+        await this.cmd.set(this.keys.epoch(), this.token, 'NX');
+        this.channelTransport.epoch = (await this.cmd.get(this.keys.epoch())) ?? this.token;
+      }
+      if (this.health) {
+        await this.health.probe();
+        this.health.start();
+      }
       this.handlers = handlers;
       await this.control.start();
     } catch (err) {
@@ -235,6 +272,8 @@ export class RedisEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.health?.stop();
+    if (this.sub instanceof ShardSubscriber) this.sub.close();
     await this.queues.close();
     await this.control.stop();
     await this.lease.release();
@@ -243,7 +282,8 @@ export class RedisEngine implements Engine {
   }
 
   ready(): boolean {
-    return !this.closed && this.master.ok && this.sub.synced;
+    const master = this.master ? this.master.ok : this.health?.ok === true;
+    return !this.closed && master && this.sub.synced;
   }
 
   private async claimOnce(key: string, ttlMs: number): Promise<boolean> {

@@ -4,6 +4,19 @@ import { unavailable } from './errors.js';
 export type TopicHandler = (message: string) => void;
 
 /**
+ * What the engine's parts need from pub/sub: topics with handlers, and a signal after every loss
+ * once the topics are back. `Subscriber` (one Redis, SUBSCRIBE) and `ShardSubscriber` (Redis
+ * Cluster, SSUBSCRIBE) provide it.
+ */
+export interface Topics {
+  readonly synced: boolean;
+  onResync(listener: () => void): void;
+  has(topic: string): boolean;
+  add(topic: string, handler: TopicHandler): Promise<void>;
+  remove(topic: string, handler?: TopicHandler): Promise<void>;
+}
+
+/**
  * The node's one dedicated pub/sub connection. Owners add a topic with its handler; `add`
  * resolves once Redis has confirmed the SUBSCRIBE, which is what lets `watch` promise delivery of
  * everything published after it resolves.
@@ -13,7 +26,7 @@ export type TopicHandler = (message: string) => void;
  * connection was down (history reads, queue pulls). Until that has happened `synced` is false and
  * the node reports not ready.
  */
-export class Subscriber {
+export class Subscriber implements Topics {
   private readonly handlers = new Map<string, TopicHandler>();
   private readonly resyncListeners: (() => void)[] = [];
   private syncedConnection = false;

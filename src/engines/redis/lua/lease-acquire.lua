@@ -1,6 +1,6 @@
 -- Lease the first free node id, scanning from a random start so concurrent starters rarely
 -- collide (SET NX makes a collision harmless anyway). Returns the id, or -1 if all are taken.
-local node_prefix = ARGV[1]
+local node_prefix = ARGV[1]   -- KEYS[1], a node key, only routes the script on Redis Cluster
 local token = ARGV[2]
 local ttl_ms = ARGV[3]
 local start = tonumber(ARGV[4])
