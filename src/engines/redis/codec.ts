@@ -62,6 +62,11 @@ function publicationOf(e: Entry): Publication {
   return p;
 }
 
+/** The pub/sub message the publish scripts send, for a node that sends it itself (shard-transport.ts). */
+export function messageOf(head: string, ord: number, time: number, body: string): string {
+  return `${head}\n${ord} ${time} ${body}`;
+}
+
 /** Parse `<ord> <time> <body>` (or a 0.1.0 entry, which is JSON and starts with `{`). */
 function parseEntry(raw: string, from = 0): Entry {
   if (raw.charCodeAt(from) === 123 /* { */) return JSON.parse(from === 0 ? raw : raw.slice(from)) as Entry;

@@ -120,7 +120,7 @@ export function client(target: RedisTarget, name: string, sharded = false): Clie
  * failover or a move (shard-subscriber.ts). As on one Redis, nothing is queued while a master is
  * unreachable: commands for its slots fail at once and are never replayed.
  */
-function clusterClient(target: RedisTarget, seeds: string[], name: string, sharded: boolean): Client {
+function clusterClient(target: RedisTarget, nodes: string[], name: string, sharded: boolean): Client {
   const url = new URL(target.url);
   const redisOptions: ClusterOptions['redisOptions'] = {
     connectionName: name,
@@ -131,7 +131,7 @@ function clusterClient(target: RedisTarget, seeds: string[], name: string, shard
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
-  const cluster = new Cluster(seeds.map(hostPort), {
+  const cluster = new Cluster(nodes.map(hostPort), {
     lazyConnect: true,
     enableOfflineQueue: false,
     scaleReads: 'master',

@@ -25,7 +25,7 @@ export interface RedisEngineOptions {
   sentinels?: string[];
   sentinelName?: string;
   /**
-   * Redis Cluster seed nodes (`host:port`, any of the cluster's nodes), instead of `url`'s host:
+   * Redis Cluster nodes (`host:port`, any of the cluster's nodes), instead of `url`'s host:
    * hash-tagged keys and sharded pub/sub (docs/cluster.md "Redis Cluster").
    */
   cluster?: string[];

@@ -1,7 +1,7 @@
 import type { ChannelInfo, Publication, PublishInput } from '../../core/types.js';
 import type { CountRequest } from '../cluster/envelope.js';
 import { RedisChannelTransport } from './channel-transport.js';
-import { decodeEntry, entryBody, envelopeHead } from './codec.js';
+import { decodeEntry, entryBody, envelopeHead, messageOf } from './codec.js';
 import { unavailable } from './errors.js';
 
 /**
@@ -51,8 +51,8 @@ export class ShardChannelTransport extends RedisChannelTransport {
       throw unavailable('publish', err);
     }
     const [ord, time, channelReceivers] = reply;
-    // The same envelope the script sent, rebuilt from its parts (codec.ts).
-    const message = `${head}{"o":${ord},"t":${time},${body}}}`;
+    const message = messageOf(head, ord, time, body); // the one the script sent
+
     let namespaceReceivers = 0;
     try {
       namespaceReceivers = await this.namespaceStep(ns, channel, time, message);

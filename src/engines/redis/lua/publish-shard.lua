@@ -14,8 +14,8 @@ local ord_key = KEYS[1]
 local hist_key = KEYS[2]
 local cut_key = KEYS[3]          -- first ord after the channel's last jump
 local mid_key = KEYS[4]          -- id of the master that last wrote the channel
-local body = ARGV[1]            -- the entry's JSON fields after ord and time, without braces
-local head = ARGV[2]            -- the pub/sub envelope up to the entry
+local body = ARGV[1]            -- the publication as a JSON object (without ord and time)
+local head = ARGV[2]            -- the pub/sub envelope's JSON (namespace, count request)
 local history_size = tonumber(ARGV[3])
 local history_ttl = ARGV[4]
 local ord_ttl = ARGV[5]
@@ -42,7 +42,8 @@ else
 end
 redis.call('SET', mid_key, me, 'EX', ord_ttl)
 local ms = now_ms()
-local entry = '{"o":' .. string.format('%d', ord) .. ',"t":' .. string.format('%d', ms) .. ',' .. body .. '}'
+-- The entry and message formats of publish.lua (codec.ts): the script writes no JSON.
+local entry = string.format('%d', ord) .. ' ' .. string.format('%d', ms) .. ' ' .. body
 if history_size > 0 then
   redis.call('RPUSH', hist_key, entry)
   redis.call('LTRIM', hist_key, -history_size, -1)
@@ -51,5 +52,5 @@ else
   redis.call('DEL', hist_key)
 end
 redis.call('EXPIRE', ord_key, ord_ttl)
-local receivers = redis.call('SPUBLISH', channel_topic, head .. entry .. '}')
+local receivers = redis.call('SPUBLISH', channel_topic, head .. '\n' .. entry)
 return {ord, ms, receivers}

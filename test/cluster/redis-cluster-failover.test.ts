@@ -1,0 +1,278 @@
+/**
+ * Redis Cluster under publishing (private 3 masters + 3 replicas, node timeout 1 s): two
+ * `switchboard serve` nodes with `engine.cluster`, two publishers posting to one channel, three
+ * site clients (one staying connected, one reconnecting to the surviving node with `after`, one
+ * resuming on a node that is killed and restarted). First a live reshard moves the channel's slot
+ * to another master (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE: what
+ * `redis-cli --cluster reshard` does), then the master now holding it is killed with SIGKILL and
+ * its replica takes over. For every client: no duplicate, no ord going back, nothing lost across
+ * the reshard, and across the kill nothing lost but what Redis' asynchronous replication lost
+ * (absent from the promoted master). /readyz goes 503 and back to 200 during the failover.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Cluster } from 'ioredis';
+import { decodeEntry } from '../../src/engines/redis/codec.js';
+import {
+  HOST,
+  type RedisClusterProcs,
+  redisCall,
+  redisServerAvailable,
+  startRedisCluster,
+  waitFor,
+} from '../helpers/redis-procs.js';
+import {
+  type NodeProcess,
+  removeDir,
+  SiteSubscriber,
+  sitePoster,
+  startNode,
+  tempDir,
+  until,
+} from './helpers.js';
+
+const skip = !redisServerAvailable() && 'redis-server is not on PATH (needed for a private Redis Cluster)';
+const prefix = `sbtest:rc:${randomBytes(4).toString('hex')}:`;
+const CHANNEL = 'fo';
+const PER_PHASE = 1500;
+const KEY = (what: string) => `${prefix}{c:4:demo:${CHANNEL}}${what}`;
+
+interface Counts {
+  received: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+}
+
+function count(messages: { ord: number; body: unknown }[], acked: Set<number>) {
+  const ids = new Set<number>();
+  let duplicated = 0;
+  let outOfOrder = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const id = (messages[i]!.body as { i: number }).i;
+    if (ids.has(id)) duplicated++;
+    ids.add(id);
+    if (i > 0 && messages[i]!.ord <= messages[i - 1]!.ord) outOfOrder++;
+  }
+  const lostIds = [...acked].filter((id) => !ids.has(id));
+  return { received: messages.length, lost: lostIds.length, duplicated, outOfOrder, lostIds };
+}
+
+interface ClusterNode {
+  id: string;
+  port: number;
+  master: boolean;
+  slots: [number, number][];
+}
+
+async function clusterNodes(port: number): Promise<ClusterNode[]> {
+  const text = String(await redisCall(port, 'CLUSTER', 'NODES'));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [id, addr, flags, , , , , , ...slots] = line.split(' ');
+      return {
+        id: id!,
+        port: Number(addr!.split('@')[0]!.split(':')[1]),
+        master: flags!.includes('master') && !flags!.includes('fail'),
+        slots: slots
+          .filter((s) => !s.startsWith('['))
+          .map((s) => {
+            const [a, b] = s.split('-').map(Number);
+            return [a!, b ?? a!] as [number, number];
+          }),
+      };
+    });
+}
+
+const owner = (nodes: ClusterNode[], slot: number) =>
+  nodes.find((n) => n.master && n.slots.some(([a, b]) => slot >= a && slot <= b));
+
+/** Move `slot` to another master by hand, exactly as `redis-cli --cluster reshard` does. */
+async function moveSlot(anyPort: number, slot: number): Promise<{ from: number; to: number; keys: number }> {
+  const nodes = await clusterNodes(anyPort);
+  const from = owner(nodes, slot)!;
+  const to = nodes.find((n) => n.master && n.id !== from.id)!;
+  await redisCall(to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id);
+  await redisCall(from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', to.id);
+  let moved = 0;
+  for (;;) {
+    const keys = (await redisCall(from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+    if (keys.length === 0) break;
+    await redisCall(from.port, 'MIGRATE', HOST, to.port, '', 0, 5000, 'KEYS', ...keys);
+    moved += keys.length;
+  }
+  for (const n of [to, from, ...nodes.filter((n) => n.master && n !== to && n !== from)])
+    await redisCall(n.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
+  return { from: from.port, to: to.port, keys: moved };
+}
+
+describe('Redis Cluster: live reshard and kill -9 of a master under publishing', { skip }, () => {
+  let procs: RedisClusterProcs;
+  let dir: string;
+  const nodes: NodeProcess[] = [];
+  let restarting: Promise<NodeProcess> | undefined;
+  const engine = () => ({ cluster: procs.seeds });
+  // One stream of publications and three clients across both cases (the failover builds on the
+  // reshard's state: the channel then lives on the master it was moved to).
+  const acked = new Set<number>();
+  let next = 0;
+  let stopPublishing = false;
+  let failed = 0;
+  let publishers: Promise<void>[] = [];
+  let clients: { stay: SiteSubscriber[]; resumeA: SiteSubscriber[]; resumeB: SiteSubscriber[] };
+
+  before(async () => {
+    dir = tempDir();
+    procs = await startRedisCluster(3, 1000);
+    nodes.push(
+      ...(await Promise.all(
+        [131, 132].map((nodeId) => startNode({ nodeId, prefix, dir, engine: engine() })),
+      )),
+    );
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    clients = {
+      stay: [await SiteSubscriber.open(a, CHANNEL)],
+      resumeA: [await SiteSubscriber.open(a, CHANNEL)],
+      resumeB: [await SiteSubscriber.open(b, CHANNEL)],
+    };
+    const post = await sitePoster(a);
+    publishers = [0, 1].map(async () => {
+      while (!stopPublishing) {
+        const i = next++;
+        const status = await post(CHANNEL, { i }).catch(() => 0);
+        if (status === 200) acked.add(i);
+        else {
+          failed++;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    });
+  });
+  after(async () => {
+    stopPublishing = true;
+    await Promise.all(publishers);
+    for (const c of Object.values(clients ?? {}).flat()) await c.close();
+    const late = await restarting?.catch(() => undefined);
+    await Promise.all([...nodes, ...(late ? [late] : [])].map((n) => n.stop()));
+    await procs?.stop();
+    removeDir(dir);
+  });
+
+  const phase = async (what: string) => {
+    const start = acked.size;
+    await until(() => acked.size >= start + PER_PHASE, `publications ${what}`, 60_000);
+  };
+
+  it('moves the busy channel to another master: nothing lost, duplicated or out of order', async (t) => {
+    await phase('before the reshard');
+    const slot = Number(await redisCall(procs.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', KEY('ord')));
+    const failedBefore = failed;
+    const move = await moveSlot(procs.nodes[0]!.port, slot);
+    assert.ok(move.keys >= 3, `the channel's keys moved (${move.keys})`);
+    await phase('after the reshard');
+    const seeds = procs.seeds.map((s) => ({ host: HOST, port: Number(s.split(':')[1]) }));
+    const admin = new Cluster(seeds);
+    try {
+      // Everything acknowledged so far has an ord at or below the top read after it.
+      const snapshot = new Set(acked);
+      const top = Number(await admin.get(KEY('ord')));
+      assert.ok(top > 0);
+      const nodesNow = await clusterNodes(move.to);
+      assert.equal(owner(nodesNow, slot)?.port, move.to, 'the slot is served by the new master');
+      for (const [name, parts] of Object.entries(clients)) {
+        await until(() => (parts.at(-1)!.lastOrd ?? 0) >= top, `${name} at ord ${top}`, 10_000);
+        const c = count(
+          parts.flatMap((p) => p.messages),
+          snapshot,
+        );
+        assert.deepEqual(c.lostIds, [], `${name}: nothing lost across the reshard`);
+        assert.equal(c.duplicated, 0, `${name}: no duplicate`);
+        assert.equal(c.outOfOrder, 0, `${name}: ords only go up`);
+      }
+      t.diagnostic(
+        JSON.stringify({ slot, ...move, acked: acked.size, refusedDuringMove: failed - failedBefore }),
+      );
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('follows the promoted replica after kill -9 of the channel master; /readyz tells the truth', async (t) => {
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const any = procs.nodes.find((n) => n.running)!.port;
+    const slot = Number(await redisCall(any, 'CLUSTER', 'KEYSLOT', KEY('ord')));
+    const before = await clusterNodes(any);
+    const victimPort = owner(before, slot)!.port;
+    const victim = procs.nodes.find((n) => n.port === victimPort)!;
+    const survivor = procs.nodes.find((n) => n.running && n.port !== victimPort)!;
+    await phase('before the kill');
+    const readyz = async (n: NodeProcess) => (await fetch(`${n.url}/readyz`)).status;
+    assert.equal(await readyz(a), 200);
+    await Promise.all([victim.kill9(), b.kill9()]);
+    const ackedAtKill = acked.size;
+    const failedAtKill = failed;
+    const killedAt = Date.now();
+    restarting = startNode({ nodeId: 132, prefix, dir, engine: engine() });
+    await clients.resumeA[0]!.close();
+    const seen: number[] = [];
+    const deadline = Date.now() + 30_000;
+    while (seen.at(-1) !== 200 || !seen.includes(503)) {
+      if (Date.now() > deadline) assert.fail(`readyz never went 503 then 200: ${seen.join(',')}`);
+      const s = await readyz(a);
+      if (seen.at(-1) !== s) seen.push(s);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const switchMs = Date.now() - killedAt;
+    assert.deepEqual(seen.slice(seen.indexOf(503)), [503, 200], 'no flapping once the switch began');
+    await waitFor(
+      'a replica promoted',
+      async () => owner(await clusterNodes(survivor.port), slot) !== undefined,
+    );
+    const promoted = owner(await clusterNodes(survivor.port), slot)!;
+    assert.notEqual(promoted.port, victimPort);
+
+    const b2 = await restarting;
+    clients.resumeA.push(await SiteSubscriber.open(a, CHANNEL, clients.resumeA[0]!.lastOrd));
+    clients.resumeB.push(await SiteSubscriber.open(b2, CHANNEL, clients.resumeB[0]!.lastOrd));
+    await phase('after the failover');
+    stopPublishing = true;
+    await Promise.all(publishers);
+
+    const top = Number(await redisCall(promoted.port, 'GET', KEY('ord')));
+    for (const [name, parts] of Object.entries(clients))
+      await until(() => parts.at(-1)!.lastOrd === top, `${name} at the newest ord`, 10_000);
+    const history = ((await redisCall(promoted.port, 'LRANGE', KEY('hist'), 0, -1)) as string[]).map(
+      (e) => (decodeEntry(e).data as { i: number }).i,
+    );
+    const held = new Set(history);
+    const oldestHeld = Math.min(...history);
+    const replicationLost = [...acked].filter((id) => id > oldestHeld && !held.has(id));
+    const report: Record<string, Counts> = {};
+    for (const [name, parts] of Object.entries(clients)) {
+      const { lostIds, ...figures } = count(
+        parts.flatMap((p) => p.messages),
+        acked,
+      );
+      report[name] = figures;
+      assert.equal(figures.duplicated, 0, `${name}: no duplicate`);
+      assert.equal(figures.outOfOrder, 0, `${name}: ords only go up`);
+      for (const id of lostIds) {
+        assert.ok(id > oldestHeld, `${name}: lost ${id} is inside the checked window`);
+        assert.ok(!held.has(id), `${name}: lost ${id} although the promoted master has it`);
+      }
+    }
+    t.diagnostic(
+      JSON.stringify({
+        acked: acked.size,
+        ackedAtKill,
+        refusedDuringSwitch: failed - failedAtKill,
+        switchMs,
+        replicationLost: replicationLost.length,
+        report,
+      }),
+    );
+  });
+});
