@@ -136,11 +136,14 @@ function clusterClient(target: RedisTarget, nodes: string[], name: string, shard
     enableOfflineQueue: false,
     scaleReads: 'master',
     shardedSubscribers: sharded,
-    // A failover takes the cluster's node timeout plus an election: retry a CLUSTERDOWN or a
-    // TRYAGAIN briefly (the command did not run), then fail it with the error.
+    // Redirections and refusals (MOVED, ASK, TRYAGAIN during a reshard, CLUSTERDOWN while a
+    // failover elects a replica) mean the command did not run: retried briefly (at most 16 times,
+    // maxRedirections), then failed with the error. A command whose connection closed is never
+    // retried (retryDelayOnFailover 0): it may have run on the dead master, and a publish must
+    // not happen twice.
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 100,
-    retryDelayOnFailover: 100,
+    retryDelayOnFailover: 0,
     slotsRefreshTimeout: 1000,
     slotsRefreshInterval: 2000,
     clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
