@@ -98,7 +98,7 @@ export class RedisProc {
   }
 }
 
-function serverArgs(port: number, extra: string[] = []): string[] {
+export function serverArgs(port: number, extra: string[] = []): string[] {
   return ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', ...extra];
 }
 
@@ -119,7 +119,7 @@ export interface RedisClusterProcs {
 
 /**
  * A Redis Cluster of `masters` masters with one replica each, created with
- * `redis-cli --cluster create`; resolves once every node reports `cluster_state:ok` and agrees on
+ * `redis-cli --cluster create` (by hand for fewer than 3 masters, which it refuses); resolves once every node reports `cluster_state:ok` and agrees on
  * the topology (all 16384 slots covered, every replica attached).
  */
 export async function startRedisCluster(masters = 3, nodeTimeoutMs = 1000): Promise<RedisClusterProcs> {
@@ -152,13 +152,17 @@ export async function startRedisCluster(masters = 3, nodeTimeoutMs = 1000): Prom
     }
     await Promise.all(nodes.map((n) => n.start()));
     const seeds = nodes.map((n) => n.address);
-    const created = spawnSync(
-      'redis-cli',
-      ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    if (created.status !== 0)
-      throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
+    if (masters >= 3) {
+      const created = spawnSync(
+        'redis-cli',
+        ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      if (created.status !== 0)
+        throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
+    } else {
+      await assembleByHand(nodes, masters); // redis-cli refuses fewer than 3 masters
+    }
     await waitFor('the cluster to converge', async () => {
       for (const n of nodes) {
         const info = String(await redisCall(n.port, 'CLUSTER', 'INFO'));
@@ -186,6 +190,28 @@ export async function startRedisCluster(masters = 3, nodeTimeoutMs = 1000): Prom
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** What `redis-cli --cluster create` does, for 1 or 2 masters: slots, MEET, REPLICATE. */
+async function assembleByHand(nodes: RedisProc[], masters: number): Promise<void> {
+  for (let i = 0; i < masters; i++) {
+    const from = Math.floor((16384 * i) / masters);
+    const to = Math.floor((16384 * (i + 1)) / masters) - 1;
+    await redisCall(nodes[i]!.port, 'CLUSTER', 'SET-CONFIG-EPOCH', i + 1);
+    await redisCall(nodes[i]!.port, 'CLUSTER', 'ADDSLOTSRANGE', from, to);
+  }
+  for (const n of nodes.slice(1)) await redisCall(n.port, 'CLUSTER', 'MEET', HOST, nodes[0]!.port);
+  await waitFor('every node to meet', async () => {
+    for (const n of nodes) {
+      const info = String(await redisCall(n.port, 'CLUSTER', 'INFO'));
+      if (!info.includes(`cluster_known_nodes:${nodes.length}`)) return false;
+    }
+    return true;
+  });
+  for (let i = 0; i < masters; i++) {
+    const id = String(await redisCall(nodes[i]!.port, 'CLUSTER', 'MYID'));
+    await redisCall(nodes[masters + i]!.port, 'CLUSTER', 'REPLICATE', id);
   }
 }
 
