@@ -1,6 +1,8 @@
 -- One publication, atomically: next ord, append to the bounded history, index the channel in its
 -- namespace, refresh TTLs, and hand it to every watching node (channel topic + namespace topic).
--- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token}.
+-- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token},
+-- or {-1, 0, 0, ''} when Redis reached the script after `deadline`: the node has told its caller
+-- "not published" by then, so nothing may happen (a hung Redis must not run it late).
 local ord_key = KEYS[1]
 local hist_key = KEYS[2]
 local chans_key = KEYS[3]
@@ -16,6 +18,9 @@ local channel = ARGV[6]
 local channel_topic = ARGV[7]
 local namespace_topic = ARGV[8]
 local my_epoch = ARGV[9]
+local deadline = tonumber(ARGV[10])  -- Redis clock, ms; 0: none
+
+if deadline > 0 and now_ms() > deadline then return {-1, 0, 0, ''} end
 
 local epoch = redis.call('GET', epoch_key)
 if epoch ~= my_epoch then
