@@ -10,8 +10,8 @@ import type { MasterGuard } from './master-guard.js';
 import {
   type BatcherOptions,
   type PublishArgs,
-  type PublishOutcome,
   PublishBatcher,
+  type PublishOutcome,
 } from './publish-batcher.js';
 import type { Subscriber } from './subscriber.js';
 

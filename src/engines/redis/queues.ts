@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { QueueItem } from '../../core/types.js';
 import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
-import { redisStats } from './redis-stats.js';
 import type { Keys } from './keys.js';
+import { redisStats } from './redis-stats.js';
 import type { Subscriber } from './subscriber.js';
 
 /** Local state of a topic this node has consumers for. */
