@@ -154,7 +154,7 @@ export class RedisEngine implements Engine {
     this.log = new ClusterChannelLog({
       transport: this.channelTransport,
       control: this.control,
-      deliver: (ns, p) => this.handlers?.onPublication(ns, p) ?? { s: 0, f: 0 },
+      deliver: (ns, p) => this.handlers?.onPublication(ns, p) ?? { delivered: 0, failed: 0 },
       onError,
     });
     // A pop's answer is needed before the command timeout: half of it leaves room for the reply.
