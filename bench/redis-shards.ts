@@ -70,7 +70,7 @@ async function watcher(target: RedisEngineOptions, channels: string[]): Promise<
   const handlers: EngineHandlers = {
     onPublication: () => {
       deliveries++;
-      return { s: 1, f: 0 };
+      return { delivered: 1, failed: 0 };
     },
     onControl: async () => ({ ok: true }),
   };
@@ -124,7 +124,10 @@ async function measure(t: Topology, o: { seconds: number; window: number; channe
   const nextMessage = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   await nextMessage<string>();
   const engine = new RedisEngine({ ...target, nodeId: 1 });
-  await engine.start({ onPublication: () => ({ s: 0, f: 0 }), onControl: async () => ({ ok: true }) });
+  await engine.start({
+    onPublication: () => ({ delivered: 0, failed: 0 }),
+    onControl: async () => ({ ok: true }),
+  });
   let i = 0;
   const burst = async (ms: number) => {
     const end = Date.now() + ms;

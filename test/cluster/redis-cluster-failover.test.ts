@@ -238,7 +238,7 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
     const promoted = owner(await clusterNodes(survivor.port), slot)!;
     assert.notEqual(promoted.port, victimPort);
 
-    let resume = () => undefined as void;
+    let resume: () => void = () => undefined;
     paused = new Promise<void>((r) => {
       resume = r;
     });

@@ -129,6 +129,11 @@ export class Keys {
     return `${this.chan(ns, channel)}mid`;
   }
 
+  /** `masterId` of the channel whose `ord` key this is (the publish path holds only that key). */
+  masterIdOf(ordKey: string): string {
+    return `${ordKey.slice(0, -'ord'.length)}mid`;
+  }
+
   /** The node registry key minus the id (the lease scripts append ids). */
   nodePrefix(): string {
     return this.cluster ? `${this.prefix}{node}` : `${this.prefix}node:`;

@@ -3,6 +3,7 @@ import type { CountRequest } from '../cluster/envelope.js';
 import { RedisChannelTransport } from './channel-transport.js';
 import { decodeEntry, entryBody, envelopeHead, messageOf } from './codec.js';
 import { unavailable } from './errors.js';
+import type { PublishArgs, PublishOutcome } from './publish-batcher.js';
 
 /**
  * A channel's entry in the namespace index is refreshed at most this often per node: the index
@@ -22,7 +23,7 @@ const INDEX_EVERY_MS = 1000;
  * pick it up with the channel's next publication (gap repair).
  */
 export class ShardChannelTransport extends RedisChannelTransport {
-  /** `<ns>\0<channel>` → when this node last wrote the channel into the namespace index. */
+  /** `<index key>\0<channel>` → when this node last wrote the channel into the namespace index. */
   private readonly indexed = new Map<string, number>();
 
   override async append(
@@ -31,54 +32,63 @@ export class ShardChannelTransport extends RedisChannelTransport {
     input: PublishInput,
     options: { historySize: number; countRequest?: CountRequest },
   ): Promise<{ publication: Publication; receivers: number }> {
-    const body = entryBody(channel, input);
-    const head = envelopeHead(ns, options.countRequest);
-    let reply: [number, number, number];
-    try {
-      reply = await this.cmd.sbPublishShard(
-        this.keys.ord(ns, channel),
-        this.keys.history(ns, channel),
-        this.keys.cut(ns, channel),
-        this.keys.masterId(ns, channel),
-        body,
-        head,
-        options.historySize,
-        this.ttl.historySeconds,
-        this.ttl.ordSeconds,
-        this.keys.channelTopic(ns, channel),
-      );
-    } catch (err) {
-      throw unavailable('publish', err);
-    }
-    const [ord, time, channelReceivers] = reply;
-    const message = messageOf(head, ord, time, body); // the one the script sent
-
+    const args: PublishArgs = {
+      ordKey: this.keys.ord(ns, channel),
+      historyKey: this.keys.history(ns, channel),
+      channelsKey: this.keys.channels(ns),
+      cutKey: this.keys.cut(ns, channel),
+      body: entryBody(channel, input),
+      head: envelopeHead(ns, options.countRequest),
+      historySize: options.historySize,
+      channel,
+      channelTopic: this.keys.channelTopic(ns, channel),
+      namespaceTopic: this.keys.namespaceTopic(ns),
+    };
+    // The channel's own step, with the deadline of every publication (publish-batcher.ts).
+    const { ord, time, receivers } = await this.publisher.submit(args);
+    // The namespace step once the publication is in: it never makes a publication look
+    // unpublished (an error here is only logged by nobody: see the class comment).
     let namespaceReceivers = 0;
     try {
-      namespaceReceivers = await this.namespaceStep(ns, channel, time, message);
+      namespaceReceivers = await this.namespaceStep(args, time, messageOf(args.head, ord, time, args.body));
     } catch {
-      // The publication is stored and on the channel's topic; see the class comment.
+      // stored and on the channel's topic; namespace watchers repair with the next publication
     }
-    return {
-      publication: { ...input, channel, ord, time },
-      receivers: channelReceivers + namespaceReceivers,
-    };
+    return { publication: { ...input, channel, ord, time }, receivers: receivers + namespaceReceivers };
   }
 
-  private async namespaceStep(ns: string, channel: string, time: number, message: string): Promise<number> {
-    const key = `${ns}\0${channel}`;
+  /** publish-shard.lua: the keys and topic of the channel's slot only. */
+  protected override async publishOne(a: PublishArgs, deadline: number): Promise<PublishOutcome> {
+    const [ord, time, receivers] = await this.cmd.sbPublishShard(
+      a.ordKey,
+      a.historyKey,
+      a.cutKey,
+      this.keys.masterIdOf(a.ordKey),
+      a.body,
+      a.head,
+      a.historySize,
+      this.ttl.historySeconds,
+      this.ttl.ordSeconds,
+      a.channelTopic,
+      deadline,
+    );
+    if (ord < 0) return { expired: true };
+    return { ord, time, receivers };
+  }
+
+  private async namespaceStep(a: PublishArgs, time: number, message: string): Promise<number> {
+    const key = `${a.channelsKey}\0${a.channel}`;
     const now = Date.now();
     const last = this.indexed.get(key);
     if (last !== undefined && now - last < INDEX_EVERY_MS) {
-      return Number(await this.cmd.spublish(this.keys.namespaceTopic(ns), message));
+      return Number(await this.cmd.spublish(a.namespaceTopic, message));
     }
     this.indexed.set(key, now);
     if (this.indexed.size > 100_000) this.indexed.clear(); // bounded: at worst a few extra writes
-    const chans = this.keys.channels(ns);
     const [published] = await Promise.all([
-      this.cmd.spublish(this.keys.namespaceTopic(ns), message),
-      this.cmd.zadd(chans, time, channel),
-      this.cmd.expire(chans, this.ttl.ordSeconds),
+      this.cmd.spublish(a.namespaceTopic, message),
+      this.cmd.zadd(a.channelsKey, time, a.channel),
+      this.cmd.expire(a.channelsKey, this.ttl.ordSeconds),
     ]);
     return Number(published);
   }
@@ -89,7 +99,7 @@ export class ShardChannelTransport extends RedisChannelTransport {
         this.cmd.zrem(this.keys.channels(ns), channel),
         this.cmd.del(this.keys.history(ns, channel), this.keys.cut(ns, channel)),
       ]);
-      this.indexed.delete(`${ns}\0${channel}`);
+      this.indexed.delete(`${this.keys.channels(ns)}\0${channel}`);
     } catch (err) {
       throw unavailable('channel drop', err);
     }

@@ -2,7 +2,8 @@
 -- carry the hash tag {c:<ns,ch>}): next ord, append to the bounded history, refresh TTLs, and hand
 -- it to the nodes subscribed to the channel's sharded topic. The namespace index and the
 -- namespace topic live in other slots: the node writes those after this script
--- (shard-transport.ts). Returns {ord, time ms, receivers}.
+-- (shard-transport.ts). Returns {ord, time ms, receivers}, or {-1, 0, 0} when Redis reached the
+-- script after `deadline` (nothing done: the node has answered "not published" by then).
 --
 -- Ord guard, per channel (there is no cluster-wide key to hold an epoch): `mid` names the master
 -- that last wrote the channel (CLUSTER MYID). A channel without it (brand new, or lost with its
@@ -20,6 +21,9 @@ local history_size = tonumber(ARGV[3])
 local history_ttl = ARGV[4]
 local ord_ttl = ARGV[5]
 local channel_topic = ARGV[6]
+local deadline = tonumber(ARGV[7])  -- Redis clock, ms; 0: none (as in publish.lua)
+
+if deadline > 0 and now_ms() > deadline then return {-1, 0, 0} end
 
 local me = redis.call('CLUSTER', 'MYID')
 local ord
