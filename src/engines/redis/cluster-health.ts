@@ -7,8 +7,9 @@ const PROBE_TIMEOUT_MS = 1000;
  * Whether this node can serve every channel on Redis Cluster right now: each master of the slot
  * map answers, and says `cluster_state:ok` (all 16384 slots served). A killed master makes it
  * false within one probe (its slots' channels cannot publish), until a replica took over and the
- * client follows it; then `onBack` runs (the engine repairs what pub/sub lost meanwhile). Probed
- * every 500 ms: `CLUSTER INFO` on each master, a few microseconds of Redis time.
+ * client follows it; then `onChange(true)` runs (the engine repairs what pub/sub lost meanwhile).
+ * A replica that dies changes nothing. Probed every 500 ms: `CLUSTER INFO` on each master, a few
+ * microseconds of Redis time.
  */
 export class ClusterHealth {
   private healthy = false;
@@ -18,9 +19,7 @@ export class ClusterHealth {
   constructor(
     private readonly cluster: Cluster,
     private readonly onChange: (ok: boolean) => void,
-  ) {
-    cluster.on('-node', () => this.set(false));
-  }
+  ) {}
 
   get ok(): boolean {
     return this.healthy && this.cluster.status === 'ready';

@@ -37,10 +37,9 @@ export class ShardSubscriber implements Topics {
         this.onError(err, `handling a message on ${topic}`);
       }
     });
+    // Not '-node': that fires for any node leaving the client's pool (a replica too), and a reset
+    // that finds no subscriber to replace reports no "subscribersReady" afterwards.
     cluster.on('-subscriber', () => {
-      this.lost = true;
-    });
-    cluster.on('-node', () => {
       this.lost = true;
     });
     cluster.on('subscribersReady', () => {
