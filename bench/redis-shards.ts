@@ -7,7 +7,8 @@
 // channels of one namespace, 100-byte JSON) and one watching node (a child process watching every
 // channel) per topology. Per run it reads, before and after S seconds: every Redis process's
 // `INFO cpu` (used_cpu_user + used_cpu_sys), the publisher's and the watcher's process.cpuUsage()
-// and the watcher's delivery count. Reported (median of R runs): publications/s, Redis CPU per
+// and the watcher's delivery count; each master's idle CPU over one quiet second (cluster bus,
+// the nodes' health probes) is measured first and subtracted. Reported (median of R runs): publications/s, Redis CPU per
 // publication over all masters and on the busiest master, replicas' CPU per publication, the
 // publisher's CPU per publication and the watcher's CPU per delivery. On a machine where the shards
 // share cores, publications/s is bounded by the one publisher process; the Redis CPU figures do
@@ -41,6 +42,8 @@ interface Topology {
 }
 
 interface Run {
+  /** Masters' CPU per second with nothing published (cluster bus, probes): subtracted below. */
+  idleUsPerSec: number;
   pubsPerSec: number;
   redisUsPerPub: number;
   busiestMasterUsPerPub: number;
@@ -152,6 +155,13 @@ async function measure(t: Topology, o: { seconds: number; window: number; channe
   const runs: Run[] = [];
   try {
     await burst(500); // warm-up: scripts loaded, connections to every master open
+    await new Promise((res) => setTimeout(res, 300));
+    const idle0 = await Promise.all(t.masters.map(redisCpuUs));
+    const idleStart = performance.now();
+    await new Promise((res) => setTimeout(res, 1000));
+    const idle1 = await Promise.all(t.masters.map(redisCpuUs));
+    const idleUs = idle1.map((v, k) => v - idle0[k]!);
+    const idleSeconds = (performance.now() - idleStart) / 1000;
     for (let r = 0; r < o.reps; r++) {
       await new Promise((res) => setTimeout(res, 300)); // the watcher drains the previous burst
       const redis0 = await Promise.all([...t.masters, ...t.replicas].map(redisCpuUs));
@@ -167,10 +177,14 @@ async function measure(t: Topology, o: { seconds: number; window: number; channe
       const w1 = await nextMessage<{ deliveries: number; cpuUs: number }>();
       const redis1 = await Promise.all([...t.masters, ...t.replicas].map(redisCpuUs));
       const used = redis1.map((v, k) => v - redis0[k]!);
-      const masterUse = used.slice(0, t.masters.length);
+      // Each master's CPU minus what it burns idle over the same time.
+      const masterUse = used
+        .slice(0, t.masters.length)
+        .map((v, k) => Math.max(0, v - (idleUs[k]! / idleSeconds) * elapsed));
       const replicaUse = used.slice(t.masters.length);
       const deliveries = w1.deliveries - w0.deliveries;
       runs.push({
+        idleUsPerSec: idleUs.reduce((a, b) => a + b, 0) / idleSeconds,
         pubsPerSec: pubs / elapsed,
         redisUsPerPub: masterUse.reduce((a, b) => a + b, 0) / pubs,
         busiestMasterUsPerPub: Math.max(...masterUse) / pubs,
@@ -239,11 +253,11 @@ async function main(): Promise<void> {
   const lines = [
     `window ${o.window}, ${o.channels} channels, ${o.seconds} s × ${o.reps} runs (medians), load average ${load.map((l) => f(l, 2)).join(' → ')}`,
     '',
-    '| topology | publications/s | ratio | Redis CPU µs/publication (masters) | busiest master | replicas | publisher µs/publication | watcher µs/delivery | delivered |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| topology | publications/s | ratio | Redis CPU µs/publication (masters, idle subtracted) | busiest master | replicas | masters idle µs/s | publisher µs/publication | watcher µs/delivery | delivered |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       ({ label, median: m }) =>
-        `| ${label} | ${Math.round(m.pubsPerSec)} | ${f(m.pubsPerSec / base.pubsPerSec, 2)} | ${f(m.redisUsPerPub)} | ${f(m.busiestMasterUsPerPub)} | ${f(m.replicaUsPerPub)} | ${f(m.publisherUsPerPub)} | ${f(m.watcherUsPerDelivery)} | ${f(m.deliveredShare * 100, 1)} % |`,
+        `| ${label} | ${Math.round(m.pubsPerSec)} | ${f(m.pubsPerSec / base.pubsPerSec, 2)} | ${f(m.redisUsPerPub)} | ${f(m.busiestMasterUsPerPub)} | ${f(m.replicaUsPerPub)} | ${Math.round(m.idleUsPerSec)} | ${f(m.publisherUsPerPub)} | ${f(m.watcherUsPerDelivery)} | ${f(m.deliveredShare * 100, 1)} % |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
