@@ -126,7 +126,7 @@ describe('switchboard ctl', () => {
     const local = await ctl('stats', '--local');
     assert.equal(local.code, 0, local.stderr);
     assert.match(local.stdout, /^nodes\s+1 \(node 1, --local\)$/m);
-    await server.hub.queuePush('demo', 'jobs', { n: 1, c: '0', t: 'jobs', d: 1 });
+    await server.hub.queuePush('demo', 'jobs', { node: 1, client: '0', topic: 'jobs', data: 1 });
     const topics = await ctl('topics', 'demo');
     assert.match(topics.stdout.trimEnd(), /^TOPIC\s+DEPTH\s+CONSUMERS\s+DROPPED\njobs\s+1\s+0\s+0$/);
   });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QueueItem } from '../../core/types.js';
+import type { JsonValue, QueueItem } from '../../core/types.js';
 import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
@@ -35,6 +35,19 @@ export interface QueueScripts {
   ): Promise<unknown[]>;
   consumersRegister(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   consumersLive(consumers: string): Promise<number>;
+}
+
+/** A queue item as stored in Redis: short keys, the form 0.1.0 wrote, so queued items survive an upgrade. */
+type StoredItem = { n: number; c: string; t: string; d: JsonValue };
+
+function encodeItem(item: QueueItem): string {
+  const stored: StoredItem = { n: item.node, c: item.client, t: item.topic, d: item.data };
+  return JSON.stringify(stored);
+}
+
+function decodeItem(raw: string): QueueItem {
+  const s = JSON.parse(raw) as StoredItem;
+  return { node: s.n, client: s.c, topic: s.t, data: s.d };
 }
 
 /** Items popped per round trip: a few per round, so two consuming nodes take turns. */
@@ -78,7 +91,7 @@ export class RedisQueues implements QueueStore {
         this.keys.queueTopics(ns),
         this.keys.queueDropped(ns),
         topic,
-        JSON.stringify(item),
+        encodeItem(item),
         limits.topicSize,
         limits.maxTopics,
         this.keys.queuePrefix(ns),
@@ -239,7 +252,7 @@ export class RedisQueues implements QueueStore {
     for (let i = 0; i < batch.length; i++) {
       let item: QueueItem;
       try {
-        item = JSON.parse(batch[i]!) as QueueItem;
+        item = decodeItem(batch[i]!);
       } catch (err) {
         this.onError(err, `dropping an unreadable item of queue topic "${t.topic}"`);
         continue;

@@ -128,7 +128,7 @@ export class RedisEngine implements Engine {
     this.log = new ClusterChannelLog({
       transport: this.channelTransport,
       control: this.control,
-      deliver: (ns, p) => this.handlers?.onPublication(ns, p) ?? { s: 0, f: 0 },
+      deliver: (ns, p) => this.handlers?.onPublication(ns, p) ?? { delivered: 0, failed: 0 },
       onError,
     });
     this.queues = new RedisQueues(this.cmd, this.sub, this.keys, this.nodeId, this.o.leaseTtlMs, onError);
