@@ -26,7 +26,7 @@ export function opsDialect(ctx: DialectContext): Dialect {
           const engine = ctx.hub.engine.kind;
           if (ctx.ready()) return sendJson(res, 200, { status: 'ready', engine });
           // The operator endpoints' error shape, keeping the fields probes and scripts read.
-          sendOpsError(res, 503, `not ready: the ${engine} engine is not reachable`, {
+          sendOpsError(res, 503, `not ready: the ${engine} engine does not answer`, {
             status: 'not ready',
             engine,
           });
