@@ -24,6 +24,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Can `port` be bound right now? */
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a Redis Cluster node: the node also listens on port + 10000 (its cluster bus),
+ * so that one must be free too. Both are taken below Linux's ephemeral range (32768 up), where
+ * every other free-port user (port 0) takes its ports, so a port found free stays free.
+ */
+export async function freeClusterPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 10_000 + Math.floor(Math.random() * 12_700);
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) for a Redis Cluster node');
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `probe` until it returns true (errors count as "not yet"). */
@@ -131,7 +153,7 @@ export async function startRedisCluster(masters = 3, nodeTimeoutMs = 1000): Prom
   };
   try {
     for (let i = 0; i < masters * 2; i++) {
-      const port = await freePort();
+      const port = await freeClusterPort();
       nodes.push(
         new RedisProc(
           port,

@@ -87,6 +87,41 @@ describe('loadConfig', () => {
     });
   });
 
+  test('redis engine on Redis Cluster: a list of nodes; not with sentinels, no braces in the prefix', () => {
+    const ok = loadConfig({
+      argv: { config: file('engine: { type: redis, cluster: ["10.0.0.1:7000", "10.0.0.2:7000"] }\n') },
+      env: {},
+    });
+    assert.equal(ok.config.engine.type, 'redis');
+    assert.deepEqual(ok.config.engine.type === 'redis' && ok.config.engine.cluster, [
+      '10.0.0.1:7000',
+      '10.0.0.2:7000',
+    ]);
+    const refused = (yaml: string) =>
+      issues(() => loadConfig({ argv: { config: file(yaml) }, env: {} }))
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('\n');
+    assert.match(refused('engine: { type: redis, cluster: [] }\n'), /engine\.cluster: expected at least one/);
+    assert.match(
+      refused('engine: { type: redis, cluster: ["nohost"] }\n'),
+      /engine\.cluster\.0: expected host:port/,
+    );
+    assert.match(
+      refused('engine: { type: redis, cluster: ["a:1"], sentinels: ["b:2"], name: m }\n'),
+      /`cluster` and `sentinels` exclude each other/,
+    );
+    assert.match(
+      refused('engine: { type: redis, cluster: ["a:1"], prefix: "sb{x}" }\n'),
+      /must not contain `\{`/,
+    );
+    // Without cluster a brace in the prefix is fine (no hash tags on one Redis).
+    assert.equal(
+      loadConfig({ argv: { config: file('engine: { type: redis, prefix: "sb{x}" }\n') }, env: {} }).config
+        .engine.type,
+      'redis',
+    );
+  });
+
   test('precedence: file < env < --set < dedicated flags', () => {
     const path = file(BASE);
     const env = {

@@ -37,8 +37,12 @@ export class ShardSubscriber implements Topics {
         this.onError(err, `handling a message on ${topic}`);
       }
     });
-    // Not '-node': that fires for any node leaving the client's pool (a replica too), and a reset
-    // that finds no subscriber to replace reports no "subscribersReady" afterwards.
+    // A subscriber connection that ends (its master died) is reported as '-node' with that
+    // connection; ioredis then replaces it and reports "subscribersReady". Other '-node' events
+    // (any node, a replica too, leaving the command pool) are followed by no such report.
+    cluster.on('-node', (redis: { options?: { connectionName?: string } } | undefined) => {
+      if (redis?.options?.connectionName?.startsWith('ioredis-cluster(ssubscriber)')) this.lost = true;
+    });
     cluster.on('-subscriber', () => {
       this.lost = true;
     });
