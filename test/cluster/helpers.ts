@@ -75,6 +75,8 @@ export function nodeConfig(options: {
   engine?: Record<string, unknown>;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;
+  /** More namespaces beside SITE (a Pusher app, say). */
+  namespaces?: Record<string, unknown>;
 }): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
@@ -91,6 +93,7 @@ export function nodeConfig(options: {
         client_topic: 'clients',
         topic_size: 20_000,
       },
+      ...options.namespaces,
     },
     ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
@@ -108,6 +111,7 @@ export async function startNode(options: {
   dir: string;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;
+  namespaces?: Record<string, unknown>;
 }): Promise<NodeProcess> {
   const config = nodeConfig(options);
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
