@@ -32,7 +32,7 @@ export async function handleLocalCall(
       if (args.length !== 2 || typeof key !== 'string' || value === undefined) {
         return invalid('set_context_value takes [key, value] with a string key');
       }
-      conn.context[key] = value;
+      conn.setContextValue(key, value);
       return { ok: true };
     }
     case 'set_context': {
