@@ -155,6 +155,11 @@ const pusherSchema = z.strictObject(
     activity_timeout: int(1, 3600, 'seconds from 1 to 3600')
       .default(120)
       .describe('Seconds of silence after which clients ping (`activity_timeout` in the handshake)'),
+    max_connections: positiveInt()
+      .default(10000)
+      .describe(
+        "The app's WebSocket connections on one node; past it a new one gets error 4004 and is closed",
+      ),
     max_client_events_per_second: positiveInt()
       .default(10)
       .describe('Client events one connection may send per second; more get error 4301'),

@@ -124,6 +124,7 @@ namespaces:
     #   secret: ${randomSecret()}
     #   enable_client_messages: false  # accept client-* events on private and presence channels
     #   activity_timeout: 120          # seconds of silence before clients ping
+    #   max_connections: 10000         # the app's connections per node; past it error 4004
     #   max_client_events_per_second: 10
     #   max_presence_members: 100      # users per presence channel
     #   max_event_bytes: 10240         # data of one HTTP API event; larger gets 413

@@ -71,6 +71,7 @@ export class PusherSession implements ConnectionSink {
       remoteAddress,
     });
     this.socketId = socketIdOf(shared.hub.nodeId, this.conn.id);
+    app.connections++;
     ws.on('message', (data) => this.onFrame(data));
     ws.on('close', () => void this.closed());
     ws.on('error', ignore);
@@ -273,6 +274,7 @@ export class PusherSession implements ConnectionSink {
   }
 
   private async closed(): Promise<void> {
+    this.app.connections--;
     const channels = [...this.presence.keys()];
     const occupied = [...this.occupying];
     await this.hub.unregister(this.conn);

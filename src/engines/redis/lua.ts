@@ -44,3 +44,6 @@ export const CONSUMERS_LIVE = timed('consumers-live');
 export const LEASE_RENEW = read('lease-renew');
 export const LEASE_RELEASE = read('lease-release');
 export const LEASE_ACQUIRE = read('lease-acquire');
+export const PRESENCE_JOIN = read('presence-join');
+export const PRESENCE_LEAVE = read('presence-leave');
+export const PRESENCE_EVICT = read('presence-evict');
