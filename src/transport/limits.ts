@@ -1,6 +1,7 @@
 // Generic, dialect-blind protection applied by the listener (docs/security.md): how many connections may be
 // open (in total and per client IP) and how fast one connection may send frames.
 import type { WebSocket } from 'ws';
+import { shedReceiverBuffer } from './client-socket.js';
 import { FULL, type RateRule, ruleFor } from './rate-limit.js';
 
 /** Counts of what the transport refused or cut, for logs and metrics. Process-wide, only grows. */
@@ -146,10 +147,10 @@ export interface RateGuardOptions {
   /** Frames allowed back to back (`max_messages_burst`). */
   burst: number;
   /**
-   * Called once when the connection is cut (for a log line), with the `detail` given to
-   * `installRateGuard` for that socket. One options object may be shared by many sockets.
+   * Called once when the connection is cut (for a log line), with the path and remote address
+   * given to `installRateGuard` for that socket. One options object may be shared by many sockets.
    */
-  onExceeded?: (detail: unknown) => void;
+  onExceeded?: (detail: { path: string | undefined; remote: string | undefined }) => void;
 }
 
 /** The backstop allows this multiple of the configured rate and burst before cutting. */
@@ -163,7 +164,9 @@ const GUARD = Symbol('switchboard.rateGuard');
 
 interface GuardState {
   options: RateGuardOptions;
-  detail: unknown;
+  /** For the log line (onExceeded): shared strings, the detail object is built only at the cut. */
+  path: string | undefined;
+  remote: string | undefined;
   /** The backstop's token bucket: when it is full again, under the options' shared rule. */
   fullAt: number;
   cut: boolean;
@@ -193,12 +196,18 @@ type Guarded = WebSocket & { [GUARD]: GuardState };
  *
  * Costs a socket one small state object: the listener and the bucket's rule are shared.
  */
-export function installRateGuard(ws: WebSocket, options: RateGuardOptions, detail?: unknown): void {
-  (ws as Guarded)[GUARD] = { options, detail, fullAt: FULL, cut: false };
+export function installRateGuard(
+  ws: WebSocket,
+  options: RateGuardOptions,
+  path?: string,
+  remote?: string,
+): void {
+  (ws as Guarded)[GUARD] = { options, path, remote, fullAt: FULL, cut: false };
   ws.on('message', guardFrame);
 }
 
 function guardFrame(this: WebSocket): void {
+  shedReceiverBuffer(this);
   const state = (this as Guarded)[GUARD];
   if (state.cut) return;
   const next = ruleFor(guardRules, state.options, guardBucket).take(state.fullAt);
@@ -208,7 +217,7 @@ function guardFrame(this: WebSocket): void {
   }
   state.cut = true;
   transportCounters.rateLimited++;
-  state.options.onExceeded?.(state.detail);
+  state.options.onExceeded?.({ path: state.path, remote: state.remote });
   this.close(1008, 'rate limit exceeded');
   this.pause();
   const timer = setTimeout(terminateSocket, RATE_CLOSE_GRACE_MS, this);

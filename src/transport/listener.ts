@@ -316,7 +316,8 @@ export class Listener {
     attachListeners(
       ws,
       route.exemptFromRateLimit ? undefined : this.rateGuard,
-      url.pathname,
+      // The route's own string when it is the path: one string for all its sockets.
+      route.path === url.pathname ? route.path : url.pathname,
       req.socket.remoteAddress,
     );
     try {
@@ -345,7 +346,7 @@ function attachListeners(
   if (bytesRead(ws) < 0) ws.on('pong', countPong);
   // Installed before the dialect's listener so that it sees every frame first. The guard's
   // detail is the log line's fields: the only per-socket thing it keeps besides its state.
-  if (rateGuard !== undefined) installRateGuard(ws, rateGuard, { path, remote });
+  if (rateGuard !== undefined) installRateGuard(ws, rateGuard, path, remote);
 }
 
 /** Without a byte count every beat reads -1: a pong makes the next beat see a change. */
