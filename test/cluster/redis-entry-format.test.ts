@@ -30,7 +30,7 @@ describe('redis: entries written by release 0.1.0', () => {
     await engine.start({
       onPublication: (_ns, p) => {
         got.push(p);
-        return { s: 1, f: 0 };
+        return { delivered: 1, failed: 0 };
       },
       onControl: async () => ({ ok: true }),
     });

@@ -18,11 +18,11 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const got: Record<string, number[]> = { a: [], b: [] };
         const detachA = await e.queues.consume(ns, topic, {
           id: 'a',
-          deliver: (i) => got.a!.push(i.d as number) > 0,
+          deliver: (i) => got.a!.push(i.data as number) > 0,
         });
         const detachB = await e.queues.consume(ns, topic, {
           id: 'b',
-          deliver: (i) => got.b!.push(i.d as number) > 0,
+          deliver: (i) => got.b!.push(i.data as number) > 0,
         });
         for (let i = 0; i < 100; i++)
           await e.queues.push(ns, topic, item(i, topic), { topicSize: 1000, maxTopics: 10 });
@@ -46,7 +46,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         for (let i = 0; i < 3; i++) await e.queues.push(ns, topic, item(i, topic), LIMITS);
         assert.equal(await e.queues.hasConsumer(ns, topic), false);
         const got: number[] = [];
-        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         assert.equal(await e.queues.hasConsumer(ns, topic), true);
         await until(() => got.length === 3);
         assert.deepEqual(got, [0, 1, 2]);
@@ -61,7 +61,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         await new Promise((r) => setTimeout(r, 50));
         const stats = await e.queues.stats(ns);
         assert.equal(stats.find((s) => s.topic === topic)?.depth, 1, 'kept while nobody could take it');
-        await e.queues.consume(ns, topic, { id: 'free', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'free', deliver: (i) => got.push(i.data as number) > 0 });
         await until(() => got.length === 1);
         assert.deepEqual(got, [1]);
       });
@@ -74,7 +74,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
           dropped += (await e.queues.push(ns, topic, item(i, topic), LIMITS)).dropped;
         assert.equal(dropped, 3);
         const got: number[] = [];
-        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         await until(() => got.length === 5);
         assert.deepEqual(got, [3, 4, 5, 6, 7]);
         assert.equal((await e.queues.stats(ns)).find((s) => s.topic === topic)?.dropped, 3);
@@ -97,7 +97,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const got: number[] = [];
         const detach = await e.queues.consume(ns, topic, {
           id: 'c',
-          deliver: (i) => got.push(i.d as number) > 0,
+          deliver: (i) => got.push(i.data as number) > 0,
         });
         await detach();
         assert.equal(await e.queues.hasConsumer(ns, topic), false);
@@ -111,7 +111,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const e = await engine();
         const [a, b, topic] = [fresh('nsa'), fresh('nsb'), fresh('t')];
         const got: number[] = [];
-        await e.queues.consume(a, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(a, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         await e.queues.push(b, topic, item(1, topic), LIMITS);
         await new Promise((r) => setTimeout(r, 50));
         assert.deepEqual(got, []);
@@ -125,7 +125,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const b = await engine(42);
         const [ns, topic] = [fresh('ns'), fresh('t')];
         const got: number[] = [];
-        await b.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await b.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         assert.equal(await a.queues.hasConsumer(ns, topic), true);
         for (let i = 0; i < 20; i++)
           await a.queues.push(ns, topic, item(i, topic), { topicSize: 100, maxTopics: 10 });
@@ -152,16 +152,19 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const leaving: number[] = [];
         let flakyCalls = 0;
         let leavingOpen = true;
-        await e.queues.consume(ns, topic, { id: 'steady', deliver: (i) => steady.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, {
+          id: 'steady',
+          deliver: (i) => steady.push(i.data as number) > 0,
+        });
         // Refuses every other item, as a socket momentarily too far behind would.
         await e.queues.consume(ns, topic, {
           id: 'flaky',
-          deliver: (i) => ++flakyCalls % 2 === 0 && flaky.push(i.d as number) > 0,
+          deliver: (i) => ++flakyCalls % 2 === 0 && flaky.push(i.data as number) > 0,
         });
         // Takes items until its socket "closes" a third of the way through, then refuses all.
         await e.queues.consume(ns, topic, {
           id: 'leaving',
-          deliver: (i) => leavingOpen && leaving.push(i.d as number) > 0,
+          deliver: (i) => leavingOpen && leaving.push(i.data as number) > 0,
         });
         const n = 600;
         for (let i = 0; i < n; i++) {
@@ -181,13 +184,16 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const second: number[] = [];
         const detach = await e.queues.consume(ns, topic, {
           id: 'first',
-          deliver: (i) => first.push(i.d as number) > 0,
+          deliver: (i) => first.push(i.data as number) > 0,
         });
         for (let i = 0; i < 100; i++) await e.queues.push(ns, topic, item(i, topic), BIG);
         await until(() => first.length === 100);
         await detach();
         for (let i = 100; i < 300; i++) await e.queues.push(ns, topic, item(i, topic), BIG);
-        await e.queues.consume(ns, topic, { id: 'second', deliver: (i) => second.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, {
+          id: 'second',
+          deliver: (i) => second.push(i.data as number) > 0,
+        });
         await until(() => second.length === 200);
         assert.deepEqual([...first, ...second], range(0, 300));
       });
@@ -203,10 +209,10 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
           id: 'a',
           deliver: (i) => {
             if (detached) lateCalls++;
-            return a.push(i.d as number) > 0;
+            return a.push(i.data as number) > 0;
           },
         });
-        await e.queues.consume(ns, topic, { id: 'b', deliver: (i) => b.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'b', deliver: (i) => b.push(i.data as number) > 0 });
         const pushes: Promise<unknown>[] = [];
         for (let i = 0; i < 150; i++) pushes.push(e.queues.push(ns, topic, item(i, topic), BIG));
         await until(() => a.length >= 10);
@@ -227,7 +233,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const n2 = await engine(52);
         const [ns, topic] = [fresh('ns'), fresh('t')];
         const got: number[] = [];
-        const take = (i: QueueItem) => got.push(i.d as number) > 0;
+        const take = (i: QueueItem) => got.push(i.data as number) > 0;
         await n1.queues.consume(ns, topic, { id: 'c1', deliver: take });
         await n2.queues.consume(ns, topic, { id: 'c2', deliver: take });
         await Promise.all(

@@ -201,7 +201,7 @@ export class PusherSession implements ConnectionSink {
     this.joining ??= new Map();
     this.joining.set(channel, []);
     try {
-      await this.hub.subscribe(this.conn, channel, { after: 0 });
+      await this.hub.subscribe(this.conn, channel, { from: { kind: 'live' } });
     } catch (err) {
       this.joining.delete(channel);
       if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels)
