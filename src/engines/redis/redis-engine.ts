@@ -63,6 +63,8 @@ export interface RedisEngineOptions {
   pingIntervalMs?: number;
   /** Not ready while a probe takes longer than this. Default 1000. */
   pingThresholdMs?: number;
+  /** Publications in one script call at most (publish-batcher.ts); 1: no batching. Default 64. */
+  publishBatchMax?: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export class RedisEngine implements Engine {
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       pingThresholdMs: options.pingThresholdMs ?? 1000,
+      publishBatchMax: options.publishBatchMax ?? 64,
     };
     this.logger = options.logger;
     const cluster = options.cluster !== undefined;
@@ -173,7 +176,12 @@ export class RedisEngine implements Engine {
       this.keys,
       { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
       this.master ?? { ok: true },
-      { timeoutMs: this.o.commandTimeoutMs, redisNow: () => this.clock.now() },
+      {
+        // On Redis Cluster one script call serves one channel's slot: no batches across channels.
+        max: cluster ? 1 : this.o.publishBatchMax,
+        timeoutMs: this.o.commandTimeoutMs,
+        redisNow: () => this.clock.now(),
+      },
     );
     this.probe = new RedisProbe(this.cmd, this.clock, {
       intervalMs: this.o.pingIntervalMs,
