@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { DialectContext } from '../../app/context.js';
 import type { ConnectionSink } from '../../core/connection.js';
+import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
@@ -58,12 +59,29 @@ function headerObject(req: IncomingMessage): Record<string, JsonValue> {
   return out;
 }
 
+/**
+ * Gateway items wait in the client topic until a backend pops them; a namespace whose backends
+ * cannot log in (no API key, no trusted network: the chat namespace, a site-only namespace) never
+ * has a consumer, so its topic would only fill up with anonymous frames (`topic_size` of them,
+ * up to 64 KiB each). Such a namespace refuses gateway clients before the upgrade.
+ */
+function noBackendRefusal(ctx: DialectContext, namespace: string): string | undefined {
+  const ns = ctx.config.namespaces[namespace];
+  if (ns && (ns.api_keys.length > 0 || ns.trusted_networks.length > 0)) return undefined;
+  return `site "${namespace}" takes no gateway clients: it has no api_keys and no trusted_networks, so no backend could ever receive their frames`;
+}
+
 export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
   return {
     path: ctx.config.mesh.client_path,
     authorize: (req, url) => {
       const namespace = requestedNamespace(url);
       if (ctx.hub.namespace(namespace)) {
+        const noBackend = noBackendRefusal(ctx, namespace);
+        if (noBackend !== undefined) {
+          countLimit('gateway_without_backend');
+          return { ok: false, status: 403, body: { error: noBackend } };
+        }
         const badOrigin = originRefusal(req, ctx.config.namespaces[namespace]?.allowed_origins);
         if (badOrigin !== undefined) return { ok: false, status: 403, body: { error: badOrigin } };
         return { ok: true, state: { namespace } };
