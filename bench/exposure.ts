@@ -1,9 +1,11 @@
 // What anonymous clients can make a server hold, measured as the RSS of a real server process
 // (`switchboard serve`, the built CLI) before and after a flood from loopback clients.
 //
-//   node dist/bench/exposure.js gateway [--frames N] [--bytes B]
+//   node dist/bench/exposure.js gateway [--frames N] [--bytes B] [--keyed]
 //     gateway clients flood `/client` of a namespace with no API key and no trusted network
-//     (a namespace no backend can ever consume from)
+//     (a namespace no backend can ever consume from); with --keyed the namespace has a key but no
+//     backend is connected, so the frames wait in the client topic (bounded by topic_size and
+//     topic_bytes)
 //   node dist/bench/exposure.js chat [--rooms N] [--bytes B] [--max-rooms M] [--engine-url redis://…]
 //     one anonymous chat user posts a B-byte text to a new room N times; run once with the default
 //     `chat.max_rooms` and once with a huge one to see what the bound keeps
@@ -104,12 +106,12 @@ async function adminGet(url: string, path: string): Promise<unknown> {
   return res.json();
 }
 
-async function gateway(frames: number, bytes: number): Promise<Record<string, unknown>> {
+async function gateway(frames: number, bytes: number, keyed: boolean): Promise<Record<string, unknown>> {
   const server = await startServer({
     listen: { host: '127.0.0.1', port: 0 },
     admin: { key: ADMIN_KEY },
     log: { level: 'info' },
-    namespaces: { open: {} },
+    namespaces: { open: keyed ? { api_keys: ['bench-key'] } : {} },
   });
   try {
     await sleep(500);
@@ -135,6 +137,7 @@ async function gateway(frames: number, bytes: number): Promise<Record<string, un
     await sleep(3000);
     return {
       scenario: 'gateway',
+      keyed,
       frames: refused ? 0 : clients * perClient,
       bytes,
       refused: refused ?? null,
@@ -217,11 +220,13 @@ const { positionals, values } = parseArgs({
     bytes: { type: 'string' },
     'max-rooms': { type: 'string', default: '1000' },
     'engine-url': { type: 'string' },
+    keyed: { type: 'boolean', default: false },
   },
 });
 const which = positionals[0];
 let result: Record<string, unknown>;
-if (which === 'gateway') result = await gateway(Number(values.frames), Number(values.bytes ?? 60_000));
+if (which === 'gateway')
+  result = await gateway(Number(values.frames), Number(values.bytes ?? 60_000), values.keyed);
 else if (which === 'chat')
   result = await chat(
     Number(values.rooms),

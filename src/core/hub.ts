@@ -7,6 +7,7 @@ import type {
   HistoryResult,
   PublishResult,
 } from '../engines/engine.js';
+import type { PushResult } from '../engines/queue-store.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
@@ -18,6 +19,7 @@ import {
   type InspectWhat,
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
+import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
@@ -483,12 +485,15 @@ export class Hub {
 
   // ---- queues ------------------------------------------------------------------------------
 
-  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
+  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<PushResult> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.queues.push(namespace, topic, item, {
+    const result = await this.engine.queues.push(namespace, topic, item, {
       topicSize: ns.topicSize,
+      topicBytes: ns.topicBytes,
       maxTopics: ns.maxTopics,
     });
+    if (result.droppedForBytes > 0) countLimit('topic_bytes', result.droppedForBytes);
+    return result;
   }
 
   /**

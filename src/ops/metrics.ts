@@ -103,6 +103,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     new Gauge({ name, help, labelNames: ['namespace', 'topic'], registers: [registry] });
   const depth = queueGauge('switchboard_queue_depth', 'Items waiting in a queue topic for a consumer');
   const consumers = queueGauge('switchboard_queue_consumers', 'Consumers attached to a queue topic');
+  const bytes = queueGauge('switchboard_queue_bytes', 'Bytes (JSON) of the items waiting in a queue topic');
   const dropped = new Counter({
     name: 'switchboard_queue_dropped_total',
     help: 'Items dropped because a topic or its namespace was full',
@@ -112,6 +113,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
   const readQueues = async () => {
     depth.reset();
     consumers.reset();
+    bytes.reset();
     dropped.reset();
     for (const ns of namespaceNames(ctx)) {
       let stats: Awaited<ReturnType<typeof hub.engine.queues.stats>>;
@@ -124,6 +126,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
         const labels = { namespace: ns, topic: t.topic };
         depth.set(labels, t.depth);
         consumers.set(labels, t.consumers);
+        bytes.set(labels, t.bytes);
         dropped.inc(labels, t.dropped);
       }
     }

@@ -186,6 +186,30 @@ describe('mesh gateway on a namespace no backend can consume', () => {
   });
 });
 
+describe('mesh gateway traffic nobody consumes yet', () => {
+  it('holds at most topic_bytes of it: the oldest items go, counted as topic_bytes', async () => {
+    const server = await startTestServer({ namespaces: { demo: { api_keys: ['k'], topic_bytes: 20_000 } } });
+    try {
+      const client = await RawClient.connect(server.wsUrl('/client?site=demo'));
+      for (let i = 0; i < 10; i++) client.send(`${i}`.padEnd(5000, '.'));
+      const held = async () =>
+        (await server.hub.engine.queues.stats('demo')).find((t) => t.topic === 'client');
+      const deadline = Date.now() + 5000;
+      while ((await limitHits(server.url, 'topic_bytes')) < 8 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const topic = await held();
+      assert.ok(topic && topic.bytes <= 20_000, `bytes held: ${topic?.bytes}`);
+      assert.equal(topic.depth, 3, 'three 5 KB frames fit in 20,000 bytes');
+      // handshake + 10 frames = 11 items, 3 kept: 8 dropped for their bytes
+      assert.equal(await limitHits(server.url, 'topic_bytes'), 8);
+      assert.equal(topic.dropped, 8);
+      await client.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('mesh and the other dialects: one hub', () => {
   const { server, backend } = useMeshServer(consumer);
 

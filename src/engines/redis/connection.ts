@@ -33,9 +33,10 @@ const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   sbHistory: { lua: lua.HISTORY, numberOfKeys: 3 },
   sbMasterCheck: { lua: lua.MASTER_CHECK, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
-  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
-  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
-  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 2 },
+  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 4 },
+  queuePop: { lua: lua.QUEUE_POP, numberOfKeys: 2 },
+  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 2 },
+  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 3 },
   consumersRegister: { lua: lua.CONSUMERS_REGISTER }, // numKeys passed per call
   consumersLive: { lua: lua.CONSUMERS_LIVE, numberOfKeys: 1 },
   leaseRenew: { lua: lua.LEASE_RENEW, numberOfKeys: 1 },

@@ -20,6 +20,7 @@
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
+ * | `P qbytes:<ns>`                | hash    | topic → bytes of its waiting items                 |
  * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
  * | `P pres:<ns,ch>:c` / `:u` / `:i` | hash  | presence: connection → `node|user`, user → connections, user → info (presence.ts) |
  * | `P presch:<ns>`                | set     | presence channels of the namespace with members    |
@@ -124,6 +125,10 @@ export class Keys {
 
   queueDropped(ns: string): string {
     return `${this.prefix}qdrop:${Keys.ns(ns)}`;
+  }
+
+  queueBytes(ns: string): string {
+    return `${this.prefix}qbytes:${Keys.ns(ns)}`;
   }
 
   once(key: string): string {

@@ -37,6 +37,7 @@ export const HISTORY = read('history');
 export const MASTER_CHECK = timed('master-check');
 export const CHANNELS = timed('channels');
 export const QUEUE_PUSH = timed('queue-push');
+export const QUEUE_POP = read('queue-pop');
 export const QUEUE_UNPOP = read('queue-unpop');
 export const QUEUE_STATS = timed('queue-stats');
 export const CONSUMERS_REGISTER = timed('consumers-register');

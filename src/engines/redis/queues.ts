@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { QueueItem } from '../../core/types.js';
-import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
+import type { PushResult, QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import type { Subscriber } from './subscriber.js';
@@ -10,6 +10,8 @@ interface LocalTopic {
   ns: string;
   topic: string;
   key: string;
+  /** The namespace's topic → bytes hash (queue-push.lua bounds a topic by it). */
+  bytesKey: string;
   wake: string;
   consumers: QueueConsumer[];
   cursor: number;
@@ -25,11 +27,25 @@ interface LocalTopic {
 
 /** How the engine's scripts are called (ioredis custom commands, see redis-engine.ts). */
 export interface QueueScripts {
-  queuePush(list: string, topics: string, dropped: string, ...args: (string | number)[]): Promise<number[]>;
-  queueUnpop(list: string, wakeTopic: string, ...items: string[]): Promise<number>;
+  queuePush(
+    list: string,
+    topics: string,
+    dropped: string,
+    bytes: string,
+    ...args: (string | number)[]
+  ): Promise<number[]>;
+  queuePop(list: string, bytes: string, topic: string, count: number): Promise<string[]>;
+  queueUnpop(
+    list: string,
+    bytes: string,
+    wakeTopic: string,
+    topic: string,
+    ...items: string[]
+  ): Promise<number>;
   queueStats(
     topics: string,
     dropped: string,
+    bytes: string,
     queuePrefix: string,
     consumersPrefix: string,
   ): Promise<unknown[]>;
@@ -71,12 +87,13 @@ export class RedisQueues implements QueueStore {
     private readonly onError: (err: unknown, what: string) => void,
   ) {}
 
-  async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }> {
+  async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<PushResult> {
     try {
-      const [dropped] = await this.cmd.queuePush(
+      const [dropped, droppedForBytes] = await this.cmd.queuePush(
         this.keys.queue(ns, topic),
         this.keys.queueTopics(ns),
         this.keys.queueDropped(ns),
+        this.keys.queueBytes(ns),
         topic,
         JSON.stringify(item),
         limits.topicSize,
@@ -84,8 +101,9 @@ export class RedisQueues implements QueueStore {
         this.keys.queuePrefix(ns),
         this.keys.consumersPrefix(ns),
         this.keys.wakeTopic(ns, topic),
+        limits.topicBytes,
       );
-      return { dropped: dropped ?? 0 };
+      return { dropped: dropped ?? 0, droppedForBytes: droppedForBytes ?? 0 };
     } catch (err) {
       throw unavailable('queue push', err);
     }
@@ -99,6 +117,7 @@ export class RedisQueues implements QueueStore {
         ns,
         topic,
         key: this.keys.queue(ns, topic),
+        bytesKey: this.keys.queueBytes(ns),
         wake: this.keys.wakeTopic(ns, topic),
         consumers: [],
         cursor: 0,
@@ -151,6 +170,7 @@ export class RedisQueues implements QueueStore {
       flat = await this.cmd.queueStats(
         this.keys.queueTopics(ns),
         this.keys.queueDropped(ns),
+        this.keys.queueBytes(ns),
         this.keys.queuePrefix(ns),
         this.keys.consumersPrefix(ns),
       );
@@ -158,12 +178,13 @@ export class RedisQueues implements QueueStore {
       throw unavailable('queue stats', err);
     }
     const out: TopicStats[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
+    for (let i = 0; i + 4 < flat.length; i += 5) {
       out.push({
         topic: String(flat[i]),
         depth: Number(flat[i + 1]),
         consumers: Number(flat[i + 2]),
         dropped: Number(flat[i + 3]),
+        bytes: Number(flat[i + 4]),
       });
     }
     return out;
@@ -218,7 +239,7 @@ export class RedisQueues implements QueueStore {
         while (t.consumers.length > 0 && !t.blocked) {
           let batch: string[];
           if (t.held.length > 0) batch = t.held.splice(0);
-          else batch = (await this.cmd.lpop(t.key, BATCH)) ?? [];
+          else batch = await this.cmd.queuePop(t.key, t.bytesKey, t.topic, BATCH);
           if (batch.length === 0) break;
           const left = this.handOut(t, batch);
           if (left.length > 0) {
@@ -261,7 +282,7 @@ export class RedisQueues implements QueueStore {
 
   private async putBack(t: LocalTopic, items: string[]): Promise<void> {
     try {
-      await this.cmd.queueUnpop(t.key, t.wake, ...items);
+      await this.cmd.queueUnpop(t.key, t.bytesKey, t.wake, t.topic, ...items);
     } catch (err) {
       t.held.unshift(...items); // offered again (or put back) on the next pull
       this.onError(err, `putting items back into queue topic "${t.topic}"`);
