@@ -155,6 +155,11 @@ const pusherSchema = z.strictObject(
     activity_timeout: int(1, 3600, 'seconds from 1 to 3600')
       .default(120)
       .describe('Seconds of silence after which clients ping (`activity_timeout` in the handshake)'),
+    max_connections: positiveInt()
+      .default(10000)
+      .describe(
+        "The app's WebSocket connections on one node; past it a new one gets error 4004 and is closed",
+      ),
     max_client_events_per_second: positiveInt()
       .default(10)
       .describe('Client events one connection may send per second; more get error 4301'),
@@ -282,6 +287,19 @@ const engineSchema = z.preprocess(
             .describe(
               'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
             ),
+          command_timeout_ms: int(50, 60_000, 'an integer from 50 to 60000')
+            .default(1500)
+            .describe(
+              'Every Redis command fails after this long without an answer (clear error to the caller, counted); a publish started by Redis after that never runs',
+            ),
+          ping_interval_ms: int(100, 60_000, 'an integer from 100 to 60000')
+            .default(1000)
+            .describe(
+              'How often each node probes Redis (one `TIME`, as cheap as `PING`) to see how fast it answers',
+            ),
+          ping_threshold_ms: int(10, 60_000, 'an integer from 10 to 60000')
+            .default(1000)
+            .describe('/readyz answers 503 while a probe takes longer than this (Redis hung or overloaded)'),
         })
         .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
           error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',

@@ -31,6 +31,9 @@ engine:
 #   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
 #   sentinels: [10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379]  # instead of url's host: follow failovers
 #   name: mymaster              # the master name the Sentinels monitor
+#   command_timeout_ms: 1500    # a Redis call without an answer fails (and a publish never runs late)
+#   ping_interval_ms: 1000      # how often /readyz probes Redis
+#   ping_threshold_ms: 1000     # /readyz 503 while Redis answers slower than this
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1
@@ -125,6 +128,7 @@ namespaces:
     #   secret: ${randomSecret()}
     #   enable_client_messages: false  # accept client-* events on private and presence channels
     #   activity_timeout: 120          # seconds of silence before clients ping
+    #   max_connections: 10000         # the app's connections per node; past it error 4004
     #   max_client_events_per_second: 10
     #   max_presence_members: 100      # users per presence channel
     #   max_event_bytes: 10240         # data of one HTTP API event; larger gets 413

@@ -21,15 +21,34 @@ import {
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
-import { handleLocalCall } from './remote-call.js';
+import { handleLocalCall, type RemoteCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
-import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
+import type {
+  ChannelInfo,
+  DeliveryCount,
+  Publication,
+  PublishInput,
+  QueueItem,
+  StreamPosition,
+} from './types.js';
 
 export interface SubscribeOptions {
-  /** The site protocol: 0 (default) live only, -1 newest buffered then live, N > 0 buffered after N. */
-  after?: number;
+  /** Where the subscription starts (default: live). */
+  from?: StreamPosition;
   /** Called once the subscription is registered, before any backlog is written (send "ok" here). */
   onReady?: () => void;
+}
+
+/** The backlog a subscription starting at `from` reads before going live. */
+function historyFrom(from: StreamPosition = { kind: 'live' }): HistoryQuery {
+  switch (from.kind) {
+    case 'live':
+      return { last: 0 };
+    case 'newest':
+      return { last: 1 };
+    case 'after':
+      return { after: from.ord };
+  }
 }
 
 export interface HubCounters {
@@ -176,9 +195,7 @@ export class Hub {
     try {
       if (first) await this.chainWatch(conn.namespace, channel, true);
       else await this.watchChains.get(`${conn.namespace}\0${channel}`);
-      const after = options.after ?? 0;
-      const query: HistoryQuery = after > 0 ? { after } : { last: after === -1 ? 1 : 0 };
-      const history = await this.engine.log.history(conn.namespace, channel, query);
+      const history = await this.engine.log.history(conn.namespace, channel, historyFrom(options.from));
       if (conn.subscriptions.get(channel) !== state) return; // unsubscribed meanwhile
       options.onReady?.();
       this.replay(conn, state, history);
@@ -369,8 +386,8 @@ export class Hub {
   /** The fan-out hot path: called by the engine once per publication, in ord order per channel. */
   private fanOut(namespace: string, p: Publication): DeliveryCount {
     this.counters.publications++;
-    let s = 0;
-    let f = 0;
+    let delivered = 0;
+    let failed = 0;
     // A publication may name one connection that must not receive it (Pusher's socket_id).
     const except = p.except;
     const set = this.channelSubs.get(namespace)?.get(p.channel);
@@ -382,24 +399,24 @@ export class Hub {
         if (state === undefined) continue;
         if (state.pending !== null) {
           state.pending.push(p);
-          s++;
+          delivered++;
           continue;
         }
         if (p.ord <= state.lastOrd) continue;
         state.lastOrd = p.ord;
-        if (this.write(conn, p)) s++;
-        else f++;
+        if (this.write(conn, p)) delivered++;
+        else failed++;
       }
     }
     const all = this.allSubs.get(namespace);
     if (all !== undefined) {
       for (const conn of all) {
         if (conn.id === except) continue;
-        if (this.write(conn, p)) s++;
-        else f++;
+        if (this.write(conn, p)) delivered++;
+        else failed++;
       }
     }
-    return { s, f };
+    return { delivered, failed };
   }
 
   private write(conn: Connection, p: Publication): boolean {
@@ -427,8 +444,8 @@ export class Hub {
   }
 
   /** Call a function on a connection anywhere (mesh conn.call); `namespace` as for sendTo. */
-  call(client: string, fn: string, args: JsonValue[], namespace?: string): Promise<ControlReply> {
-    return this.route(client, { type: 'call', client, fn, args, namespace });
+  call(client: string, call: RemoteCall, namespace?: string): Promise<ControlReply> {
+    return this.route(client, { type: 'call', client, call, namespace });
   }
 
   /** Close a connection anywhere; with `namespace`, only a connection of that namespace. */
@@ -479,7 +496,7 @@ export class Hub {
         conn.sink.close(message.code, message.reason);
         return { ok: true };
       case 'call':
-        return handleLocalCall(this, conn, message.fn, message.args);
+        return handleLocalCall(this, conn, message.call);
     }
   }
 

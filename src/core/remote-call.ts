@@ -5,53 +5,46 @@ import { HubError, HubErrorCode } from './errors.js';
 import type { Hub } from './hub.js';
 import type { JsonValue } from './types.js';
 
+/**
+ * What a backend may do to a connection on whatever node holds it. A dialect maps its own names
+ * onto these (mesh `conn.call` `set_context_value`, the admin API's subscribe route); the call
+ * runs on the node that holds the connection.
+ */
+export type RemoteCall =
+  | { fn: 'subscribe'; channels: string[] }
+  | { fn: 'unsubscribe'; channels: string[] }
+  | { fn: 'setContext'; context: { [key: string]: JsonValue } }
+  | { fn: 'setContextValue'; key: string; value: JsonValue };
+
 const invalid = (error: string): ControlReply => ({ ok: false, error, code: HubErrorCode.invalidCall });
 
-function isPlainObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function channelArgs(args: JsonValue[]): string[] | undefined {
-  if (args.length === 0) return undefined;
-  return args.every((a) => typeof a === 'string' && a.length > 0) ? (args as string[]) : undefined;
-}
-
 /**
- * The functions a backend may call on any connection (mesh `conn.call`). Runs on the node that
- * holds the connection. Unknown functions and malformed arguments answer `invalid_call`.
+ * Run a call on a local connection. The call may come from another node (of another release), so
+ * its shape is checked again here; channel names are checked before any is subscribed, so a bad
+ * one changes nothing.
  */
-export async function handleLocalCall(
-  hub: Hub,
-  conn: Connection,
-  fn: string,
-  args: JsonValue[],
-): Promise<ControlReply> {
-  switch (fn) {
-    case 'set_context_value': {
-      const [key, value] = args;
-      if (args.length !== 2 || typeof key !== 'string' || value === undefined) {
-        return invalid('set_context_value takes [key, value] with a string key');
+export async function handleLocalCall(hub: Hub, conn: Connection, call: RemoteCall): Promise<ControlReply> {
+  switch (call.fn) {
+    case 'setContextValue':
+      if (typeof call.key !== 'string' || call.value === undefined)
+        return invalid('setContextValue takes a key and a value');
+      conn.context[call.key] = call.value;
+      return { ok: true };
+    case 'setContext':
+      if (typeof call.context !== 'object' || call.context === null || Array.isArray(call.context)) {
+        return invalid('setContext takes an object');
       }
-      conn.context[key] = value;
+      conn.context = { ...call.context };
       return { ok: true };
-    }
-    case 'set_context': {
-      const [ctx] = args;
-      if (args.length !== 1 || !isPlainObject(ctx)) return invalid('set_context takes [object]');
-      conn.context = { ...ctx };
-      return { ok: true };
-    }
     case 'subscribe': {
-      const channels = channelArgs(args);
-      if (!channels) return invalid('subscribe takes one or more channel names');
-      // Every name is checked before any is subscribed, so a bad one changes nothing.
-      for (const ch of channels) {
+      if (!validChannels(call.channels)) return invalid('subscribe takes one or more channel names');
+      for (const ch of call.channels) {
         const problem = channelNameProblem(ch);
         if (problem !== undefined) return invalid(problem);
       }
       try {
-        for (const ch of channels) {
-          if (!conn.hasSubscription(ch)) await hub.subscribe(conn, ch, { after: 0 });
+        for (const ch of call.channels) {
+          if (!conn.hasSubscription(ch)) await hub.subscribe(conn, ch, { from: { kind: 'live' } });
         }
       } catch (err) {
         // too_many_channels (channels before the one over the limit stay subscribed), closed, engine.
@@ -60,13 +53,19 @@ export async function handleLocalCall(
       }
       return { ok: true };
     }
-    case 'unsubscribe': {
-      const channels = channelArgs(args);
-      if (!channels) return invalid('unsubscribe takes one or more channel names');
-      for (const ch of channels) await hub.unsubscribe(conn, ch);
+    case 'unsubscribe':
+      if (!validChannels(call.channels)) return invalid('unsubscribe takes one or more channel names');
+      for (const ch of call.channels) await hub.unsubscribe(conn, ch);
       return { ok: true };
-    }
     default:
-      return invalid(`unknown function "${fn}"`);
+      return invalid(`unknown function "${String((call as { fn?: unknown }).fn)}"`);
   }
+}
+
+function validChannels(channels: unknown): channels is string[] {
+  return (
+    Array.isArray(channels) &&
+    channels.length > 0 &&
+    channels.every((c) => typeof c === 'string' && c.length > 0)
+  );
 }

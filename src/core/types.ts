@@ -32,10 +32,10 @@ export interface Publication extends PublishInput {
   time: number;
 }
 
-/** How many subscriber writes a publication caused, and how many failed (mesh.publish `s`/`f`). */
+/** How many subscriber writes a publication caused, and how many failed. */
 export interface DeliveryCount {
-  s: number;
-  f: number;
+  delivered: number;
+  failed: number;
 }
 
 /** A channel as listed by the engine (chat `/api/rooms`, admin API). */
@@ -47,14 +47,20 @@ export interface ChannelInfo {
   last?: Publication;
 }
 
-/** One queue item as delivered to a consumer: mesh `queue.pop` event `p`. */
+/** One queue item as delivered to a consumer (the mesh dialect renders it as `queue.pop`). */
 export interface QueueItem {
   /** Node id of the producing connection. */
-  n: number;
+  node: number;
   /** client_id of the producing connection ("0" when produced by the server itself). */
-  c: string;
+  client: string;
   /** Topic the item came from. */
-  t: string;
+  topic: string;
   /** The item. */
-  d: JsonValue;
+  data: JsonValue;
 }
+
+/**
+ * Where a subscription starts: `live` from the next publication on, `newest` with the newest
+ * buffered publication first, `after` with every buffered publication whose ord is above `ord`.
+ */
+export type StreamPosition = { kind: 'live' } | { kind: 'newest' } | { kind: 'after'; ord: number };

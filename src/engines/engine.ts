@@ -18,6 +18,7 @@
  * only what is specific to its backend. No method may throw for a missing channel or topic (they
  * are created on first use); none may be called before `start` resolves unless stated.
  */
+import type { RemoteCall } from '../core/remote-call.js';
 import type { DeliveryCount, JsonValue, Publication } from '../core/types.js';
 import type { ChannelLog } from './channel-log.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -49,7 +50,7 @@ export type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from './queue
  */
 export type ControlMessage = (
   | { type: 'send'; client: string; data: string; binary: boolean }
-  | { type: 'call'; client: string; fn: string; args: JsonValue[] }
+  | { type: 'call'; client: string; call: RemoteCall }
   | { type: 'disconnect'; client: string; code: number; reason: string }
   | { type: 'inspect'; what: 'stats' | 'connections' | 'namespaces' | 'channels' | 'address' }
 ) & { namespace?: string };

@@ -178,7 +178,14 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
           ...(body.event !== undefined && { event: body.event }),
         };
         const { publication, delivered } = await hub.publish(ns, params[1]!, input, { count: true });
-        return { channel: publication.channel, ord: publication.ord, time: publication.time, delivered };
+        // The admin API's documented shape keeps mesh.publish's short keys.
+        const counts = { s: delivered?.delivered ?? 0, f: delivered?.failed ?? 0 };
+        return {
+          channel: publication.channel,
+          ord: publication.ord,
+          time: publication.time,
+          delivered: counts,
+        };
       },
     ),
 
@@ -247,7 +254,8 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         ) {
           throw new ApiError(400, 'channels must be a non-empty list of channel names');
         }
-        return replyOf(await hub.call(id, fn, channels as string[], scope(principal)));
+        const call = { fn: fn as 'subscribe' | 'unsubscribe', channels: channels as string[] };
+        return replyOf(await hub.call(id, call, scope(principal)));
       },
     ),
 

@@ -205,7 +205,9 @@ describe('the admin dashboard in Chromium', () => {
     const victim = await chatClient('kick-me');
     const id = [...server.hub.connections.keys()].find((k) => !before.has(k))!;
     // Context set by a backend (mesh conn.call) shows in the table, as text.
-    assert.deepEqual(await server.hub.call(id, 'set_context', [{ role: '<b>agent</b>' }]), { ok: true });
+    assert.deepEqual(await server.hub.call(id, { fn: 'setContext', context: { role: '<b>agent</b>' } }), {
+      ok: true,
+    });
     await tab(page, 'connections');
     const row = page.locator(`#connections tr[data-id="${id}"]`);
     await row.waitFor();
@@ -227,8 +229,8 @@ describe('the admin dashboard in Chromium', () => {
   });
 
   it('shows queue topics with their depths', async () => {
-    await server.hub.queuePush('demo', 'jobs', { n: 0, c: '0', t: 'jobs', d: { job: 1 } });
-    await server.hub.queuePush('demo', 'jobs', { n: 0, c: '0', t: 'jobs', d: { job: 2 } });
+    await server.hub.queuePush('demo', 'jobs', { node: 0, client: '0', topic: 'jobs', data: { job: 1 } });
+    await server.hub.queuePush('demo', 'jobs', { node: 0, client: '0', topic: 'jobs', data: { job: 2 } });
     await tab(page, 'queues');
     const row = page.locator('#topics tr', { hasText: 'jobs' });
     await row.waitFor();

@@ -223,7 +223,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
       await killed.kill9(); // its registration outlives it until the lease expires
       hung = new RedisEngine({ url: REDIS_URL, prefix, nodeId: 304 });
       await hung.start({
-        onPublication: () => ({ s: 0, f: 0 }),
+        onPublication: () => ({ delivered: 0, failed: 0 }),
         onControl: () => new Promise<ControlReply>(() => undefined), // never answers
       });
     });

@@ -93,7 +93,7 @@ describe('cluster: the admin dashboard overview covers every node', () => {
   it('names a node that does not answer in a warning, and drops the warning once it is gone', async () => {
     const hung = new RedisEngine({ url: REDIS_URL, prefix, nodeId: 403 });
     await hung.start({
-      onPublication: () => ({ s: 0, f: 0 }),
+      onPublication: () => ({ delivered: 0, failed: 0 }),
       onControl: () => new Promise<ControlReply>(() => undefined), // never answers
     });
     try {

@@ -8,7 +8,7 @@ import { deleteRedisPrefix, REDIS_URL } from './helpers.js';
 
 const prefix = `sbtest:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const handlers = (name: string): EngineHandlers => ({
-  onPublication: () => ({ s: 0, f: 0 }),
+  onPublication: () => ({ delivered: 0, failed: 0 }),
   onControl: async (m) => ({ ok: true, result: `${name} got ${m.type}` }),
 });
 

@@ -144,12 +144,12 @@ export function runChannelLogSuite(factory: EngineFactory): void {
 
     describe('delivery', () => {
       it('hands a watched channel publication to the node and returns counts when asked', async () => {
-        const rec = recorder({ s: 3, f: 1 });
+        const rec = recorder({ delivered: 3, failed: 1 });
         const e = await engine(1, rec);
         const [ns, ch] = [fresh('ns'), fresh('ch')];
         await e.log.watch(ns, ch);
         const res = await e.log.publish(ns, ch, { data: 'hi' }, { ...opts, count: true });
-        assert.deepEqual(res.delivered, { s: 3, f: 1 });
+        assert.deepEqual(res.delivered, { delivered: 3, failed: 1 });
         await until(() => rec.received.length === 1);
         assert.equal(rec.received[0]!.p.ord, res.publication.ord);
         const history = await e.log.history(ns, ch, { after: 0 });
@@ -252,13 +252,13 @@ export function runChannelLogSuite(factory: EngineFactory): void {
       });
 
       it('counts deliveries over every node', { skip }, async () => {
-        const a = await engine(31, recorder({ s: 2, f: 0 }));
-        const b = await engine(32, recorder({ s: 3, f: 1 }));
+        const a = await engine(31, recorder({ delivered: 2, failed: 0 }));
+        const b = await engine(32, recorder({ delivered: 3, failed: 1 }));
         const [ns, ch] = [fresh('ns'), fresh('ch')];
         await a.log.watch(ns, ch);
         await b.log.watch(ns, ch);
         const res = await a.log.publish(ns, ch, { data: 1 }, { ...opts, count: true });
-        assert.deepEqual(res.delivered, { s: 5, f: 1 });
+        assert.deepEqual(res.delivered, { delivered: 5, failed: 1 });
       });
     });
   });

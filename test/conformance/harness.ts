@@ -22,7 +22,7 @@ export interface Recorder extends EngineHandlers {
   controls: ControlMessage[];
 }
 
-export function recorder(counts = { s: 1, f: 0 }): Recorder {
+export function recorder(counts = { delivered: 1, failed: 0 }): Recorder {
   const r: Recorder = {
     received: [],
     controls: [],
@@ -43,7 +43,7 @@ export const LIMITS = { topicSize: 5, topicBytes: 1 << 20, maxTopics: 3 };
 let uniq = 0;
 /** A fresh name per case, so engines sharing state (Redis) never see another case's data. */
 export const fresh = (what: string) => `${what}-${process.pid}-${++uniq}`;
-export const item = (d: number, t = 'jobs'): QueueItem => ({ n: 1, c: '42', t, d });
+export const item = (d: number, t = 'jobs'): QueueItem => ({ node: 1, client: '42', topic: t, data: d });
 
 export async function until(cond: () => boolean, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -22,7 +22,11 @@ export function runNodeControlSuite(factory: EngineFactory): void {
       it('answers ok:false in bounded time for a node that does not exist', async () => {
         const e = await engine(1);
         const t0 = Date.now();
-        const reply = await e.control.request(1000, { type: 'call', client: '1', fn: 'x', args: [] });
+        const reply = await e.control.request(1000, {
+          type: 'call',
+          client: '1',
+          call: { fn: 'unsubscribe', channels: ['x'] },
+        });
         assert.equal(reply.ok, false);
         assert.ok(Date.now() - t0 < 10_000);
       });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueueItem } from '../../src/core/types.js';
+import type { Engine } from '../../src/engines/engine.js';
 import { type EngineFactory, engines, fresh, item, LIMITS, until } from './harness.js';
 
 export function runQueueStoreSuite(factory: EngineFactory): void {
@@ -18,11 +19,11 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const got: Record<string, number[]> = { a: [], b: [] };
         const detachA = await e.queues.consume(ns, topic, {
           id: 'a',
-          deliver: (i) => got.a!.push(i.d as number) > 0,
+          deliver: (i) => got.a!.push(i.data as number) > 0,
         });
         const detachB = await e.queues.consume(ns, topic, {
           id: 'b',
-          deliver: (i) => got.b!.push(i.d as number) > 0,
+          deliver: (i) => got.b!.push(i.data as number) > 0,
         });
         for (let i = 0; i < 100; i++)
           await e.queues.push(ns, topic, item(i, topic), {
@@ -50,7 +51,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         for (let i = 0; i < 3; i++) await e.queues.push(ns, topic, item(i, topic), LIMITS);
         assert.equal(await e.queues.hasConsumer(ns, topic), false);
         const got: number[] = [];
-        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         assert.equal(await e.queues.hasConsumer(ns, topic), true);
         await until(() => got.length === 3);
         assert.deepEqual(got, [0, 1, 2]);
@@ -65,7 +66,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         await new Promise((r) => setTimeout(r, 50));
         const stats = await e.queues.stats(ns);
         assert.equal(stats.find((s) => s.topic === topic)?.depth, 1, 'kept while nobody could take it');
-        await e.queues.consume(ns, topic, { id: 'free', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'free', deliver: (i) => got.push(i.data as number) > 0 });
         await until(() => got.length === 1);
         assert.deepEqual(got, [1]);
       });
@@ -78,24 +79,35 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
           dropped += (await e.queues.push(ns, topic, item(i, topic), LIMITS)).dropped;
         assert.equal(dropped, 3);
         const got: number[] = [];
-        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         await until(() => got.length === 5);
         assert.deepEqual(got, [3, 4, 5, 6, 7]);
         assert.equal((await e.queues.stats(ns)).find((s) => s.topic === topic)?.dropped, 3);
       });
 
-      // An item of about 1 KB whose JSON text is exactly `size` bytes for every i below 10.
-      const padded = (i: number, topic: string): QueueItem => ({
-        ...item(i, topic),
-        d: { i, pad: 'x'.repeat(1000) },
+      // An item of about 1 KB that takes the same bytes for every i below 10.
+      // Every padded item names the same topic inside, so they all have one size (the probe's too).
+      const padded = (i: number, _topic: string): QueueItem => ({
+        ...item(i, 'jobs'),
+        data: { i, pad: 'x'.repeat(1000) },
       });
-      const sizeOf = (i: QueueItem) => Buffer.byteLength(JSON.stringify(i));
-      const got = (i: QueueItem) => (i.d as { i: number }).i;
+      const got = (i: QueueItem) => (i.data as { i: number }).i;
+      /** Bytes one padded item takes in the engine's own accounting (its stored form). */
+      const storedSize = async (e: Engine, ns: string): Promise<number> => {
+        await e.queues.push(ns, 'probe', padded(0, 'probe'), {
+          topicSize: 10,
+          topicBytes: 1 << 20,
+          maxTopics: 10,
+        });
+        const bytes = (await e.queues.stats(ns)).find((s) => s.topic === 'probe')?.bytes ?? 0;
+        assert.ok(bytes > 1000, `a padded item is over 1000 bytes: ${bytes}`);
+        return bytes;
+      };
 
       it('drops the oldest items past topicBytes, counts them and keeps the byte count', async () => {
         const e = await engine();
         const [ns, topic] = [fresh('ns'), fresh('t')];
-        const size = sizeOf(padded(0, topic));
+        const size = await storedSize(e, ns);
         const limits = { topicSize: 1000, topicBytes: Math.floor(size * 3.5), maxTopics: 10 };
         let dropped = 0;
         let droppedForBytes = 0;
@@ -121,11 +133,11 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
       it('drops an item larger than topicBytes on its own and leaves the topic as it was', async () => {
         const e = await engine();
         const [ns, topic] = [fresh('ns'), fresh('t')];
-        const size = sizeOf(padded(0, topic));
+        const size = await storedSize(e, ns);
         const limits = { topicSize: 1000, topicBytes: size * 2, maxTopics: 10 };
         await e.queues.push(ns, topic, padded(0, topic), limits);
         await e.queues.push(ns, topic, padded(1, topic), limits);
-        const huge: QueueItem = { ...item(2, topic), d: 'y'.repeat(size * 3) };
+        const huge: QueueItem = { ...item(2, topic), data: 'y'.repeat(size * 3) };
         assert.deepEqual(await e.queues.push(ns, topic, huge, limits), { dropped: 1, droppedForBytes: 1 });
         const stats = (await e.queues.stats(ns)).find((s) => s.topic === topic);
         assert.deepEqual(
@@ -137,7 +149,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
       it('keeps the byte count of items every consumer refused', async () => {
         const e = await engine();
         const [ns, topic] = [fresh('ns'), fresh('t')];
-        const size = sizeOf(padded(0, topic));
+        const size = await storedSize(e, ns);
         const limits = { topicSize: 1000, topicBytes: size * 10, maxTopics: 10 };
         await e.queues.consume(ns, topic, { id: 'busy', deliver: () => false });
         for (let i = 0; i < 3; i++) await e.queues.push(ns, topic, padded(i, topic), limits);
@@ -163,7 +175,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const got: number[] = [];
         const detach = await e.queues.consume(ns, topic, {
           id: 'c',
-          deliver: (i) => got.push(i.d as number) > 0,
+          deliver: (i) => got.push(i.data as number) > 0,
         });
         await detach();
         assert.equal(await e.queues.hasConsumer(ns, topic), false);
@@ -177,7 +189,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const e = await engine();
         const [a, b, topic] = [fresh('nsa'), fresh('nsb'), fresh('t')];
         const got: number[] = [];
-        await e.queues.consume(a, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await e.queues.consume(a, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         await e.queues.push(b, topic, item(1, topic), LIMITS);
         await new Promise((r) => setTimeout(r, 50));
         assert.deepEqual(got, []);
@@ -191,7 +203,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const b = await engine(42);
         const [ns, topic] = [fresh('ns'), fresh('t')];
         const got: number[] = [];
-        await b.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.d as number) > 0 });
+        await b.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         assert.equal(await a.queues.hasConsumer(ns, topic), true);
         for (let i = 0; i < 20; i++)
           await a.queues.push(ns, topic, item(i, topic), {
@@ -222,16 +234,19 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const leaving: number[] = [];
         let flakyCalls = 0;
         let leavingOpen = true;
-        await e.queues.consume(ns, topic, { id: 'steady', deliver: (i) => steady.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, {
+          id: 'steady',
+          deliver: (i) => steady.push(i.data as number) > 0,
+        });
         // Refuses every other item, as a socket momentarily too far behind would.
         await e.queues.consume(ns, topic, {
           id: 'flaky',
-          deliver: (i) => ++flakyCalls % 2 === 0 && flaky.push(i.d as number) > 0,
+          deliver: (i) => ++flakyCalls % 2 === 0 && flaky.push(i.data as number) > 0,
         });
         // Takes items until its socket "closes" a third of the way through, then refuses all.
         await e.queues.consume(ns, topic, {
           id: 'leaving',
-          deliver: (i) => leavingOpen && leaving.push(i.d as number) > 0,
+          deliver: (i) => leavingOpen && leaving.push(i.data as number) > 0,
         });
         const n = 600;
         for (let i = 0; i < n; i++) {
@@ -251,13 +266,16 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const second: number[] = [];
         const detach = await e.queues.consume(ns, topic, {
           id: 'first',
-          deliver: (i) => first.push(i.d as number) > 0,
+          deliver: (i) => first.push(i.data as number) > 0,
         });
         for (let i = 0; i < 100; i++) await e.queues.push(ns, topic, item(i, topic), BIG);
         await until(() => first.length === 100);
         await detach();
         for (let i = 100; i < 300; i++) await e.queues.push(ns, topic, item(i, topic), BIG);
-        await e.queues.consume(ns, topic, { id: 'second', deliver: (i) => second.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, {
+          id: 'second',
+          deliver: (i) => second.push(i.data as number) > 0,
+        });
         await until(() => second.length === 200);
         assert.deepEqual([...first, ...second], range(0, 300));
       });
@@ -273,10 +291,10 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
           id: 'a',
           deliver: (i) => {
             if (detached) lateCalls++;
-            return a.push(i.d as number) > 0;
+            return a.push(i.data as number) > 0;
           },
         });
-        await e.queues.consume(ns, topic, { id: 'b', deliver: (i) => b.push(i.d as number) > 0 });
+        await e.queues.consume(ns, topic, { id: 'b', deliver: (i) => b.push(i.data as number) > 0 });
         const pushes: Promise<unknown>[] = [];
         for (let i = 0; i < 150; i++) pushes.push(e.queues.push(ns, topic, item(i, topic), BIG));
         await until(() => a.length >= 10);
@@ -297,7 +315,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         const n2 = await engine(52);
         const [ns, topic] = [fresh('ns'), fresh('t')];
         const got: number[] = [];
-        const take = (i: QueueItem) => got.push(i.d as number) > 0;
+        const take = (i: QueueItem) => got.push(i.data as number) > 0;
         await n1.queues.consume(ns, topic, { id: 'c1', deliver: take });
         await n2.queues.consume(ns, topic, { id: 'c2', deliver: take });
         await Promise.all(

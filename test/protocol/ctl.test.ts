@@ -120,7 +120,7 @@ describe('switchboard ctl', () => {
     assert.equal(stats.code, 0, stats.stderr);
     assert.match(stats.stdout, /^node\s+1$/m);
     assert.match(stats.stdout, /^accepted\s+\d+$/m);
-    await server.hub.queuePush('demo', 'jobs', { n: 1, c: '0', t: 'jobs', d: 1 });
+    await server.hub.queuePush('demo', 'jobs', { node: 1, client: '0', topic: 'jobs', data: 1 });
     const topics = await ctl('topics', 'demo');
     assert.match(topics.stdout.trimEnd(), /^TOPIC\s+DEPTH\s+CONSUMERS\s+DROPPED\njobs\s+1\s+0\s+0$/);
   });

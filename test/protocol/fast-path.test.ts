@@ -74,7 +74,7 @@ async function connectTapped(server: Server, dialect: string, tap = true): Promi
   const conn = fresh()!;
   assert.equal(conn.dialect, dialect);
   if (dialect !== 'chat')
-    assert.deepEqual(await server.hub.call(conn.id, 'subscribe', [CHANNEL]), { ok: true });
+    assert.deepEqual(await server.hub.call(conn.id, { fn: 'subscribe', channels: [CHANNEL] }), { ok: true });
   return { dialect, client, conn, wire };
 }
 
@@ -189,13 +189,13 @@ describe('fan-out fast path', () => {
         });
         await until('the subscriber to register', () => server.hub.connections.size > known.size);
         const id = [...server.hub.connections.keys()].find((k) => !known.has(k))!;
-        assert.deepEqual(await server.hub.call(id, 'subscribe', [channel]), { ok: true });
+        assert.deepEqual(await server.hub.call(id, { fn: 'subscribe', channels: [channel] }), { ok: true });
       }
       // Published without awaiting: the whole burst fans out in as few turns as the engine allows.
       const pending = [];
       for (let n = 0; n < MESSAGES; n++) pending.push(server.hub.publish(NS, channel, { data: n }));
       const results = await Promise.all(pending);
-      assert.ok(results.every((r) => r.delivered === undefined || r.delivered.f === 0));
+      assert.ok(results.every((r) => r.delivered === undefined || r.delivered.failed === 0));
       await until('every subscriber to receive the burst', () => received.every((r) => r.length >= MESSAGES));
       const expected = Array.from({ length: MESSAGES }, (_, n) => n);
       for (const r of received) assert.deepEqual(r, expected);

@@ -183,7 +183,7 @@ describe('admin API', () => {
   });
 
   test('lists queue topics with their depth', async () => {
-    await server.hub.queuePush('demo', 'jobs', { n: 1, c: '0', t: 'jobs', d: 'x' });
+    await server.hub.queuePush('demo', 'jobs', { node: 1, client: '0', topic: 'jobs', data: 'x' });
     const r = await get(`${api}/namespaces/demo/topics`, ADMIN);
     assert.equal(r.status, 200);
     assert.deepEqual(

@@ -150,7 +150,7 @@ describe('GET /metrics', () => {
   });
 
   test('queue depth and drops are reported per namespace and topic', async () => {
-    const item = { n: 7, c: '0', t: 'jobs', d: { job: 1 } };
+    const item = { node: 7, client: '0', topic: 'jobs', data: { job: 1 } };
     await server.hub.queuePush('demo', 'jobs', item);
     await server.hub.queuePush('demo', 'jobs', item);
     const samples = await scrape();

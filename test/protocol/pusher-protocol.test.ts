@@ -41,7 +41,8 @@ describe('pusher: connection', () => {
     await refusedWith(`/app/${APP.key}`, 4008);
     await refusedWith(`/app/${APP.key}?protocol=abc`, 4006);
     await refusedWith(`/app/${APP.key}?protocol=3`, 4007);
-    await refusedWith(`/app/${APP.key}/extra?protocol=7`, 4001);
+    await refusedWith(`/app/${APP.key}/extra?protocol=7`, 4005);
+    await refusedWith('/app/no-such-key/extra?protocol=7', 4001);
   });
 
   it('answers pusher:ping with pusher:pong', async () => {

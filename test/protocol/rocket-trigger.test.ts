@@ -83,15 +83,15 @@ describe('rocket: trigger', () => {
     assert.deepEqual(await c.next(), { triggered: 'nodata' });
     assert.equal(items.length, 2);
     const [first, second] = items;
-    const clientId = first!.c;
+    const clientId = first!.client;
     assert.match(clientId, /^\d+$/);
     assert.deepEqual(first, {
-      n: server.hub.nodeId,
-      c: clientId,
-      t: 'trigger',
-      d: { event: 'resize', data: { w: 10 }, user: 'open', client_id: clientId },
+      node: server.hub.nodeId,
+      client: clientId,
+      topic: 'trigger',
+      data: { event: 'resize', data: { w: 10 }, user: 'open', client_id: clientId },
     });
-    assert.deepEqual(second!.d, { event: 'nodata', data: null, user: 'open', client_id: clientId });
+    assert.deepEqual(second!.data, { event: 'nodata', data: null, user: 'open', client_id: clientId });
     // The answer goes to the client by its id.
     const sent = await server.hub.sendTo(clientId, '{"answer":42}', false, 'app');
     assert.ok(sent.ok);

@@ -92,7 +92,7 @@ describe('slow consumers', () => {
     // Subscribed from the backend side (as a mesh conn.call would): a stalled client cannot
     // read the answer to a subscribe request of its own.
     for (const id of hub.connections.keys()) {
-      const reply = await hub.call(id, 'subscribe', [CHANNEL]);
+      const reply = await hub.call(id, { fn: 'subscribe', channels: [CHANNEL] });
       assert.deepEqual(reply, { ok: true });
     }
 
@@ -139,7 +139,7 @@ describe('slow consumers', () => {
     });
     await until('the client to register', () => [...hub.connections.keys()].some((id) => !before.has(id)));
     const id = [...hub.connections.keys()].find((id) => !before.has(id))!;
-    assert.deepEqual(await hub.call(id, 'subscribe', ['lagging']), { ok: true });
+    assert.deepEqual(await hub.call(id, { fn: 'subscribe', channels: ['lagging'] }), { ok: true });
 
     client.pause(); // stops reading, like a tab in the background
     const cutBefore = transportCounters.slowConsumers;

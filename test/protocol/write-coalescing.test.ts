@@ -30,7 +30,7 @@ async function subscriber(server: Server, channel: string) {
   });
   await until('the client to register', () => server.hub.connections.size > known.size);
   const id = [...server.hub.connections.keys()].find((k) => !known.has(k))!;
-  assert.deepEqual(await server.hub.call(id, 'subscribe', [channel]), { ok: true });
+  assert.deepEqual(await server.hub.call(id, { fn: 'subscribe', channels: [channel] }), { ok: true });
   return { client, reads };
 }
 

@@ -18,7 +18,7 @@ function setup(history: Publication[] = [], channels: string[] = []) {
   const streams = new ChannelStreams({
     deliver: (_ns, p) => {
       delivered.push(p.ord);
-      return { s: 1, f: 0 };
+      return { delivered: 1, failed: 0 };
     },
     answerCount: (req, counts) => answers.push({ id: req.id, counts }),
     historyAfter: async (_ns, ch, after) => {
@@ -54,8 +54,8 @@ describe('ChannelStreams', () => {
     streams.onMessage(env(1, 'ch', { id: 'r1', node: 1 }));
     assert.deepEqual(delivered, [1]);
     assert.deepEqual(answers, [
-      { id: 'r1', counts: { s: 1, f: 0 } },
-      { id: 'r1', counts: { s: 0, f: 0 } },
+      { id: 'r1', counts: { delivered: 1, failed: 0 } },
+      { id: 'r1', counts: { delivered: 0, failed: 0 } },
     ]);
   });
 
@@ -91,7 +91,7 @@ describe('ChannelStreams', () => {
     assert.equal(streams.size, 0);
     streams.onMessage(env(9, 'a', { id: 'late', node: 2 }));
     assert.deepEqual(delivered, [7, 8, 3]);
-    assert.deepEqual(answers, [{ id: 'late', counts: { s: 0, f: 0 } }]);
+    assert.deepEqual(answers, [{ id: 'late', counts: { delivered: 0, failed: 0 } }]);
   });
 
   it('delivers what was published while a namespace SUBSCRIBE was being set up, before what came live', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConnectionSink } from '../../src/core/connection.js';
 import { Hub } from '../../src/core/hub.js';
+import type { RemoteCall } from '../../src/core/remote-call.js';
 import type { Publication } from '../../src/core/types.js';
 import type { HistoryQuery } from '../../src/engines/engine.js';
 import { MemoryChannelLog } from '../../src/engines/memory/memory-channel-log.js';
@@ -64,7 +65,7 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     );
     let readyAt = -1;
     const subscribing = hub.subscribe(conn, 'ch', {
-      after: first,
+      from: { kind: 'after', ord: first },
       onReady: () => {
         readyAt = sink.got.length;
       },
@@ -86,8 +87,12 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     for (let i = 0; i < 5; i++) await hub.publish('ns', 'ch', { data: i });
     const zero = collectingSink();
     const minus = collectingSink();
-    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: zero }), 'ch', { after: 0 });
-    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: minus }), 'ch', { after: -1 });
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: zero }), 'ch', {
+      from: { kind: 'live' },
+    });
+    await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: minus }), 'ch', {
+      from: { kind: 'newest' },
+    });
     assert.equal(zero.got.length, 0);
     assert.deepEqual(
       minus.got.map((p) => p.data),
@@ -124,7 +129,7 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     await hub.unsubscribe(ca, 'ch');
     await hub.unregister(cb);
     const res = await hub.publish('ns', 'ch', { data: 1 }, { count: true });
-    assert.deepEqual(res.delivered, { s: 0, f: 0 });
+    assert.deepEqual(res.delivered, { delivered: 0, failed: 0 });
     assert.equal(a.got.length + b.got.length, 0);
     assert.equal(hub.connections.size, 1);
   });
@@ -142,7 +147,7 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: bad }), 'ch');
     await hub.subscribe(hub.register({ namespace: 'ns', dialect: 't', sink: ok }), 'ch');
     const res = await hub.publish('ns', 'ch', { data: 1 }, { count: true });
-    assert.deepEqual(res.delivered, { s: 1, f: 1 });
+    assert.deepEqual(res.delivered, { delivered: 1, failed: 1 });
     assert.equal(ok.got.length, 1);
   });
 
@@ -211,14 +216,16 @@ describe('hub: routing by client id', () => {
     assert.deepEqual(await hub.sendTo(conn.id, 'hello', false), { ok: true });
     assert.deepEqual(await hub.sendTo(conn.id, Buffer.from([1, 2]), true), { ok: true });
     assert.deepEqual(sink.raw, ['hello', Buffer.from([1, 2])]);
-    assert.deepEqual(await hub.call(conn.id, 'set_context_value', ['user_id', 7]), { ok: true });
+    assert.deepEqual(await hub.call(conn.id, { fn: 'setContextValue', key: 'user_id', value: 7 }), {
+      ok: true,
+    });
     assert.deepEqual(conn.context, { user_id: 7 });
-    assert.deepEqual(await hub.call(conn.id, 'set_context', [{ a: 1 }]), { ok: true });
+    assert.deepEqual(await hub.call(conn.id, { fn: 'setContext', context: { a: 1 } }), { ok: true });
     assert.deepEqual(conn.context, { a: 1 });
-    assert.equal((await hub.call(conn.id, 'nope', [])).ok, false);
-    assert.deepEqual(await hub.call(conn.id, 'subscribe', ['x', 'y']), { ok: true });
+    assert.equal((await hub.call(conn.id, { fn: 'nope' } as unknown as RemoteCall)).ok, false);
+    assert.deepEqual(await hub.call(conn.id, { fn: 'subscribe', channels: ['x', 'y'] }), { ok: true });
     assert.deepEqual([...conn.subscriptions.keys()], ['x', 'y']);
-    const bad = await hub.call(conn.id, 'subscribe', [3]);
+    const bad = await hub.call(conn.id, { fn: 'subscribe', channels: [3] } as unknown as RemoteCall);
     assert.equal(bad.ok === false && bad.code, 'invalid_call');
     const gone = await hub.sendTo(`${BigInt(conn.id) + 1n}`, 'x', false);
     assert.equal(gone.ok === false && gone.code, 'unknown_client');

@@ -216,10 +216,10 @@ describe('mesh codec: replies and events', () => {
 
   it('encodes a queue item as the seed’s queue.pop event, id null', () => {
     const item = {
-      n: 1,
-      c: CLIENT,
-      t: 'topic1',
-      d: { frame: { type: 'text', data: 'json str', finish: true } },
+      node: 1,
+      client: CLIENT,
+      topic: 'topic1',
+      data: { frame: { type: 'text', data: 'json str', finish: true } },
     };
     assert.equal(
       encodeQueueEvent(item),

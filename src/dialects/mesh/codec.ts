@@ -254,7 +254,11 @@ export function errorEnvelope(err: MeshError, id?: RequestId): ErrorEnvelope {
 
 /** The `queue.pop` event a consumer receives for one item. */
 export function encodeQueueEvent(item: QueueItem): string {
-  return JSON.stringify({ e: 'queue.pop', p: { n: item.n, c: item.c, t: item.t, d: item.d }, id: null });
+  return JSON.stringify({
+    e: 'queue.pop',
+    p: { n: item.node, c: item.client, t: item.topic, d: item.data },
+    id: null,
+  });
 }
 
 /**

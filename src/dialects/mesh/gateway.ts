@@ -118,7 +118,7 @@ function startGatewaySession(
     resume: () => ws.resume(),
   });
   const push = (d: JsonValue) => {
-    const item = { n: hub.nodeId, c: conn.id, t: topic, d };
+    const item = { node: hub.nodeId, client: conn.id, topic, data: d };
     inbox.push(
       async () => {
         await hub.queuePush(namespace, topic, item);

@@ -5,6 +5,7 @@
  */
 import { HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
+import type { RemoteCall } from '../../core/remote-call.js';
 import type { JsonValue } from '../../core/types.js';
 import type { ConnCall, PublishCall, SendCall } from './codec.js';
 import { MeshError, MeshErrorCode } from './errors.js';
@@ -43,17 +44,50 @@ export async function runSend(hub: Hub, namespace: string, call: SendCall): Prom
 export async function runPublish(hub: Hub, namespace: string, call: PublishCall): Promise<MeshResult> {
   try {
     const { delivered } = await hub.publish(namespace, call.channel, { data: call.data }, { count: true });
-    return { s: delivered?.s ?? 0, f: delivered?.f ?? 0 };
+    return { s: delivered?.delivered ?? 0, f: delivered?.failed ?? 0 };
   } catch (err) {
     throw new MeshError(MeshErrorCode.sendFailed, failed('publish', err));
   }
 }
 
+/**
+ * conn.call's function names and argument lists, mapped onto the hub's typed calls. Checked here,
+ * before the call is routed, so a malformed call answers 101 whichever node holds the client.
+ */
+export function remoteCallOf(fn: string, args: JsonValue[]): RemoteCall | string {
+  switch (fn) {
+    case 'set_context_value': {
+      const [key, value] = args;
+      if (args.length !== 2 || typeof key !== 'string' || value === undefined) {
+        return 'set_context_value takes [key, value] with a string key';
+      }
+      return { fn: 'setContextValue', key, value };
+    }
+    case 'set_context': {
+      const [context] = args;
+      if (args.length !== 1 || typeof context !== 'object' || context === null || Array.isArray(context)) {
+        return 'set_context takes [object]';
+      }
+      return { fn: 'setContext', context };
+    }
+    case 'subscribe':
+    case 'unsubscribe':
+      if (args.length === 0 || !args.every((a) => typeof a === 'string' && a.length > 0)) {
+        return `${fn} takes one or more channel names`;
+      }
+      return { fn, channels: args as string[] };
+    default:
+      return `unknown function "${fn}"`;
+  }
+}
+
 /** conn.call → `{s: true}`; unknown function or bad arguments → 101; unknown client or failure → 301. */
 export async function runConnCall(hub: Hub, namespace: string, call: ConnCall): Promise<MeshResult> {
+  const remote = remoteCallOf(call.fn, call.args);
+  if (typeof remote === 'string') throw new MeshError(MeshErrorCode.invalidParams, remote);
   let reply: Awaited<ReturnType<Hub['call']>>;
   try {
-    reply = await hub.call(call.client, call.fn, call.args, namespace);
+    reply = await hub.call(call.client, remote, namespace);
   } catch (err) {
     throw new MeshError(MeshErrorCode.callFailed, failed('call', err));
   }

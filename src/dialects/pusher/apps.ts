@@ -7,6 +7,8 @@ export interface PusherApp {
   config: PusherConfig;
   /** Set by the dialect when the app has webhooks. */
   webhooks?: WebhookSender;
+  /** The app's open connections on this node (its quota is `max_connections`: error 4004). */
+  connections: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export class PusherApps {
   constructor(config: Config) {
     for (const [namespace, ns] of Object.entries(config.namespaces)) {
       if (ns.pusher === undefined) continue;
-      const app: PusherApp = { namespace, config: ns.pusher };
+      const app: PusherApp = { namespace, config: ns.pusher, connections: 0 };
       this.all.push(app);
       this.byKey.set(ns.pusher.key, app);
       this.byId.set(ns.pusher.app_id, app);

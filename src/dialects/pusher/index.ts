@@ -4,6 +4,7 @@
 
 import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
+import { countLimit } from '../../core/limit-counters.js';
 import type { Departure } from '../../engines/presence.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { Dialect } from '../../transport/routes.js';
@@ -55,10 +56,20 @@ export function pusherDialect(ctx: DialectContext): Dialect {
             ws.close(code, message);
           };
           const key = decodePathPart(url.pathname.slice('/app/'.length)) ?? '';
-          const app = key.includes('/') ? undefined : apps.withKey(key);
+          const slash = key.indexOf('/');
+          if (slash >= 0 && apps.withKey(key.slice(0, slash)) !== undefined)
+            return refuse(PusherCode.pathNotFound, `Path ${url.pathname} not found: connect to /app/KEY`);
+          const app = slash >= 0 ? undefined : apps.withKey(key);
           if (app === undefined) return refuse(PusherCode.appNotFound, `App key ${key} does not exist`);
           const problem = protocolProblem(url.searchParams.get('protocol'));
           if (problem !== undefined) return refuse(problem.code, problem.message);
+          if (app.connections >= app.config.max_connections) {
+            countLimit('pusher.max_connections');
+            return refuse(
+              PusherCode.overQuota,
+              `Application is over its connection quota (${app.config.max_connections} on this node)`,
+            );
+          }
           new PusherSession(ws, app, shared, req.socket.remoteAddress);
         },
       },

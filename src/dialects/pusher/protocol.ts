@@ -13,6 +13,8 @@ export const MAX_PROTOCOL = 7;
  */
 export const PusherCode = {
   appNotFound: 4001,
+  overQuota: 4004,
+  pathNotFound: 4005,
   invalidVersion: 4006,
   unsupportedProtocol: 4007,
   noProtocol: 4008,

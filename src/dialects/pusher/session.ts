@@ -71,6 +71,7 @@ export class PusherSession implements ConnectionSink {
       remoteAddress,
     });
     this.socketId = socketIdOf(shared.hub.nodeId, this.conn.id);
+    app.connections++;
     ws.on('message', (data) => this.onFrame(data));
     ws.on('close', () => void this.closed());
     ws.on('error', ignore);
@@ -200,7 +201,7 @@ export class PusherSession implements ConnectionSink {
     this.joining ??= new Map();
     this.joining.set(channel, []);
     try {
-      await this.hub.subscribe(this.conn, channel, { after: 0 });
+      await this.hub.subscribe(this.conn, channel, { from: { kind: 'live' } });
     } catch (err) {
       this.joining.delete(channel);
       if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels)
@@ -273,6 +274,7 @@ export class PusherSession implements ConnectionSink {
   }
 
   private async closed(): Promise<void> {
+    this.app.connections--;
     const channels = [...this.presence.keys()];
     const occupied = [...this.occupying];
     await this.hub.unregister(this.conn);

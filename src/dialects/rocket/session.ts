@@ -231,7 +231,7 @@ export class RocketSession implements ConnectionSink, Access {
     };
     try {
       // `subscribed` goes out once the subscription exists and before anything published to it.
-      await this.hub.subscribe(this.conn, channel, { after: 0, onReady: answer });
+      await this.hub.subscribe(this.conn, channel, { from: { kind: 'live' }, onReady: answer });
     } catch (err) {
       if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels) {
         return this.sendError(RocketErrorId.tooManyChannels, err.message);
@@ -280,7 +280,7 @@ export class RocketSession implements ConnectionSink, Access {
       return;
     }
     const item: TriggerItem = { event, data, user: this.identity?.user ?? '', client_id: this.conn.id };
-    await hub.queuePush(ns, topic, { n: hub.nodeId, c: this.conn.id, t: topic, d: item });
+    await hub.queuePush(ns, topic, { node: hub.nodeId, client: this.conn.id, topic, data: item });
     this.socket.send(encodeReply('triggered', event));
   }
 

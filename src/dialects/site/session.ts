@@ -5,7 +5,7 @@ import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import { secretEquals } from '../../core/secret-compare.js';
-import type { Publication } from '../../core/types.js';
+import type { Publication, StreamPosition } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
@@ -211,7 +211,7 @@ export class SiteSession implements ConnectionSink {
     try {
       // The ok goes out in onReady: after the subscription exists, before any backlog message.
       await this.hub.subscribe(this.conn, channel, {
-        after: req.after,
+        from: startOf(req.after),
         onReady: () => {
           answered = true;
           this.socket.send(encodeOk(reqId));
@@ -255,4 +255,11 @@ function rawText(data: RawData): string {
 function unavailable(err: unknown, reqId: string | undefined): SiteError {
   const detail = err instanceof Error ? err.message : String(err);
   return new SiteError(SiteErrorCode.unavailable, `request failed: ${detail}`, reqId);
+}
+
+/** The site protocol's `after`: 0 live only, -1 the newest buffered first, N > 0 after ord N. */
+function startOf(after: number): StreamPosition {
+  if (after === 0) return { kind: 'live' };
+  if (after === -1) return { kind: 'newest' };
+  return { kind: 'after', ord: after };
 }

@@ -33,7 +33,7 @@ interface Stream {
   seenAt: number;
 }
 
-const ZERO: DeliveryCount = { s: 0, f: 0 };
+const ZERO: DeliveryCount = { delivered: 0, failed: 0 };
 /** Streams only seen through a namespace watch are forgotten after this long without traffic. */
 const IDLE_FORGET_MS = 10 * 60_000;
 const REPAIR_RETRY_MS = 500;
@@ -297,7 +297,7 @@ export class ChannelStreams {
       return this.deps.deliver(ns, p);
     } catch (err) {
       this.deps.onError(err, 'delivering a publication');
-      return { s: 0, f: 0 };
+      return ZERO;
     }
   }
 

@@ -19,11 +19,12 @@ import type { NodeBus } from './node-bus.js';
 type Wire =
   | { k: 'req'; id: string; from: number; m: ControlMessage }
   | { k: 'res'; id: string; r: ControlReply }
+  // Delivery counts between nodes keep their 0.1.0 short keys (delivered, failed).
   | { k: 'cnt'; id: string; s: number; f: number };
 
 interface CountGather {
-  s: number;
-  f: number;
+  delivered: number;
+  failed: number;
   answers: number;
   expected: number | undefined;
   done(): void;
@@ -46,7 +47,7 @@ export class ControlBus implements NodeControl {
     const w = JSON.parse(raw) as Wire;
     if (w.k === 'req') void this.answer(w);
     else if (w.k === 'res') this.pending.get(w.id)?.(w.r);
-    else if (w.k === 'cnt') this.addCount(w.id, { s: w.s, f: w.f });
+    else if (w.k === 'cnt') this.addCount(w.id, { delivered: w.s, failed: w.f });
   };
 
   start(): Promise<void> {
@@ -139,15 +140,15 @@ export class ControlBus implements NodeControl {
     });
     let timer: NodeJS.Timeout | undefined;
     const g: CountGather = {
-      s: 0,
-      f: 0,
+      delivered: 0,
+      failed: 0,
       answers: 0,
       expected: undefined,
       done: () => {
         if (!this.counts.delete(id)) return;
         clearTimeout(timer);
         const missing = Math.max(0, (g.expected ?? 0) - g.answers);
-        resolve({ s: g.s, f: g.f + missing });
+        resolve({ delivered: g.delivered, failed: g.failed + missing });
       },
     };
     this.counts.set(id, g);
@@ -171,15 +172,15 @@ export class ControlBus implements NodeControl {
       this.addCount(request.id, counts);
       return;
     }
-    const wire: Wire = { k: 'cnt', id: request.id, s: counts.s, f: counts.f };
+    const wire: Wire = { k: 'cnt', id: request.id, s: counts.delivered, f: counts.failed };
     void this.bus.send(request.node, JSON.stringify(wire)).catch(() => undefined);
   }
 
   private addCount(id: string, counts: DeliveryCount): void {
     const g = this.counts.get(id);
     if (!g) return; // too late: the publisher already counted this node as failed
-    g.s += counts.s;
-    g.f += counts.f;
+    g.delivered += counts.delivered;
+    g.failed += counts.failed;
     g.answers++;
     if (g.expected !== undefined && g.answers >= g.expected) g.done();
   }

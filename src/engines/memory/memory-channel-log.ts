@@ -50,7 +50,7 @@ export class MemoryChannelLog implements ChannelLog {
     const state = this.channel(ns, channel, options.historySize);
     const publication: Publication = { ...input, channel, ord: state.next++, time: Date.now() };
     state.history.push(publication);
-    const counts = this.deliver(ns, publication) ?? { s: 0, f: 0 };
+    const counts = this.deliver(ns, publication) ?? { delivered: 0, failed: 0 };
     return options.count ? { publication, delivered: counts } : { publication };
   }
 

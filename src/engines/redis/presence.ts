@@ -3,69 +3,13 @@
  * `pres:<ns,ch>:c` connection → `node|user`, `:u` user → connections, `:i` user → info (JSON);
  * `presch:<ns>` the namespace's channels with members; `presnode:<id>` the channels where node id
  * has members and `presnodes` the nodes that have any, so that a survivor can find what a dead
- * node left. Every change is one Lua script, so of two callers racing over a user's first join,
+ * node left. Every change is one Lua script (lua/presence-*.lua), so of two callers racing over a user's first join,
  * last leave or a dead node's eviction exactly one sees the transition.
  */
 import type { Redis } from 'ioredis';
 import type { Departure, JoinResult, PresenceJoin, PresenceMember, PresenceStore } from '../presence.js';
 import { unavailable } from './errors.js';
-
-/** KEYS: c, u, i, presch, presnode, presnodes. ARGV: conn, node, user, info, max, channel, pair. */
-const JOIN = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-if not redis.call('HGET', KEYS[2], ARGV[3]) then
-  if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then return -1 end
-  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
-local n = redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-redis.call('SADD', KEYS[4], ARGV[6])
-redis.call('SADD', KEYS[5], ARGV[7])
-redis.call('SADD', KEYS[6], ARGV[2])
-if n == 1 then return 1 end
-return 0
-`;
-
-/** KEYS: c, u, i, presch. ARGV: conn, channel. Returns {user, 1 if it was the user's last} or nil. */
-const LEAVE = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return nil end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local user = string.sub(v, string.find(v, '|', 1, true) + 1)
-local n = redis.call('HINCRBY', KEYS[2], user, -1)
-local last = 0
-if n <= 0 then
-  redis.call('HDEL', KEYS[2], user)
-  redis.call('HDEL', KEYS[3], user)
-  last = 1
-end
-if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
-return {user, last}
-`;
-
-/**
- * Remove every connection of node ARGV[1] from one channel. KEYS: c, u, i, presch. ARGV: node,
- * channel. Returns the users who left the channel because of it.
- */
-const EVICT = `
-local prefix = ARGV[1] .. '|'
-local all = redis.call('HGETALL', KEYS[1])
-local gone = {}
-for i = 1, #all, 2 do
-  local v = all[i + 1]
-  if string.sub(v, 1, #prefix) == prefix then
-    redis.call('HDEL', KEYS[1], all[i])
-    local user = string.sub(v, #prefix + 1)
-    if redis.call('HINCRBY', KEYS[2], user, -1) <= 0 then
-      redis.call('HDEL', KEYS[2], user)
-      redis.call('HDEL', KEYS[3], user)
-      table.insert(gone, user)
-    end
-  end
-end
-if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
-return gone
-`;
+import { PRESENCE_EVICT, PRESENCE_JOIN, PRESENCE_LEAVE } from './lua.js';
 
 type Scripts = {
   presJoin(...args: (string | number)[]): Promise<number>;
@@ -101,9 +45,9 @@ export class RedisPresence implements PresenceStore {
     redis: Redis,
     private readonly o: RedisPresenceOptions,
   ) {
-    redis.defineCommand('presJoin', { lua: JOIN, numberOfKeys: 6 });
-    redis.defineCommand('presLeave', { lua: LEAVE, numberOfKeys: 4 });
-    redis.defineCommand('presEvict', { lua: EVICT, numberOfKeys: 4 });
+    redis.defineCommand('presJoin', { lua: PRESENCE_JOIN, numberOfKeys: 6 });
+    redis.defineCommand('presLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 4 });
+    redis.defineCommand('presEvict', { lua: PRESENCE_EVICT, numberOfKeys: 4 });
     this.redis = redis as Redis & Scripts;
     this.p = o.prefix.endsWith(':') ? o.prefix : `${o.prefix}:`;
   }

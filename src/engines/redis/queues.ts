@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { QueueItem } from '../../core/types.js';
+import type { JsonValue, QueueItem } from '../../core/types.js';
 import type { PushResult, QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
+import { redisStats } from './redis-stats.js';
 import type { Subscriber } from './subscriber.js';
 
 /** Local state of a topic this node has consumers for. */
@@ -34,7 +35,14 @@ export interface QueueScripts {
     bytes: string,
     ...args: (string | number)[]
   ): Promise<number[]>;
-  queuePop(list: string, bytes: string, topic: string, count: number): Promise<string[]>;
+  /** null: skipped, Redis reached it after the deadline (queue-pop.lua). */
+  queuePop(
+    list: string,
+    bytes: string,
+    topic: string,
+    count: number,
+    deadline: number,
+  ): Promise<string[] | null>;
   queueUnpop(
     list: string,
     bytes: string,
@@ -51,6 +59,19 @@ export interface QueueScripts {
   ): Promise<unknown[]>;
   consumersRegister(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   consumersLive(consumers: string): Promise<number>;
+}
+
+/** A queue item as stored in Redis: short keys, the form 0.1.0 wrote, so queued items survive an upgrade. */
+type StoredItem = { n: number; c: string; t: string; d: JsonValue };
+
+function encodeItem(item: QueueItem): string {
+  const stored: StoredItem = { n: item.node, c: item.client, t: item.topic, d: item.data };
+  return JSON.stringify(stored);
+}
+
+function decodeItem(raw: string): QueueItem {
+  const s = JSON.parse(raw) as StoredItem;
+  return { node: s.n, client: s.c, topic: s.t, data: s.d };
 }
 
 /** Items popped per round trip: a few per round, so two consuming nodes take turns. */
@@ -85,6 +106,8 @@ export class RedisQueues implements QueueStore {
     private readonly nodeId: number,
     private readonly consumerTtlMs: number,
     private readonly onError: (err: unknown, what: string) => void,
+    /** Redis' clock (ms) by which a pop sent now must have started, or never run (queue-pop.lua). */
+    private readonly popDeadline: () => number = () => 0,
   ) {}
 
   async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<PushResult> {
@@ -95,7 +118,7 @@ export class RedisQueues implements QueueStore {
         this.keys.queueDropped(ns),
         this.keys.queueBytes(ns),
         topic,
-        JSON.stringify(item),
+        encodeItem(item),
         limits.topicSize,
         limits.maxTopics,
         this.keys.queuePrefix(ns),
@@ -239,7 +262,11 @@ export class RedisQueues implements QueueStore {
         while (t.consumers.length > 0 && !t.blocked) {
           let batch: string[];
           if (t.held.length > 0) batch = t.held.splice(0);
-          else batch = await this.cmd.queuePop(t.key, t.bytesKey, t.topic, BATCH);
+          else {
+            const reply = await this.cmd.queuePop(t.key, t.bytesKey, t.topic, BATCH, this.popDeadline());
+            if (reply === null) redisStats.popsExpired++; // nothing taken; the next pull retries
+            batch = reply ?? [];
+          }
           if (batch.length === 0) break;
           const left = this.handOut(t, batch);
           if (left.length > 0) {
@@ -260,7 +287,7 @@ export class RedisQueues implements QueueStore {
     for (let i = 0; i < batch.length; i++) {
       let item: QueueItem;
       try {
-        item = JSON.parse(batch[i]!) as QueueItem;
+        item = decodeItem(batch[i]!);
       } catch (err) {
         this.onError(err, `dropping an unreadable item of queue topic "${t.topic}"`);
         continue;

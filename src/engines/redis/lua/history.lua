@@ -1,7 +1,7 @@
 -- Read history and top in one consistent snapshot. Returns {top, entry...} oldest first. Ords in
 -- the list are contiguous (or two contiguous runs around a cut), so the position of `after` is
--- found from the oldest entry's ord (read from the entry itself, which starts with {"o":<ord>,
--- — the counter is not trusted for it).
+-- found from the oldest entry's ord (read from the entry itself, which starts with `<ord> `, or
+-- `{"o":<ord>,` for an entry written by release 0.1.0 — the counter is not trusted for it).
 local ord_key = KEYS[1]
 local hist_key = KEYS[2]
 local cut_key = KEYS[3]         -- first ord after a jump over the floor (publish.lua), if any
@@ -19,7 +19,8 @@ if mode == 'last' then
   from = len - n
   if from < 0 then from = 0 end
 else
-  local oldest = tonumber(string.match(redis.call('LINDEX', hist_key, 0), '^{"o":(%d+)'))
+  local first = redis.call('LINDEX', hist_key, 0)
+  local oldest = tonumber(string.match(first, '^(%d+) ') or string.match(first, '^{"o":(%d+)'))
   local cut = tonumber(redis.call('GET', cut_key) or '0')
   if cut > 0 and oldest < cut then
     -- Two runs, [oldest..] and [cut..top] (see publish.lua): locate from the matching end.

@@ -1,14 +1,19 @@
 -- One publication, atomically: next ord, append to the bounded history, index the channel in its
 -- namespace, refresh TTLs, and hand it to every watching node (channel topic + namespace topic).
--- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token}.
+-- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token},
+-- or {-1, 0, 0, ''} when Redis reached the script after `deadline`: the node has told its caller
+-- "not published" by then, so nothing may happen (a hung Redis must not run it late).
+-- The script writes no JSON: an entry is the record `<ord> <time ms> <body>` and a message is
+-- `<head>\n<entry>`, where body and head are whole JSON documents made by the node (codec.ts);
+-- JSON never holds a raw newline, so the first one ends the head.
 local ord_key = KEYS[1]
 local hist_key = KEYS[2]
 local chans_key = KEYS[3]
 local epoch_key = KEYS[4]
 local ordbase_key = KEYS[5]
 local cut_key = KEYS[6]          -- first ord after the channel's jump over the floor
-local body = ARGV[1]            -- the entry's JSON fields after ord and time, without braces
-local head = ARGV[2]            -- the pub/sub envelope up to the entry
+local body = ARGV[1]            -- the publication as a JSON object (without ord and time)
+local head = ARGV[2]            -- the pub/sub envelope's JSON (namespace, count request)
 local history_size = tonumber(ARGV[3])
 local history_ttl = ARGV[4]
 local ord_ttl = ARGV[5]
@@ -16,6 +21,9 @@ local channel = ARGV[6]
 local channel_topic = ARGV[7]
 local namespace_topic = ARGV[8]
 local my_epoch = ARGV[9]
+local deadline = tonumber(ARGV[10])  -- Redis clock, ms; 0: none
+
+if deadline > 0 and now_ms() > deadline then return {-1, 0, 0, ''} end
 
 local epoch = redis.call('GET', epoch_key)
 if epoch ~= my_epoch then
@@ -43,7 +51,7 @@ if ord <= base then
   end
 end
 local ms = now_ms()
-local entry = '{"o":' .. string.format('%d', ord) .. ',"t":' .. string.format('%d', ms) .. ',' .. body .. '}'
+local entry = string.format('%d', ord) .. ' ' .. string.format('%d', ms) .. ' ' .. body
 if history_size > 0 then
   redis.call('RPUSH', hist_key, entry)
   redis.call('LTRIM', hist_key, -history_size, -1)
@@ -54,6 +62,6 @@ end
 redis.call('EXPIRE', ord_key, ord_ttl)
 redis.call('ZADD', chans_key, ms, channel)
 redis.call('EXPIRE', chans_key, ord_ttl)
-local message = head .. entry .. '}'
+local message = head .. '\n' .. entry
 local receivers = redis.call('PUBLISH', channel_topic, message) + redis.call('PUBLISH', namespace_topic, message)
 return {ord, ms, receivers, epoch}
