@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
+import { gatewayStats } from '../dialects/mesh/gateway-outage.js';
 import { redisStats } from '../engines/redis/redis-stats.js';
 import { transportCounters } from '../transport/limits.js';
 import { batcherCounters } from '../transport/write-batcher.js';
@@ -140,6 +141,16 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     registers: [registry],
   });
   // The transport's refusals and cuts are process-wide counts (shared by every server in the process).
+  mirroredCounter(
+    'switchboard_gateway_items_lost_total',
+    'Gateway client items (handshake, frames, close) the engine could not store: lost (process-wide)',
+    () => gatewayStats.itemsLost,
+  );
+  mirroredCounter(
+    'switchboard_gateway_outage_closes_total',
+    'Gateway clients closed with 1013 because the engine could not store their items (process-wide)',
+    () => gatewayStats.outageCloses,
+  );
   mirroredCounter(
     'switchboard_slow_consumer_closes_total',
     'Connections closed with 1013 because they fell too far behind (process-wide)',

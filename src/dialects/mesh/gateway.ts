@@ -21,6 +21,7 @@ import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
 import { SerialInbox } from '../kit/serial-inbox.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
+import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';
 import { renderRawFrame } from './codec.js';
 
 const DEFAULT_CLIENT_TOPIC = 'client';
@@ -72,6 +73,7 @@ function noBackendRefusal(ctx: DialectContext, namespace: string): string | unde
 }
 
 export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
+  const outage = new GatewayOutageLog(ctx.logger);
   return {
     path: ctx.config.mesh.client_path,
     authorize: (req, url) => {
@@ -91,12 +93,13 @@ export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
         : `no ?site= given and no namespace named "${DEFAULT_NAMESPACE}" is configured: pass ?site=NAME or configure a "${DEFAULT_NAMESPACE}" namespace`;
       return { ok: false, status: 404, body: { error } };
     },
-    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, ws, req, state.namespace),
+    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, outage, ws, req, state.namespace),
   };
 }
 
 function startGatewaySession(
   ctx: DialectContext,
+  outage: GatewayOutageLog,
   ws: WebSocket,
   req: IncomingMessage,
   namespace: string,
@@ -117,13 +120,28 @@ function startGatewaySession(
     pause: () => ws.pause(),
     resume: () => ws.resume(),
   });
-  const push = (d: JsonValue) => {
+  // Once an item of this connection is lost, its later frames are not stored either (the backend
+  // would see a conversation with a hole in it): they are counted as lost, and the client, closed
+  // with 1013, reconnects. Its close item is still tried, so a backend can learn it left.
+  let broken = false;
+  const push = (d: JsonValue, always = false) => {
     const item = { node: hub.nodeId, client: conn.id, topic, data: d };
     inbox.push(
       async () => {
+        if (broken && !always) {
+          outage.lost(1, undefined, namespace);
+          return;
+        }
         await hub.queuePush(namespace, topic, item);
+        outage.stored();
       },
-      (err) => ctx.logger.warn({ err, client: conn.id, topic }, 'gateway item could not be queued'),
+      (err) => {
+        outage.lost(1, err, namespace);
+        if (broken) return;
+        broken = true;
+        gatewayStats.outageCloses++;
+        socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);
+      },
     );
   };
 
@@ -138,7 +156,7 @@ function startGatewaySession(
     push({ event: 'message', frame, context: { ...conn.context } });
   });
   ws.on('close', () => {
-    push({ event: 'close', context: { ...conn.context } });
+    push({ event: 'close', context: { ...conn.context } }, true);
     void hub.unregister(conn);
   });
   ws.on('error', (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway socket error'));
