@@ -6,8 +6,9 @@
 //     (a namespace no backend can ever consume from); with --keyed the namespace has a key but no
 //     backend is connected, so the frames wait in the client topic (bounded by topic_size and
 //     topic_bytes)
-//   node dist/bench/exposure.js chat [--rooms N] [--bytes B] [--max-rooms M] [--engine-url redis://…]
-//     one anonymous chat user posts a B-byte text to a new room N times; run once with the default
+//   node dist/bench/exposure.js chat [--rooms N] [--seconds S] [--bytes B] [--max-rooms M] [--engine-url redis://…]
+//     one anonymous chat user posts a B-byte text to a new room N times over S seconds (default
+//     5,364 rooms of 10 KB in 60 s); run once with the default
 //     `chat.max_rooms` and once with a huge one to see what the bound keeps
 //
 // Prints one JSON line: RSS (MiB) at start, after the flood, and after a settle of a few seconds,
@@ -151,7 +152,13 @@ async function gateway(frames: number, bytes: number, keyed: boolean): Promise<R
   }
 }
 
-async function chat(rooms: number, bytes: number, maxRooms: number, engineUrl: string | undefined) {
+async function chat(
+  rooms: number,
+  seconds: number,
+  bytes: number,
+  maxRooms: number,
+  engineUrl: string | undefined,
+) {
   const server = await startServer({
     listen: { host: '127.0.0.1', port: 0 },
     admin: { key: ADMIN_KEY },
@@ -165,24 +172,19 @@ async function chat(rooms: number, bytes: number, maxRooms: number, engineUrl: s
     await sleep(500);
     const start = server.rssMiB();
     const t0 = Date.now();
-    const perClient = 150;
-    const clients = Math.ceil(rooms / perClient);
     const text = 'y'.repeat(bytes);
-    const sockets = await Promise.all(
-      Array.from({ length: clients }, (_, c) =>
-        open(`${server.url.replace(/^http/, 'ws')}/ws?username=u${c}`).then((ws) => {
-          ws.on('message', () => undefined);
-          return ws;
-        }),
-      ),
-    );
-    await Promise.all(
-      sockets.map((ws, c) =>
-        sendPaced(ws, Math.min(perClient, rooms - c * perClient), (i) =>
-          JSON.stringify({ room: `r${c}-${i}`, text }),
-        ),
-      ),
-    );
+    // One anonymous user, as in the scenario measured: every post to a new room, spread evenly
+    // over `seconds` (5,364 in 60 s is 89 a second, under the per-connection rate limit).
+    const ws = await open(`${server.url.replace(/^http/, 'ws')}/ws?username=flood`);
+    let echoes = 0;
+    ws.on('message', () => void echoes++);
+    const sockets = [ws];
+    for (let i = 0; i < rooms; i++) {
+      const due = t0 + (i * seconds * 1000) / rooms;
+      if (due > Date.now()) await sleep(due - Date.now());
+      if (ws.readyState !== WebSocket.OPEN) break;
+      ws.send(JSON.stringify({ room: `r${i}`, text }));
+    }
     await sleep(1000);
     const floodSeconds = (Date.now() - t0) / 1000;
     const flooded = server.rssMiB();
@@ -199,6 +201,7 @@ async function chat(rooms: number, bytes: number, maxRooms: number, engineUrl: s
       rooms,
       bytes,
       max_rooms: maxRooms,
+      echoes,
       flood_s: Math.round(floodSeconds),
       rss_start_mib: start,
       rss_flooded_mib: flooded,
@@ -217,6 +220,7 @@ const { positionals, values } = parseArgs({
   options: {
     frames: { type: 'string', default: '3000' },
     rooms: { type: 'string', default: '5364' },
+    seconds: { type: 'string', default: '60' },
     bytes: { type: 'string' },
     'max-rooms': { type: 'string', default: '1000' },
     'engine-url': { type: 'string' },
@@ -230,6 +234,7 @@ if (which === 'gateway')
 else if (which === 'chat')
   result = await chat(
     Number(values.rooms),
+    Number(values.seconds),
     Number(values.bytes ?? 10_000),
     Number(values['max-rooms']),
     values['engine-url'],

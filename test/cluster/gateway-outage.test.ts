@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { get } from '../helpers/http.js';
+import { waitFor } from '../helpers/redis-procs.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
-import { waitFor } from '../helpers/redis-procs.js';
 import { redisServerAvailable, ThrowawayRedis } from './helpers.js';
 
 const skip = !redisServerAvailable() && 'redis-server is not on PATH (needed for a private, killable Redis)';

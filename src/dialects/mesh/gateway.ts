@@ -21,8 +21,8 @@ import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
 import { SerialInbox } from '../kit/serial-inbox.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
-import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';
 import { renderRawFrame } from './codec.js';
+import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';
 
 const DEFAULT_CLIENT_TOPIC = 'client';
 /** Items of one connection waiting to be stored before its socket stops being read, and again. */
