@@ -39,6 +39,8 @@ export class Connection {
   readonly connectedAt = Date.now();
   user: string | undefined;
   context: Record<string, JsonValue>;
+  /** Called after a remote call changed `context` (the gateway records it for its close item). */
+  onContextChange: (() => void) | undefined;
   /** Receives every publication of its namespace (chat clients). */
   watchingAll = false;
   closed = false;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HeldClient } from '../engines/client-ledger.js';
 import type {
   ControlMessage,
   ControlReply,
@@ -541,6 +542,27 @@ export class Hub {
   async queueStop(conn: Connection): Promise<void> {
     const detaches = conn.takeConsumers();
     await Promise.all(detaches.map((d) => d()));
+  }
+
+  // ---- gateway clients held by nodes (close items after a node dies) -----------------------
+
+  /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
+  holdClient(conn: Connection, topic: string): Promise<void> {
+    return this.engine.clients.hold({
+      client: conn.id,
+      namespace: conn.namespace,
+      topic,
+      context: conn.context,
+    });
+  }
+
+  releaseClient(conn: Connection): Promise<void> {
+    return this.engine.clients.release(conn.id);
+  }
+
+  /** Gateway clients of nodes that died, each handed to one node of the cluster (engine.clients). */
+  claimOrphanClients(): Promise<HeldClient[]> {
+    return this.engine.clients.claimOrphans();
   }
 
   queueHasConsumer(namespace: string, topic: string): Promise<boolean> {

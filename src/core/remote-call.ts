@@ -29,12 +29,14 @@ export async function handleLocalCall(hub: Hub, conn: Connection, call: RemoteCa
       if (typeof call.key !== 'string' || call.value === undefined)
         return invalid('setContextValue takes a key and a value');
       conn.context[call.key] = call.value;
+      conn.onContextChange?.();
       return { ok: true };
     case 'setContext':
       if (typeof call.context !== 'object' || call.context === null || Array.isArray(call.context)) {
         return invalid('setContext takes an object');
       }
       conn.context = { ...call.context };
+      conn.onContextChange?.();
       return { ok: true };
     case 'subscribe': {
       if (!validChannels(call.channels)) return invalid('subscribe takes one or more channel names');

@@ -145,6 +145,13 @@ function startGatewaySession(
     );
   };
 
+  // Recorded in the engine so that, should this node die, a survivor pushes the close item.
+  const hold = () =>
+    void hub
+      .holdClient(conn, topic)
+      .catch((err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: hold'));
+  conn.onContextChange = hold;
+  hold();
   push({ event: 'handshake', headers: headerObject(req) });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const bytes = rawDataToBuffer(data);
@@ -157,6 +164,11 @@ function startGatewaySession(
   });
   ws.on('close', () => {
     push({ event: 'close', context: { ...conn.context } }, true);
+    // After the close item (the inbox keeps order): released only once it was pushed or lost.
+    inbox.push(
+      () => hub.releaseClient(conn),
+      (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: release'),
+    );
     void hub.unregister(conn);
   });
   ws.on('error', (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway socket error'));

@@ -21,6 +21,8 @@
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
  * | `P qbytes:<ns>`                | hash    | topic → bytes of its waiting items                 |
+ * | `P gwheld:<id>`               | hash    | gateway clients node id holds → `{n, t, c}` (client-ledger.ts) |
+ * | `P gwnodes`                    | set     | node ids with entries in `gwheld:<id>`             |
  * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
  * | `P pres:<ns,ch>:c` / `:u` / `:i` | hash  | presence: connection → `node|user`, user → connections, user → info (presence.ts) |
  * | `P presch:<ns>`                | set     | presence channels of the namespace with members    |
@@ -92,6 +94,24 @@ export class Keys {
 
   node(id: number): string {
     return `${this.prefix}node:${id}`;
+  }
+
+  /** `node(id)` minus the id (the claim script appends ids). */
+  nodePrefix(): string {
+    return `${this.prefix}node:`;
+  }
+
+  /** `heldClients(id)` minus the id. */
+  heldClientsPrefix(): string {
+    return `${this.prefix}gwheld:`;
+  }
+
+  heldClients(node: number): string {
+    return `${this.heldClientsPrefix()}${node}`;
+  }
+
+  heldNodes(): string {
+    return `${this.prefix}gwnodes`;
   }
 
   nodePattern(): string {
