@@ -180,7 +180,7 @@ export class Hub {
       );
     }
     const state: SubscriptionState = { lastOrd: 0, pending: [] };
-    conn.subscriptions.set(channel, state);
+    conn.addSubscription(channel, state);
     let subs = this.channelSubs.get(conn.namespace);
     if (!subs) {
       subs = new Map();
@@ -197,11 +197,11 @@ export class Hub {
       if (first) await this.chainWatch(conn.namespace, channel, true);
       else await this.watchChains.get(`${conn.namespace}\0${channel}`);
       const history = await this.engine.log.history(conn.namespace, channel, historyFrom(options.from));
-      if (conn.subscriptions.get(channel) !== state) return; // unsubscribed meanwhile
+      if (conn.subscription(channel) !== state) return; // unsubscribed meanwhile
       options.onReady?.();
       this.replay(conn, state, history);
     } catch (err) {
-      if (conn.subscriptions.get(channel) === state) await this.unsubscribe(conn, channel);
+      if (conn.subscription(channel) === state) await this.unsubscribe(conn, channel);
       throw err;
     }
   }
@@ -222,7 +222,7 @@ export class Hub {
   }
 
   async unsubscribe(conn: Connection, channel: string): Promise<boolean> {
-    if (!conn.subscriptions.delete(channel)) return false;
+    if (!conn.removeSubscription(channel)) return false;
     const subs = this.channelSubs.get(conn.namespace);
     const set = subs?.get(channel);
     if (set) {
@@ -396,7 +396,7 @@ export class Hub {
       for (const conn of set) {
         if (conn.watchingAll) continue; // receives it below, once
         if (conn.id === except) continue;
-        const state = conn.subscriptions.get(p.channel);
+        const state = conn.subscription(p.channel);
         if (state === undefined) continue;
         if (state.pending !== null) {
           state.pending.push(p);
@@ -546,6 +546,17 @@ export class Hub {
 
   // ---- gateway clients held by nodes (close items after a node dies) -----------------------
 
+  /** Per dialect: told when a remote call changed a connection's context (no field per connection). */
+  private readonly contextWatchers = new Map<string, (conn: Connection) => void>();
+
+  watchContext(dialect: string, onChange: (conn: Connection) => void): void {
+    this.contextWatchers.set(dialect, onChange);
+  }
+
+  contextChanged(conn: Connection): void {
+    this.contextWatchers.get(conn.dialect)?.(conn);
+  }
+
   /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
   holdClient(conn: Connection, topic: string): Promise<void> {
     return this.engine.clients.hold({
@@ -575,7 +586,7 @@ export class Hub {
    * subscribed there)? For a dialect that must write a sender's own copy before its reply.
    */
   wrote(conn: Connection, channel: string, ord: number): boolean {
-    const state = conn.subscriptions.get(channel);
+    const state = conn.subscription(channel);
     return state === undefined || (state.pending === null && state.lastOrd >= ord);
   }
 

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { DialectContext } from '../../app/context.js';
-import type { ConnectionSink } from '../../core/connection.js';
+import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
@@ -72,8 +72,19 @@ function noBackendRefusal(ctx: DialectContext, namespace: string): string | unde
   return `site "${namespace}" takes no gateway clients: it has no api_keys and no trusted_networks, so no backend could ever receive their frames`;
 }
 
+function holdClient(ctx: DialectContext, conn: Connection, topic: string): void {
+  void ctx.hub
+    .holdClient(conn, topic)
+    .catch((err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: hold'));
+}
+
+function clientTopic(ctx: DialectContext, namespace: string): string {
+  return ctx.config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
+}
+
 export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
   const outage = new GatewayOutageLog(ctx.logger);
+  ctx.hub.watchContext('gateway', (conn) => holdClient(ctx, conn, clientTopic(ctx, conn.namespace)));
   return {
     path: ctx.config.mesh.client_path,
     authorize: (req, url) => {
@@ -112,7 +123,7 @@ function startGatewaySession(
     sink: rawSink(socket),
     remoteAddress: req.socket.remoteAddress,
   });
-  const topic = config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
+  const topic = clientTopic(ctx, namespace);
   // One inbox per connection: a connection's items reach the topic in the order they happened;
   // a client that sends faster than its items are stored is no longer read until they catch up.
   const inbox = new SerialInbox(PENDING_HIGH, undefined, {
@@ -145,13 +156,9 @@ function startGatewaySession(
     );
   };
 
-  // Recorded in the engine so that, should this node die, a survivor pushes the close item.
-  const hold = () =>
-    void hub
-      .holdClient(conn, topic)
-      .catch((err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: hold'));
-  conn.onContextChange = hold;
-  hold();
+  // Recorded in the engine so that, should this node die, a survivor pushes the close item (again
+  // whenever a backend changes the context: see gatewayUpgrade).
+  holdClient(ctx, conn, topic);
   push({ event: 'handshake', headers: headerObject(req) });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const bytes = rawDataToBuffer(data);
