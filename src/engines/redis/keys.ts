@@ -20,6 +20,9 @@
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
+ * | `P qbytes:<ns>`                | hash    | topic → bytes of its waiting items                 |
+ * | `P gwheld:<id>`               | hash    | gateway clients node id holds → `{n, t, c}` (client-ledger.ts) |
+ * | `P gwnodes`                    | set     | node ids with entries in `gwheld:<id>`             |
  * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
  * | `P pres:<ns,ch>:c` / `:u` / `:i` | hash  | presence: connection → `node|user`, user → connections, user → info (presence.ts) |
  * | `P presch:<ns>`                | set     | presence channels of the namespace with members    |
@@ -36,7 +39,8 @@
  * - `P{n:<ns>}chans` and the sharded namespace topic `P{n:<ns>}ns`: one slot per namespace;
  * - `P{q:<ns>}…`: every queue key of a namespace, and its sharded wake-up topics (the push script
  *   evicts across the namespace's topics);
- * - `P{node}<id>`: the whole node registry in one slot (the lease script scans the ids);
+ * - `P{node}<id>`, `P{node}gwheld:<id>`, `P{node}gwnodes`: the node registry and the gateway
+ *   clients each node holds, in one slot (the lease and claim scripts scan the ids);
  * - `P{ctl:<id>}`: each node's sharded control topic, spread over the shards;
  * - `P once:<key>`: untagged, each key in its own slot (one key per SET NX).
  * A hash tag ends at the first `}`, so a name that contains one only shortens the tag; every key of
@@ -134,7 +138,7 @@ export class Keys {
     return `${ordKey.slice(0, -'ord'.length)}mid`;
   }
 
-  /** The node registry key minus the id (the lease scripts append ids). */
+  /** The node registry key minus the id (the lease and claim scripts append ids). */
   nodePrefix(): string {
     return this.cluster ? `${this.prefix}{node}` : `${this.prefix}node:`;
   }
@@ -142,6 +146,19 @@ export class Keys {
   node(id: number): string {
     if (this.cluster) return `${this.nodePrefix()}${id}`;
     return `${this.prefix}node:${id}`;
+  }
+
+  /** `heldClients(id)` minus the id. On Cluster in the registry's slot: the claim script reads both. */
+  heldClientsPrefix(): string {
+    return this.cluster ? `${this.prefix}{node}gwheld:` : `${this.prefix}gwheld:`;
+  }
+
+  heldClients(node: number): string {
+    return `${this.heldClientsPrefix()}${node}`;
+  }
+
+  heldNodes(): string {
+    return this.cluster ? `${this.prefix}{node}gwnodes` : `${this.prefix}gwnodes`;
   }
 
   nodePattern(): string {
@@ -180,6 +197,11 @@ export class Keys {
   queueDropped(ns: string): string {
     if (this.cluster) return `${this.queueTag(ns)}drop`;
     return `${this.prefix}qdrop:${Keys.ns(ns)}`;
+  }
+
+  queueBytes(ns: string): string {
+    if (this.cluster) return `${this.queueTag(ns)}bytes`;
+    return `${this.prefix}qbytes:${Keys.ns(ns)}`;
   }
 
   once(key: string): string {

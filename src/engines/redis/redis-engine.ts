@@ -5,6 +5,7 @@ import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
+import { RedisClientLedger } from './client-ledger.js';
 import { ClusterHealth } from './cluster-health.js';
 import {
   type Client,
@@ -94,6 +95,7 @@ export class RedisEngine implements Engine {
   readonly presence: RedisPresence;
   /** One Redis / Sentinel only: on Redis Cluster the publish script guards ords per channel. */
   private readonly master: MasterGuard | undefined;
+  readonly clients: RedisClientLedger;
   private readonly clock = new RedisClock();
   private readonly probe: RedisProbe;
   private readonly token: string;
@@ -222,6 +224,7 @@ export class RedisEngine implements Engine {
       onError,
       cluster,
     });
+    this.clients = new RedisClientLedger(this.cmd, this.keys, this.nodeId);
     this.registry = { nodes: () => this.nodes() };
     this.once = { claim: (key, ttlMs) => this.claimOnce(key, ttlMs) };
     this.sub.onResync(() => this.queues.pullAll());
@@ -295,6 +298,8 @@ export class RedisEngine implements Engine {
         await this.health.probe();
         this.health.start();
       }
+      // Before any gateway client is held by this process: its predecessor's are orphans.
+      await this.clients.start();
       this.handlers = handlers;
       await this.control.start();
     } catch (err) {
@@ -323,6 +328,7 @@ export class RedisEngine implements Engine {
     this.probe.stop();
     await this.queues.close();
     await this.control.stop();
+    await this.clients.close();
     await this.lease.release();
     this.handlers = undefined;
     await Promise.all([quit(this.cmd), quit(this.subConn)]);
