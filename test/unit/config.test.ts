@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       trusted_networks: [],
       client_topic: 'client',
       topic_size: 2000,
+      topic_bytes: 8388608,
       max_topics: 100,
     });
   });
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
       command_timeout_ms: 1500,
       ping_interval_ms: 1000,
       ping_threshold_ms: 1000,
+      publish_batch_max: 64,
     });
   });
 

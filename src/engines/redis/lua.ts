@@ -33,6 +33,7 @@ const NOW_MS = read('now-ms');
 const timed = (name: string) => `${NOW_MS}\n${read(name)}`;
 
 export const PUBLISH = timed('publish');
+export const PUBLISH_BATCH = timed('publish-batch');
 export const HISTORY = read('history');
 export const MASTER_CHECK = timed('master-check');
 export const CHANNELS = timed('channels');
@@ -42,6 +43,7 @@ export const QUEUE_POP = timed('queue-pop');
 export const QUEUE_STATS = timed('queue-stats');
 export const CONSUMERS_REGISTER = timed('consumers-register');
 export const CONSUMERS_LIVE = timed('consumers-live');
+export const CLIENTS_CLAIM = read('clients-claim');
 export const LEASE_RENEW = read('lease-renew');
 export const LEASE_RELEASE = read('lease-release');
 export const LEASE_ACQUIRE = read('lease-acquire');

@@ -4,6 +4,7 @@ import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
+import { RedisClientLedger } from './client-ledger.js';
 import {
   type Client,
   client,
@@ -54,6 +55,8 @@ export interface RedisEngineOptions {
   pingIntervalMs?: number;
   /** Not ready while a probe takes longer than this. Default 1000. */
   pingThresholdMs?: number;
+  /** Publications in one script call at most (publish-batcher.ts); 1: no batching. Default 64. */
+  publishBatchMax?: number;
 }
 
 /**
@@ -79,6 +82,7 @@ export class RedisEngine implements Engine {
   private readonly channelTransport: RedisChannelTransport;
   private readonly lease: NodeLease;
   readonly presence: RedisPresence;
+  readonly clients: RedisClientLedger;
   private readonly master: MasterGuard;
   private readonly clock = new RedisClock();
   private readonly probe: RedisProbe;
@@ -111,6 +115,7 @@ export class RedisEngine implements Engine {
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       pingThresholdMs: options.pingThresholdMs ?? 1000,
+      publishBatchMax: options.publishBatchMax ?? 64,
     };
     this.logger = options.logger;
     this.keys = new Keys(options.prefix);
@@ -143,7 +148,11 @@ export class RedisEngine implements Engine {
       this.keys,
       { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
       this.master,
-      { timeoutMs: this.o.commandTimeoutMs, redisNow: () => this.clock.now() },
+      {
+        max: this.o.publishBatchMax,
+        timeoutMs: this.o.commandTimeoutMs,
+        redisNow: () => this.clock.now(),
+      },
     );
     this.probe = new RedisProbe(this.cmd, this.clock, {
       intervalMs: this.o.pingIntervalMs,
@@ -183,6 +192,7 @@ export class RedisEngine implements Engine {
       liveNodes: () => this.clusterNodes(),
       onError,
     });
+    this.clients = new RedisClientLedger(this.cmd, this.keys, this.nodeId);
     this.registry = { nodes: () => this.nodes() };
     this.once = { claim: (key, ttlMs) => this.claimOnce(key, ttlMs) };
     this.sub.onResync(() => this.queues.pullAll());
@@ -250,6 +260,8 @@ export class RedisEngine implements Engine {
       await this.lease.renew();
       await this.cmd.set(this.keys.epoch(), this.token, 'NX');
       this.channelTransport.epoch = (await this.cmd.get(this.keys.epoch())) ?? this.token;
+      // Before any gateway client is held by this process: its predecessor's are orphans.
+      await this.clients.start();
       this.handlers = handlers;
       await this.control.start();
     } catch (err) {
@@ -276,6 +288,7 @@ export class RedisEngine implements Engine {
     this.probe.stop();
     await this.queues.close();
     await this.control.stop();
+    await this.clients.close();
     await this.lease.release();
     this.handlers = undefined;
     await Promise.all([quit(this.cmd), quit(this.subConn)]);
