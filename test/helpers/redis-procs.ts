@@ -185,17 +185,22 @@ export async function startRedisCluster(masters = 3, nodeTimeoutMs = 1000): Prom
     } else {
       await assembleByHand(nodes, masters); // redis-cli refuses fewer than 3 masters
     }
-    await waitFor('the cluster to converge', async () => {
-      for (const n of nodes) {
-        const info = String(await redisCall(n.port, 'CLUSTER', 'INFO'));
-        if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${nodes.length}`))
-          return false;
-      }
-      const shards = (await redisCall(nodes[0]!.port, 'CLUSTER', 'SHARDS')) as unknown[];
-      return (
-        shards.length === masters && shards.every((s) => JSON.stringify(s).split('"replica"').length === 2)
-      );
-    });
+    await waitFor(
+      'the cluster to converge',
+      async () => {
+        for (const n of nodes) {
+          const info = String(await redisCall(n.port, 'CLUSTER', 'INFO'));
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${nodes.length}`))
+            return false;
+        }
+        const shards = (await redisCall(nodes[0]!.port, 'CLUSTER', 'SHARDS')) as unknown[];
+        return (
+          shards.length === masters && shards.every((s) => JSON.stringify(s).split('"replica"').length === 2)
+        );
+        // Gossip on a machine busy with other test runs can take a while to settle.
+      },
+      60_000,
+    );
     return {
       nodes,
       seeds,
