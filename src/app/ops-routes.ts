@@ -21,7 +21,7 @@ export function opsDialect(ctx: DialectContext): Dialect {
           const ready = ctx.ready();
           sendJson(res, ready ? 200 : 503, {
             status: ready ? 'ready' : 'not ready',
-            engine: ctx.hub.engine.kind,
+            engine: ctx.hub.engineKind,
           });
         },
       },

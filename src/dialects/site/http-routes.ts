@@ -147,7 +147,7 @@ async function stats(
     uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
     memory: residentMemory(),
     node_id: hub.nodeId,
-    engine: hub.engine.kind,
+    engine: hub.engineKind,
     connections: { total, by_dialect: byDialect },
     subscriptions,
     channels,
