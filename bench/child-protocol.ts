@@ -4,6 +4,12 @@ export const BENCH_SITE = { name: 'bench', secret: 'bench-secret', postSecret: '
 export const BENCH_CHANNEL = 'bench';
 /** The bench namespace's rocket vhost and its reading user (no secret: the bench is local). */
 export const BENCH_ROCKET = { path: '/bench-rocket', user: 'reader' } as const;
+/** The bench namespace as a Pusher app: its clients subscribe to the public channel `bench`. */
+export const BENCH_PUSHER = {
+  app_id: 'bench',
+  key: 'bench-pusher-key',
+  secret: 'bench-pusher-secret',
+} as const;
 
 export type ChildKind = 'ws' | 'socketio' | 'switchboard';
 

@@ -1,6 +1,6 @@
 // The servers compared side by side, each with its clients' handshake and its way to publish.
 // A scenario that cannot run here (no nats-server, a dialect not registered yet) says why instead.
-import { BENCH_CHANNEL, BENCH_ROCKET, BENCH_SITE } from './child-protocol.js';
+import { BENCH_CHANNEL, BENCH_PUSHER, BENCH_ROCKET, BENCH_SITE } from './child-protocol.js';
 import type { ClientSpec } from './load-clients.js';
 import { nats, socketIo } from './peer-scenarios.js';
 import { childRunning, firstFrame, type Scenario, siteClients, siteTarget, wsBase } from './scenario-kit.js';
@@ -162,6 +162,35 @@ const rocket: Scenario = {
   },
 };
 
+/**
+ * Pusher clients (protocol 7, as pusher-js connects) on the public channel `bench` of the bench
+ * namespace's app: the same publications as the site scenario, rendered as Pusher events.
+ */
+const pusher: Scenario = {
+  key: 'pusher',
+  label: 'Switchboard pusher',
+  unavailable: () => undefined,
+  start: async (options) => {
+    const server = await NodeServer.start('switchboard', options.switchboardExecArgv);
+    const subscribe = JSON.stringify({ event: 'pusher:subscribe', data: { channel: BENCH_CHANNEL } });
+    const clients: ClientSpec = {
+      url: () => `${wsBase(server.port)}/app/${BENCH_PUSHER.key}?protocol=7&client=js&version=8.4.0`,
+      handshake: async (ws) => {
+        // The server speaks first: connection_established, then the subscription's answer.
+        await new Promise<void>((resolve, reject) =>
+          ws.once('message', (data: Buffer) =>
+            data.toString('utf8').includes('pusher:connection_established')
+              ? resolve()
+              : reject(new Error(`pusher handshake failed: ${data.toString('utf8').slice(0, 200)}`)),
+          ),
+        );
+        await firstFrame(ws, subscribe, (t) => t.includes('subscription_succeeded'), 'pusher subscribe');
+      },
+    };
+    return childRunning(server, clients, siteTarget);
+  },
+};
+
 const gateway: Scenario = {
   key: 'gateway',
   label: 'Switchboard mesh gateway',
@@ -185,6 +214,7 @@ export const SCENARIOS: Scenario[] = [
   siteRedis,
   chat,
   rocket,
+  pusher,
   gateway,
   nats,
   socketIo,

@@ -12,6 +12,7 @@ import { type RunningServer, startServer } from '../src/app/server.js';
 import type { Hub } from '../src/core/hub.js';
 import { Listener } from '../src/transport/listener.js';
 import {
+  BENCH_PUSHER,
   BENCH_ROCKET,
   BENCH_SITE,
   type BeatFigures,
@@ -120,6 +121,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
           path: BENCH_ROCKET.path,
           users: { [BENCH_ROCKET.user]: { secret: '', permissions: ['READ'] } },
         },
+        pusher: { ...BENCH_PUSHER, max_connections: 1_000_000 },
       },
     },
     // A burst queues every message for every client at once: the default 1 MiB would be enough

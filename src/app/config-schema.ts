@@ -282,6 +282,19 @@ const engineSchema = z.preprocess(
             .describe(
               'Lease a free node id from Redis at start (unique, expiring, renewed) instead of node_id',
             ),
+          command_timeout_ms: int(50, 60_000, 'an integer from 50 to 60000')
+            .default(1500)
+            .describe(
+              'Every Redis command fails after this long without an answer (clear error to the caller, counted); a publish started by Redis after that never runs',
+            ),
+          ping_interval_ms: int(100, 60_000, 'an integer from 100 to 60000')
+            .default(1000)
+            .describe(
+              'How often each node probes Redis (one `TIME`, as cheap as `PING`) to see how fast it answers',
+            ),
+          ping_threshold_ms: int(10, 60_000, 'an integer from 10 to 60000')
+            .default(1000)
+            .describe('/readyz answers 503 while a probe takes longer than this (Redis hung or overloaded)'),
         })
         .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
           error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',

@@ -17,6 +17,9 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
         sentinelName: config.engine.name,
         prefix: config.engine.prefix,
         nodeId: config.engine.lease_node_id ? undefined : config.node_id,
+        commandTimeoutMs: config.engine.command_timeout_ms,
+        pingIntervalMs: config.engine.ping_interval_ms,
+        pingThresholdMs: config.engine.ping_threshold_ms,
         logger,
       });
     }

@@ -31,6 +31,9 @@ engine:
 #   lease_node_id: false        # true: lease a free node id from Redis instead of node_id
 #   sentinels: [10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379]  # instead of url's host: follow failovers
 #   name: mymaster              # the master name the Sentinels monitor
+#   command_timeout_ms: 1500    # a Redis call without an answer fails (and a publish never runs late)
+#   ping_interval_ms: 1000      # how often /readyz probes Redis
+#   ping_threshold_ms: 1000     # /readyz 503 while Redis answers slower than this
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1

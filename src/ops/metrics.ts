@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
+import { redisStats } from '../engines/redis/redis-stats.js';
 import { transportCounters } from '../transport/limits.js';
 import { batcherCounters } from '../transport/write-batcher.js';
 
@@ -179,6 +180,46 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       for (const [limit, n] of limitCounts()) this.inc({ limit }, n);
     },
   });
+
+  // The Redis engine's safety nets (all zero on the memory engine; process-wide like the above).
+  mirroredCounter(
+    'switchboard_redis_command_timeouts_total',
+    'Redis commands given up after engine.command_timeout_ms without an answer (process-wide)',
+    () => redisStats.commandTimeouts,
+  );
+  mirroredCounter(
+    'switchboard_redis_publishes_expired_total',
+    'Publications Redis reached after their deadline and skipped: never published (process-wide)',
+    () => redisStats.publishesExpired,
+  );
+  mirroredCounter(
+    'switchboard_redis_pops_expired_total',
+    'Queue pops Redis reached after their deadline and skipped: nothing taken (process-wide)',
+    () => redisStats.popsExpired,
+  );
+  mirroredCounter(
+    'switchboard_redis_slow_total',
+    'Times Redis started answering slower than engine.ping_threshold_ms (node not ready meanwhile; process-wide)',
+    () => redisStats.slowProbes,
+  );
+  new Gauge({
+    name: 'switchboard_redis_probe_seconds',
+    help: 'Round trip of the latest readiness probe to Redis that answered (process-wide)',
+    registers: [registry],
+    collect() {
+      this.set(redisStats.lastProbeMs / 1000);
+    },
+  });
+  mirroredCounter(
+    'switchboard_redis_publish_calls_total',
+    'Publish script calls to Redis (one per batch; process-wide)',
+    () => redisStats.publishCalls,
+  );
+  mirroredCounter(
+    'switchboard_redis_publish_call_publications_total',
+    'Publications sent to Redis by those calls (÷ calls = mean batch size; process-wide)',
+    () => redisStats.publications,
+  );
 
   new Gauge({
     name: 'switchboard_uptime_seconds',

@@ -75,6 +75,8 @@ export function nodeConfig(options: {
   engine?: Record<string, unknown>;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;
+  /** More namespaces beside SITE (a Pusher app, say). */
+  namespaces?: Record<string, unknown>;
 }): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
@@ -91,6 +93,7 @@ export function nodeConfig(options: {
         client_topic: 'clients',
         topic_size: 20_000,
       },
+      ...options.namespaces,
     },
     ...(options.chatNamespace ? { chat: { namespace: options.chatNamespace } } : {}),
   };
@@ -108,6 +111,7 @@ export async function startNode(options: {
   dir: string;
   /** Namespace of the chat rooms (default: the server's own default). */
   chatNamespace?: string;
+  namespaces?: Record<string, unknown>;
 }): Promise<NodeProcess> {
   const config = nodeConfig(options);
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
@@ -293,10 +297,14 @@ export { redisServerAvailable };
 export class ThrowawayRedis {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
 
-  static async create(): Promise<ThrowawayRedis> {
-    const r = new ThrowawayRedis(await freePort());
+  /** `extraArgs` are added to redis-server's command line (e.g. `--enable-debug-command yes`). */
+  static async create(extraArgs: string[] = []): Promise<ThrowawayRedis> {
+    const r = new ThrowawayRedis(await freePort(), extraArgs);
     await r.start();
     return r;
   }
@@ -308,7 +316,17 @@ export class ThrowawayRedis {
   async start(): Promise<void> {
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       {
         stdio: 'ignore',
       },
@@ -332,6 +350,16 @@ export class ThrowawayRedis {
         probe.disconnect();
       }
     }
+  }
+
+  /** SIGSTOP: the server hangs with every connection open, as a paused VM would. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`: it goes on with whatever was sent to it meanwhile. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   async kill(): Promise<void> {

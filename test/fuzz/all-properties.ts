@@ -2,6 +2,7 @@
 import { chatProperties } from './chat.js';
 import { meshProperties } from './mesh.js';
 import type { FuzzProperty } from './property.js';
+import { pusherProperties } from './pusher.js';
 import { rocketProperties } from './rocket.js';
 import { siteProperties } from './site.js';
 
@@ -10,6 +11,7 @@ export const ALL_PROPERTIES: FuzzProperty[] = [
   ...rocketProperties,
   ...meshProperties,
   ...chatProperties,
+  ...pusherProperties,
 ] as FuzzProperty[];
 
 /** Split `perDialect` runs between a dialect's properties by weight (at least 1 run each). */

@@ -4,7 +4,7 @@ import { AssertionError } from 'node:assert';
 import fc from 'fast-check';
 
 export interface FuzzProperty<T = any> {
-  dialect: 'site' | 'rocket' | 'mesh' | 'chat';
+  dialect: 'site' | 'rocket' | 'mesh' | 'chat' | 'pusher';
   name: string;
   arbitrary: fc.Arbitrary<T>;
   /** Throws (an assertion or the codec's own exception) when the property does not hold. */

@@ -1,11 +1,12 @@
-// A publication reaches subscribers of every dialect (SPEC §1: one hub), so whatever data one
-// dialect accepts must render in all four wire formats. Throws what a renderer throws.
+// A publication reaches subscribers of every dialect (one hub), so whatever data one dialect
+// accepts must render in all five wire formats. Throws what a renderer throws.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 import type { Publication } from '../../src/core/types.js';
 import { renderMessage } from '../../src/dialects/chat/codec.js';
 import { renderRawFrame } from '../../src/dialects/mesh/codec.js';
+import { renderEvent } from '../../src/dialects/pusher/render.js';
 import { renderPublication } from '../../src/dialects/rocket/codec.js';
 import { encodeMessage } from '../../src/dialects/site/codec.js';
 import { DEEP_DEPTHS } from './arbitraries.js';
@@ -16,6 +17,7 @@ export function renderEverywhere(data: unknown, channel = 'fuzz'): void {
   assert.equal(typeof JSON.parse(renderPublication(p).toString('utf8')), 'object');
   assert.ok(Buffer.isBuffer(renderRawFrame(p).data));
   assert.equal(typeof JSON.parse(renderMessage(p, 'ns', true)).text, 'string');
+  assert.equal(typeof JSON.parse(renderEvent(p)).data, 'string');
 }
 
 /**

@@ -2,7 +2,7 @@
 // frames, each probe does the dialect's basic round trip on fresh connections and must get the
 // correct answers. Credentials are fixed here so the probes compute HMACs with node:crypto.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { get, post } from '../helpers/http.js';
 import type { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
@@ -17,8 +17,10 @@ export const API_KEY = 'fuzz-mesh-key';
 export const ROCKET_PATH = '/rk';
 export const ROCKET_USER = { user: 'writer', secret: 'w' };
 export const CLIENT_TOPIC = 'clients';
+/** The namespace is a Pusher app too, with client events on (the fuzz sends them). */
+export const PUSHER_APP = { app_id: '77', key: 'fuzz-pusher-key', secret: 'fuzz-pusher-secret' };
 
-/** The server config of the fuzz: one namespace speaking site, mesh and rocket, plus chat. */
+/** The server config of the fuzz: one namespace speaking site, mesh, rocket and pusher, plus chat. */
 export const FUZZ_CONFIG = {
   namespaces: {
     [NS]: {
@@ -31,6 +33,7 @@ export const FUZZ_CONFIG = {
         path: ROCKET_PATH,
         users: { [ROCKET_USER.user]: { secret: ROCKET_USER.secret, permissions: ['READ', 'WRITE'] } },
       },
+      pusher: { ...PUSHER_APP, enable_client_messages: true, max_client_events_per_second: 1_000_000 },
     },
   },
   chat: { namespace: 'chat' },
@@ -75,6 +78,64 @@ async function probeSite(server: FuzzServer, tag: string): Promise<void> {
     await sitePost(server, channel, { tag });
     const msg = await c.next();
     assert.deepEqual({ message: msg.message, body: msg.body }, { message: channel, body: { tag } });
+  } finally {
+    await c.close();
+  }
+}
+
+/**
+ * A Pusher HTTP API request signed as Pusher's documentation describes (query keys sorted,
+ * `METHOD\nPATH\nQUERY` signed with HMAC-SHA256, `body_md5` of the body), written from that
+ * description and not from the server's code. `extra` query parameters are signed too.
+ */
+export function pusherSignedUrl(
+  server: FuzzServer,
+  method: string,
+  path: string,
+  body: string,
+  extra: Record<string, string> = {},
+): string {
+  const params: Record<string, string> = {
+    ...extra,
+    auth_key: PUSHER_APP.key,
+    auth_timestamp: String(Math.floor(Date.now() / 1000)),
+    auth_version: '1.0',
+  };
+  if (body.length > 0) params.body_md5 = createHash('md5').update(body).digest('hex');
+  const query = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  const signature = createHmac('sha256', PUSHER_APP.secret)
+    .update(`${method}\n${path}\n${query}`)
+    .digest('hex');
+  const search = new URLSearchParams({ ...params, auth_signature: signature });
+  return `${server.url}${path}?${search}`;
+}
+
+/** A Pusher client subscribes to a public channel and receives an event triggered through the HTTP API. */
+async function probePusher(server: FuzzServer, tag: string): Promise<void> {
+  const c = await RawClient.connect(
+    server.wsUrl(`/app/${PUSHER_APP.key}?protocol=7&client=js&version=8.4.0`),
+  );
+  try {
+    assert.equal((await c.next()).event, 'pusher:connection_established');
+    const channel = `probe-pusher-${tag}`;
+    c.send({ event: 'pusher:subscribe', data: { channel } });
+    assert.deepEqual(await c.next(), {
+      event: 'pusher_internal:subscription_succeeded',
+      channel,
+      data: '{}',
+    });
+    const path = `/apps/${PUSHER_APP.app_id}/events`;
+    const body = JSON.stringify({ name: 'probe', channels: [channel], data: JSON.stringify({ tag }) });
+    const res = await fetch(pusherSignedUrl(server, 'POST', path, body), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 200, await res.text());
+    assert.deepEqual(await c.next(), { event: 'probe', channel, data: JSON.stringify({ tag }) });
   } finally {
     await c.close();
   }
@@ -157,6 +218,7 @@ export async function probeEveryDialect(server: FuzzServer, tag: string): Promis
     probeRocket(server, tag),
     probeChat(server, tag),
     probeMesh(server, tag),
+    probePusher(server, tag),
   ]);
   assert.equal((await get(`${server.url}/token?site=${NS}`)).status, 200);
 }

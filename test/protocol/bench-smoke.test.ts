@@ -16,7 +16,7 @@ const TINY: BenchOptions = {
 };
 
 describe('fan-out bench smoke run', () => {
-  for (const key of ['ws', 'site'] as const) {
+  for (const key of ['ws', 'site', 'pusher'] as const) {
     it(`${key}: every subscriber receives every burst and paced message`, async () => {
       const scenario = SCENARIOS.find((s) => s.key === key)!;
       const lines: string[] = [];

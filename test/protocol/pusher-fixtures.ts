@@ -51,7 +51,7 @@ export async function nextEvent(c: RawClient, timeoutMs?: number): Promise<any> 
 }
 
 export async function connect(
-  server: PusherTestServer,
+  server: Pick<PusherTestServer, 'wsUrl'>,
   key = APP.key,
   query = 'protocol=7&client=js&version=8.4.0&flash=false',
 ): Promise<PusherClient> {

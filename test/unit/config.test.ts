@@ -77,7 +77,14 @@ describe('loadConfig', () => {
 
   test('redis engine defaults', () => {
     const { config } = loadConfig({ argv: { config: file('engine: { type: redis }\n') }, env: {} });
-    assert.deepEqual(config.engine, { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'sb' });
+    assert.deepEqual(config.engine, {
+      type: 'redis',
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'sb',
+      command_timeout_ms: 1500,
+      ping_interval_ms: 1000,
+      ping_threshold_ms: 1000,
+    });
   });
 
   test('precedence: file < env < --set < dedicated flags', () => {

@@ -1,6 +1,7 @@
 // The Pusher HTTP API (docs/protocol/pusher.md, "HTTP API"): signed requests under /apps/ID/.
 // Errors are Pusher's: a status code and a plain-text explanation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { sumChannels } from '../../core/inspect.js';
 import { jsonDepthExceeds } from '../../core/json-depth.js';
@@ -151,6 +152,13 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
         const answer = await handle(app, url, body, decoded.slice(1) as string[]);
         sendJson(res, 200, answer);
       } catch (err) {
+        // The engine down or not answering in time is an outage (503, retry later), never a
+        // refusal of the request.
+        if (err instanceof HubError && err.code === HubErrorCode.engineUnavailable) {
+          hub.errorSink?.('pusher', 'http_503');
+          sendText(res, 503, `Service unavailable: ${err.message}`);
+          return;
+        }
         if (!(err instanceof ApiError)) throw err;
         hub.errorSink?.('pusher', `http_${err.status}`);
         sendText(res, err.status, err.message);

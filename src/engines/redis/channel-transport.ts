@@ -7,6 +7,12 @@ import type { Client } from './connection.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import type { MasterGuard } from './master-guard.js';
+import {
+  type BatcherOptions,
+  type PublishArgs,
+  PublishBatcher,
+  type PublishOutcome,
+} from './publish-batcher.js';
 import type { Subscriber } from './subscriber.js';
 
 /**
@@ -25,8 +31,16 @@ export class RedisChannelTransport implements ChannelTransport {
     private readonly keys: Keys,
     private readonly ttl: { historySeconds: number; ordSeconds: number },
     private readonly master: MasterGuard,
+    publishing: Omit<BatcherOptions, 'max'>,
   ) {
     sub.onResync(() => this.sink?.onResync());
+    this.publisher = new PublishBatcher(
+      {
+        one: (args, deadline) => this.publishOne(args, deadline),
+        many: () => Promise.reject(new Error('batching is off')),
+      },
+      { ...publishing, max: 1 },
+    );
   }
 
   bind(sink: TransportSink): void {
@@ -37,38 +51,55 @@ export class RedisChannelTransport implements ChannelTransport {
     this.sink?.onEnvelope(decodeEnvelope(raw));
   };
 
+  /** The node's publications on their way to Redis: deadline, batching (publish-batcher.ts). */
+  private readonly publisher: PublishBatcher;
+
   async append(
     ns: string,
     channel: string,
     input: PublishInput,
     options: { historySize: number; countRequest?: CountRequest },
   ): Promise<{ publication: Publication; receivers: number }> {
-    let reply: [number, number, number, string];
-    try {
-      if (!this.master.ok) throw new Error('the Redis master is not checked yet (reconnecting)');
-      reply = await this.cmd.sbPublish(
-        this.keys.ord(ns, channel),
-        this.keys.history(ns, channel),
-        this.keys.channels(ns),
-        this.keys.epoch(),
-        this.keys.ordBase(),
-        this.keys.cut(ns, channel),
-        entryBody(channel, input),
-        envelopeHead(ns, options.countRequest),
-        options.historySize,
-        this.ttl.historySeconds,
-        this.ttl.ordSeconds,
-        channel,
-        this.keys.channelTopic(ns, channel),
-        this.keys.namespaceTopic(ns),
-        this.epoch,
-      );
-    } catch (err) {
-      throw unavailable('publish', err);
-    }
-    const [ord, time, receivers, epoch] = reply;
-    this.epoch = epoch; // changed only after a data loss, once per cluster
+    if (!this.master.ok)
+      throw unavailable('publish', new Error('the Redis master is not checked yet (reconnecting)'));
+    const { ord, time, receivers } = await this.publisher.submit({
+      ordKey: this.keys.ord(ns, channel),
+      historyKey: this.keys.history(ns, channel),
+      channelsKey: this.keys.channels(ns),
+      cutKey: this.keys.cut(ns, channel),
+      body: entryBody(channel, input),
+      head: envelopeHead(ns, options.countRequest),
+      historySize: options.historySize,
+      channel,
+      channelTopic: this.keys.channelTopic(ns, channel),
+      namespaceTopic: this.keys.namespaceTopic(ns),
+    });
     return { publication: { ...input, channel, ord, time }, receivers };
+  }
+
+  /** One publication, one publish.lua call. */
+  private async publishOne(a: PublishArgs, deadline: number): Promise<PublishOutcome> {
+    const [ord, time, receivers, epoch] = await this.cmd.sbPublish(
+      a.ordKey,
+      a.historyKey,
+      a.channelsKey,
+      this.keys.epoch(),
+      this.keys.ordBase(),
+      a.cutKey,
+      a.body,
+      a.head,
+      a.historySize,
+      this.ttl.historySeconds,
+      this.ttl.ordSeconds,
+      a.channel,
+      a.channelTopic,
+      a.namespaceTopic,
+      this.epoch,
+      deadline,
+    );
+    if (ord < 0) return { expired: true };
+    this.epoch = epoch; // changed only after a data loss, once per cluster
+    return { ord, time, receivers };
   }
 
   async history(ns: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {

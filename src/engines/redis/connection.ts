@@ -35,6 +35,7 @@ const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
   queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
   queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
+  queuePop: { lua: lua.QUEUE_POP, numberOfKeys: 1 },
   queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 2 },
   consumersRegister: { lua: lua.CONSUMERS_REGISTER }, // numKeys passed per call
   consumersLive: { lua: lua.CONSUMERS_LIVE, numberOfKeys: 1 },
@@ -51,6 +52,8 @@ export interface RedisTarget {
   url: string;
   sentinels?: string[];
   sentinelName?: string;
+  /** Every command fails after this long without an answer (engine.command_timeout_ms). */
+  commandTimeoutMs?: number;
 }
 
 /** For log lines and errors: which Redis the engine talks to. */
@@ -62,6 +65,8 @@ function hostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
 }
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1500;
 
 /** Every engine connection is made here, so each one follows a Sentinel failover the same way. */
 export function client(target: RedisTarget, name: string): Client {
@@ -75,6 +80,9 @@ export function client(target: RedisTarget, name: string): Client {
     autoResubscribe: false, // Subscriber does it, then repairs what was missed
     retryStrategy: (times) => Math.min(100 * times, 2000),
     connectionName: name,
+    // A hung Redis (paused VM, SIGSTOP, a long DEBUG SLEEP) keeps the TCP connection open, so
+    // nothing above fires: without a deadline every caller would wait as long as Redis does.
+    commandTimeout: target.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // A master demoted under us answers writes with READONLY: reconnect (to whatever Sentinel
     // names now) instead of failing every write until the server drops us.
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),

@@ -38,6 +38,7 @@ export const MASTER_CHECK = timed('master-check');
 export const CHANNELS = timed('channels');
 export const QUEUE_PUSH = timed('queue-push');
 export const QUEUE_UNPOP = read('queue-unpop');
+export const QUEUE_POP = timed('queue-pop');
 export const QUEUE_STATS = timed('queue-stats');
 export const CONSUMERS_REGISTER = timed('consumers-register');
 export const CONSUMERS_LIVE = timed('consumers-live');

@@ -3,6 +3,7 @@ import type { JsonValue, QueueItem } from '../../core/types.js';
 import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
+import { redisStats } from './redis-stats.js';
 import type { Subscriber } from './subscriber.js';
 
 /** Local state of a topic this node has consumers for. */
@@ -27,6 +28,7 @@ interface LocalTopic {
 export interface QueueScripts {
   queuePush(list: string, topics: string, dropped: string, ...args: (string | number)[]): Promise<number[]>;
   queueUnpop(list: string, wakeTopic: string, ...items: string[]): Promise<number>;
+  queuePop(list: string, count: number, deadline: number): Promise<string[] | null>;
   queueStats(
     topics: string,
     dropped: string,
@@ -82,6 +84,8 @@ export class RedisQueues implements QueueStore {
     private readonly nodeId: number,
     private readonly consumerTtlMs: number,
     private readonly onError: (err: unknown, what: string) => void,
+    /** Redis' clock (ms) by which a pop sent now must have started, or never run (queue-pop.lua). */
+    private readonly popDeadline: () => number = () => 0,
   ) {}
 
   async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }> {
@@ -231,7 +235,11 @@ export class RedisQueues implements QueueStore {
         while (t.consumers.length > 0 && !t.blocked) {
           let batch: string[];
           if (t.held.length > 0) batch = t.held.splice(0);
-          else batch = (await this.cmd.lpop(t.key, BATCH)) ?? [];
+          else {
+            const reply = await this.cmd.queuePop(t.key, BATCH, this.popDeadline());
+            if (reply === null) redisStats.popsExpired++; // nothing taken; the next pull retries
+            batch = reply ?? [];
+          }
           if (batch.length === 0) break;
           const left = this.handOut(t, batch);
           if (left.length > 0) {

@@ -4,8 +4,16 @@ import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
-import { type Client, client, describeTarget, quit, withTimeout } from './connection.js';
+import {
+  type Client,
+  client,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  describeTarget,
+  quit,
+  withTimeout,
+} from './connection.js';
 import { unavailable } from './errors.js';
+import { RedisClock, RedisProbe } from './health.js';
 import { Keys } from './keys.js';
 import { MasterGuard } from './master-guard.js';
 import { RedisNodeBus } from './node-bus.js';
@@ -40,6 +48,12 @@ export interface RedisEngineOptions {
   connectTimeoutMs?: number;
   /** Node registry entries and queue consumers expire this long after their last heartbeat. */
   leaseTtlMs?: number;
+  /** Every Redis command fails after this long without an answer. Default 1500. */
+  commandTimeoutMs?: number;
+  /** The readiness probe's period. Default 1000. */
+  pingIntervalMs?: number;
+  /** Not ready while a probe takes longer than this. Default 1000. */
+  pingThresholdMs?: number;
 }
 
 /**
@@ -66,6 +80,8 @@ export class RedisEngine implements Engine {
   private readonly lease: NodeLease;
   readonly presence: RedisPresence;
   private readonly master: MasterGuard;
+  private readonly clock = new RedisClock();
+  private readonly probe: RedisProbe;
   private readonly token: string;
   private readonly logger: Logger | undefined;
   /** Set while the command connection is down after having been up (for one log line each way). */
@@ -92,6 +108,9 @@ export class RedisEngine implements Engine {
       countTimeoutMs: options.countTimeoutMs ?? 500,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      pingIntervalMs: options.pingIntervalMs ?? 1000,
+      pingThresholdMs: options.pingThresholdMs ?? 1000,
     };
     this.logger = options.logger;
     this.keys = new Keys(options.prefix);
@@ -124,14 +143,31 @@ export class RedisEngine implements Engine {
       this.keys,
       { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
       this.master,
+      { timeoutMs: this.o.commandTimeoutMs, redisNow: () => this.clock.now() },
     );
+    this.probe = new RedisProbe(this.cmd, this.clock, {
+      intervalMs: this.o.pingIntervalMs,
+      thresholdMs: this.o.pingThresholdMs,
+      nodeId: this.nodeId,
+      logger: this.logger,
+    });
     this.log = new ClusterChannelLog({
       transport: this.channelTransport,
       control: this.control,
       deliver: (ns, p) => this.handlers?.onPublication(ns, p) ?? { delivered: 0, failed: 0 },
       onError,
     });
-    this.queues = new RedisQueues(this.cmd, this.sub, this.keys, this.nodeId, this.o.leaseTtlMs, onError);
+    // A pop's answer is needed before the command timeout: half of it leaves room for the reply.
+    const popDeadline = () => Math.floor(this.clock.now() + this.o.commandTimeoutMs / 2);
+    this.queues = new RedisQueues(
+      this.cmd,
+      this.sub,
+      this.keys,
+      this.nodeId,
+      this.o.leaseTtlMs,
+      onError,
+      popDeadline,
+    );
     this.lease = new NodeLease(
       this.cmd,
       this.keys,
@@ -201,6 +237,7 @@ export class RedisEngine implements Engine {
         withTimeout(this.subConn.connect(), t, this.where),
       ]);
       if (!this.master.ok) await this.master.check();
+      await this.clock.sync(this.cmd);
       if (!this.leased) {
         const holder = await this.lease.holder();
         if (holder !== null && holder !== this.token) {
@@ -221,6 +258,7 @@ export class RedisEngine implements Engine {
       throw new Error(`cannot start the redis engine at ${this.where}: ${(err as Error).message}`);
     }
     this.lease.keepAlive();
+    this.probe.start();
     // Presence entries left by this node id's previous process, and by nodes that died.
     await this.presence.sweep(true);
     const presenceSweep = setInterval(() => void this.presence.sweep(), Math.floor(this.o.leaseTtlMs / 3));
@@ -235,6 +273,7 @@ export class RedisEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.probe.stop();
     await this.queues.close();
     await this.control.stop();
     await this.lease.release();
@@ -243,7 +282,7 @@ export class RedisEngine implements Engine {
   }
 
   ready(): boolean {
-    return !this.closed && this.master.ok && this.sub.synced;
+    return !this.closed && this.master.ok && this.sub.synced && this.probe.healthy;
   }
 
   private async claimOnce(key: string, ttlMs: number): Promise<boolean> {

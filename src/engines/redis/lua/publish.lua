@@ -1,6 +1,8 @@
 -- One publication, atomically: next ord, append to the bounded history, index the channel in its
 -- namespace, refresh TTLs, and hand it to every watching node (channel topic + namespace topic).
--- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token}.
+-- Data-loss and failover guard: see lua.ts (`ordbase` is a floor for every counter). Returns {ord, time ms, receivers, the current epoch token},
+-- or {-1, 0, 0, ''} when Redis reached the script after `deadline`: the node has told its caller
+-- "not published" by then, so nothing may happen (a hung Redis must not run it late).
 -- The script writes no JSON: an entry is the record `<ord> <time ms> <body>` and a message is
 -- `<head>\n<entry>`, where body and head are whole JSON documents made by the node (codec.ts);
 -- JSON never holds a raw newline, so the first one ends the head.
@@ -19,6 +21,9 @@ local channel = ARGV[6]
 local channel_topic = ARGV[7]
 local namespace_topic = ARGV[8]
 local my_epoch = ARGV[9]
+local deadline = tonumber(ARGV[10])  -- Redis clock, ms; 0: none
+
+if deadline > 0 and now_ms() > deadline then return {-1, 0, 0, ''} end
 
 local epoch = redis.call('GET', epoch_key)
 if epoch ~= my_epoch then
