@@ -25,7 +25,7 @@ function recorder(): EngineHandlers & { got: Publication[] } {
     got,
     onPublication: (_ns, p) => {
       got.push(p);
-      return { s: 1, f: 0 };
+      return { delivered: 1, failed: 0 };
     },
     onControl: async () => ({ ok: true }),
   };
