@@ -88,7 +88,7 @@ export const siteTarget: PublishTarget = { namespace: BENCH_SITE.name, channel: 
 
 /**
  * Site clients spread round-robin over `ports` (one per node), subscribed with a token from the
- * first node (any node accepts any node's token) and the seed's HMAC.
+ * first node (any node accepts any node's token) and the site protocol's HMAC.
  */
 export async function siteClients(ports: number[]): Promise<ClientSpec> {
   const res = await fetch(`http://127.0.0.1:${ports[0]}/token?site=${BENCH_SITE.name}`);

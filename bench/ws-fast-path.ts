@@ -1,4 +1,4 @@
-// The fast-path levers of issue 7, tried on the plain `ws` baseline so their worth is measured
+// The fan-out fast path's levers (test/protocol/fast-path.test.ts), tried on the plain `ws` baseline so their worth is measured
 // before anyone changes src/: (1) coalescing — cork a client's TCP socket at its first write in an
 // event-loop turn and uncork once when the turn's synchronous work is done, so everything queued
 // for it in that turn leaves in one writev; (2) pre-framing — a server→client frame is unmasked, so

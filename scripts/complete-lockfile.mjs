@@ -2,7 +2,7 @@
 // Completes package-lock.json with the platform-specific optional packages (e.g. Biome's macOS
 // and Windows binaries) that the registry mirror of our build machines does not serve. npm then
 // leaves them out of the lockfile, and `npm ci` refuses that lockfile as "out of sync" (npm/cli
-// issue 9846). The entries added here name only version, os, cpu and libc, so npm skips them on
+// #9846). The entries added here name only version, os, cpu and libc, so npm skips them on
 // every other platform and would fetch them normally where they match. Run after `npm install`.
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -370,7 +370,7 @@ export const configSchema = z
         ),
     }).describe('Access to the operator endpoints'),
     dialects: section({
-      site: bool().default(true).describe('The site dialect: `/ws?site=`, `/token`, `/post`, `/stats`'),
+      site: bool().default(true).describe('The site dialect: `/ws?site=`, `/token`, `/post`'),
       mesh: bool().default(true).describe('The mesh dialect: `/ws/v1`, `/v1/*`, the gateway client endpoint'),
       rocket: bool().default(true).describe("The rocket dialect: every namespace's vhost path"),
       pusher: bool()

@@ -52,7 +52,7 @@ admin:
 # Client dialects to serve. Chat is anonymous (anyone can post and create rooms): off unless wanted.
 dialects:
   chat: false
-  # site: true                  # /ws?site=, /token, /post, /stats
+  # site: true                  # /ws?site=, /token, /post
   # mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint
   # rocket: true                # the namespaces' rocket vhost paths
   # pusher: true                # /app/KEY and /apps/* of namespaces with pusher

@@ -1,9 +1,14 @@
+import { sendOpsError } from '../ops/ops-error.js';
 import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
 import type { DialectContext } from './context.js';
 import { sdkRoutes } from './sdk-routes.js';
 
-/** Liveness and readiness probes for load balancers and orchestrators, and the served browser SDK. */
+/**
+ * Liveness and readiness probes for load balancers and orchestrators, and the served browser SDK.
+ * The probes' refusals (503 not ready; 404/405/503 from the listener) use the operator endpoints'
+ * error shape (src/ops/ops-error.ts).
+ */
 export function opsDialect(ctx: DialectContext): Dialect {
   return {
     name: 'ops',
@@ -18,10 +23,12 @@ export function opsDialect(ctx: DialectContext): Dialect {
         method: 'GET',
         path: '/readyz',
         handle: (_req, res) => {
-          const ready = ctx.ready();
-          sendJson(res, ready ? 200 : 503, {
-            status: ready ? 'ready' : 'not ready',
-            engine: ctx.hub.engineKind,
+          const engine = ctx.hub.engineKind;
+          if (ctx.ready()) return sendJson(res, 200, { status: 'ready', engine });
+          // The operator endpoints' error shape, keeping the fields probes and scripts read.
+          sendOpsError(res, 503, `not ready: the ${engine} engine does not answer`, {
+            status: 'not ready',
+            engine,
           });
         },
       },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
 import type { Engine } from '../engines/engine.js';
 import { checkAdminExposure } from '../ops/admin-guard.js';
+import { isOpsPath, opsErrorBody } from '../ops/ops-error.js';
 import { OpsLog } from '../ops/ops-log.js';
 import { type SocketBudget, socketBudget } from '../transport/fd-budget.js';
 import { Listener } from '../transport/listener.js';
@@ -85,6 +86,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
             body: { error: 'one of the query parameters "site" or "username" (or "name") is required' },
           }
         : { status: 400, body: { error: `bad request to ${path}` } },
+    httpErrorBody: (path, status, message) =>
+      isOpsPath(path) ? opsErrorBody(status, message) : { error: message },
   });
   const addr = await listener.listen(config.listen.port, config.listen.host);
   const wildcard = addr.host === '0.0.0.0' || addr.host === '::';

@@ -1,17 +1,18 @@
 // `switchboard ctl`: the admin HTTP API (docs/operations.md) from a terminal. Human tables by
-// default, the server's JSON with --json; exit 1 with the server's message when it refuses.
+// default (with a NODE column where rows come from several nodes), the server's JSON with --json;
+// exit 1 with the server's message when it refuses, exit 2 with one line for a usage mistake.
 import { parseArgs } from 'node:util';
 import type { Command } from './main.js';
 
 const usage = `Usage: switchboard ctl [options] <command> [arguments]
 
 Commands:
-  stats                      this node's figures
-  namespaces                 namespaces with connection counts
+  stats                      the cluster's figures, then one line per node (--local: this node only)
+  namespaces                 namespaces with connection counts over the cluster
   channels NS                channels of a namespace: last ord, subscribers
   history NS CH              buffered messages of a channel (--last K or --after N)
   publish NS CH DATA         publish DATA (JSON if it parses, else a string; --event E)
-  connections [NS]           connections held by the node
+  connections [NS]           connections held by every node, with the node that holds each
   send ID DATA               write DATA to a connection (--binary: DATA is base64)
   subscribe ID CH...         subscribe a connection to channels
   unsubscribe ID CH...       unsubscribe a connection from channels
@@ -23,6 +24,7 @@ Options:
   --key KEY        admin key (env SWITCHBOARD_ADMIN_KEY, else SWITCHBOARD_ADMIN__KEY)
   --user NS/USER:SECRET
                    a rocket user with MANAGE instead of the key (env SWITCHBOARD_ADMIN_USER)
+  --local          stats, namespaces, channels, connections: only the node at --url
   --json           print the server's JSON answer
   -h, --help       this text
 `;
@@ -32,6 +34,7 @@ const OPTIONS = {
   key: { type: 'string' },
   user: { type: 'string' },
   json: { type: 'boolean' },
+  local: { type: 'boolean' },
   last: { type: 'string' },
   after: { type: 'string' },
   event: { type: 'string' },
@@ -67,22 +70,23 @@ function plan(command: string, args: string[], v: Values): Call {
       throw new UsageError(`${command} takes ${names}`);
     }
   };
+  const local = v.local ? 'local=1' : '';
   switch (command) {
     case 'stats':
       need(0, 'no arguments');
-      return { method: 'GET', path: '/admin/api/stats', show: showStats };
+      return { method: 'GET', path: `/admin/api/stats${local && `?${local}`}`, show: showStats };
     case 'namespaces':
       need(0, 'no arguments');
       return {
         method: 'GET',
-        path: '/admin/api/namespaces',
+        path: `/admin/api/namespaces${local && `?${local}`}`,
         show: (rows) => table(rows, ['name', 'connections', 'subscriptions', 'history_size', 'rocket_path']),
       };
     case 'channels':
       need(1, 'NS');
       return {
         method: 'GET',
-        path: `/admin/api/namespaces/${seg(args[0]!)}/channels`,
+        path: `/admin/api/namespaces/${seg(args[0]!)}/channels${local && `?${local}`}`,
         show: (rows) => table(rows, ['name', 'last_ord', 'subscribers', 'last_time'], { last_time: time }),
       };
     case 'history': {
@@ -113,14 +117,16 @@ function plan(command: string, args: string[], v: Values): Call {
     }
     case 'connections': {
       if (args.length > 1) throw new UsageError('connections takes [NS]');
-      const query = args[0] !== undefined ? `?namespace=${seg(args[0])}` : '';
+      const q = new URLSearchParams();
+      if (args[0] !== undefined) q.set('namespace', args[0]);
+      if (v.local) q.set('local', '1');
       return {
         method: 'GET',
-        path: `/admin/api/connections${query}`,
+        path: `/admin/api/connections${q.size > 0 ? `?${q}` : ''}`,
         show: (rows) =>
           table(
             rows,
-            ['id', 'dialect', 'namespace', 'user', 'subscriptions', 'connected_at', 'remote_address'],
+            ['node', 'id', 'dialect', 'namespace', 'user', 'subscriptions', 'connected_at', 'remote_address'],
             {
               subscriptions: (s) => (s as string[]).join(','),
             },
@@ -205,24 +211,58 @@ export function table(
     .join('\n');
 }
 
+/**
+ * The cluster's totals (this node's alone with --local), then one row per node, then the nodes
+ * that did not answer: the same figures `connections` lists the rows of.
+ */
 function showStats(s: Answer): string {
+  const totals = s.cluster ?? s;
   const lines: [string, unknown][] = [
-    ['node', s.node_id],
-    ['engine', `${s.engine}${s.ready ? '' : ' (not ready)'}`],
-    ['uptime', `${s.uptime}s`],
-    ['memory', `${(s.memory / 1048576).toFixed(1)} MiB`],
-    ['connections', s.connections.total],
-    ...Object.entries(s.connections.by_dialect as Record<string, number>).map(
+    ['nodes', s.nodes ? s.nodes.length : `1 (node ${s.node_id}, --local)`],
+    ['connections', totals.connections.total],
+    ...Object.entries(totals.connections.by_dialect as Record<string, number>).map(
       ([d, n]) => [`  ${d}`, n] as [string, unknown],
     ),
-    ['subscriptions', s.subscriptions],
-    ['accepted', s.messages.accepted],
-    ['fanned out', s.messages.published],
-    ['delivered', s.messages.delivered],
-    ['failed', s.messages.failed],
+    ['subscriptions', totals.subscriptions],
+    ['accepted', totals.messages.accepted],
+    ['fanned out', totals.messages.published],
+    ['delivered', totals.messages.delivered],
+    ['failed', totals.messages.failed],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
-  return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+  const out = [lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')];
+  const rows: Answer[] = s.nodes ?? [{ ...s, node: s.node_id }];
+  out.push(
+    table(
+      rows.map((n) => ({
+        node: n.node,
+        engine: `${n.engine}${n.ready ? '' : ' (not ready)'}`,
+        uptime: `${n.uptime}s`,
+        memory: `${(n.memory / 1048576).toFixed(1)} MiB`,
+        connections: n.connections.total,
+        subscriptions: n.subscriptions,
+        accepted: n.messages.accepted,
+        delivered: n.messages.delivered,
+        failed: n.messages.failed,
+      })),
+      [
+        'node',
+        'engine',
+        'uptime',
+        'memory',
+        'connections',
+        'subscriptions',
+        'accepted',
+        'delivered',
+        'failed',
+      ],
+    ),
+  );
+  for (const m of (s.missing ?? []) as { node: number; error: string }[]) {
+    out.push(`node ${m.node} did not answer: ${m.error}`);
+  }
+  if (s.cluster_error !== undefined) out.push(`the nodes could not be listed: ${s.cluster_error}`);
+  return out.join('\n\n');
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -231,21 +271,21 @@ async function run(argv: string[]): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true }));
   } catch (err) {
-    process.stderr.write(`switchboard ctl: ${(err as Error).message}\n\n${usage}`);
-    return 2;
+    // Node's own wording goes on about `--` after its first sentence: keep that sentence.
+    return usageError((err as Error).message.split(/\.\s/)[0]!.replace(/\.$/, ''));
   }
-  if (values.help || positionals.length === 0) {
-    (values.help ? process.stdout : process.stderr).write(usage);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
   }
+  if (positionals.length === 0) return usageError('a command is required');
   const [command, ...args] = positionals as [string, ...string[]];
   let call: Call;
   try {
     call = plan(command, args, values);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`switchboard ctl: ${err.message}\n\n${usage}`);
-    return 2;
+    return usageError(err.message);
   }
   const base = (values.url ?? process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:6789').replace(/\/+$/, '');
   // SWITCHBOARD_ADMIN__KEY is the server's own variable for admin.key: one export serves both.
@@ -281,7 +321,13 @@ async function run(argv: string[]): Promise<number> {
     answer = undefined;
   }
   if (status !== 200) {
-    const message = typeof answer?.error === 'string' ? answer.error : text.trim() || 'no message';
+    // The admin API's errors are {"error": {"code", "message"}} (docs/operations.md "Errors").
+    const message =
+      typeof answer?.error?.message === 'string'
+        ? answer.error.message
+        : typeof answer?.error === 'string'
+          ? answer.error
+          : text.trim() || 'no message';
     process.stderr.write(`switchboard ctl: ${message} (HTTP ${status})\n`);
     return 1;
   }
@@ -291,6 +337,12 @@ async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${values.json ? JSON.stringify(answer, null, 2) : call.show(answer)}\n`);
   return 0;
+}
+
+/** One line and where to read more: the whole usage text would bury the mistake. */
+function usageError(message: string): number {
+  process.stderr.write(`switchboard ctl: ${message} (see switchboard ctl --help)\n`);
+  return 2;
 }
 
 export const command: Command = { usage, run };

@@ -1,10 +1,10 @@
 // The admin HTTP API under /admin/api/ (reference: docs/operations.md "Admin API"). JSON in and
-// out, snake_case keys as in /stats. `stats`, `connections`, the per-namespace counts of
-// `namespaces` and the subscribers of a channel list cover every node of the cluster (each node
-// asked through the hub's `inspect` control message, `?local=1` for this node only). Actions on a
+// out, snake_case keys as in /stats (`stats` itself is in stats.ts, shared with /stats).
+// `connections`, the per-namespace counts of `namespaces` and the subscribers of a channel list
+// cover every node of the cluster (each node asked through the hub's `inspect` control message,
+// `?local=1` for this node only). Actions on a
 // connection by id (send, subscribe, kick) are routed by the hub to whatever node holds it.
 
-import type { ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
 import { HubError, HubErrorCode } from '../core/errors.js';
@@ -14,7 +14,6 @@ import {
   type NamespaceTotals,
   sumChannels,
   sumNamespaces,
-  sumStats,
 } from '../core/inspect.js';
 import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
@@ -22,6 +21,7 @@ import type { HttpRoute } from '../transport/routes.js';
 import { namespaceRefusal, type Principal } from './admin-auth.js';
 import { ApiError, apiRoute, intParam, publicationJson, readObject } from './admin-http.js';
 import { namespaceNames } from './metrics.js';
+import { localOnly, reportMissing } from './stats.js';
 
 const SEG = '([^/]+)';
 const NS = `^/admin/api/namespaces/${SEG}`;
@@ -40,10 +40,6 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     return ns;
   };
 
-  const adminOnly = (principal: Principal): void => {
-    if (principal.kind !== 'admin') throw new ApiError(403, 'this endpoint needs the admin key');
-  };
-
   /**
    * A manager may only touch connections of its namespace, which can be checked only for this
    * node's connections; the admin key reaches any node.
@@ -53,7 +49,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     if (principal.kind === 'admin') return conn;
     if (!conn) {
       if (remoteOk) return undefined;
-      throw new ApiError(404, `client ${id} not found`);
+      throw new ApiError(404, noSuchConnection(id));
     }
     namespaceFor(principal, conn.namespace);
     return conn;
@@ -65,32 +61,6 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
     [...hub.localConnections()].filter((c) => ns === undefined || c.namespace === ns);
 
   return [
-    apiRoute(ctx, 'GET', '/admin/api/stats', async ({ principal, url, res }) => {
-      adminOnly(principal);
-      const own = hub.inspectLocal('stats');
-      const self = {
-        node_id: hub.nodeId,
-        engine: own.engine,
-        ready: ctx.ready(),
-        uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
-        memory: own.memory,
-        connections: own.connections,
-        subscriptions: own.subscriptions,
-        messages: own.messages,
-      };
-      if (localOnly(url)) return self;
-      const view = await hub.inspectCluster('stats');
-      const stats = view.answers.map((a) => a.result);
-      reportMissing(res, view.missing);
-      return {
-        ...self,
-        cluster: sumStats(stats),
-        nodes: stats,
-        missing: view.missing,
-        ...(view.error !== undefined && { cluster_error: view.error }),
-      };
-    }),
-
     apiRoute(ctx, 'GET', '/admin/api/namespaces', async ({ principal, url, res }) => {
       const names = namespaceNames(ctx).filter((ns) => !namespaceRefusal(principal, ns));
       const row = (name: string, t: NamespaceTotals) => ({
@@ -214,7 +184,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         const found = views.find((c) => c.id === id);
         if (found) return found;
       }
-      throw new ApiError(404, `client ${id} not found`);
+      throw new ApiError(404, noSuchConnection(id));
     }),
 
     apiRoute(ctx, 'POST', new RegExp(`${CONN}/send$`), async ({ principal, params, req }) => {
@@ -226,7 +196,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       if (binary && typeof body.data !== 'string')
         throw new ApiError(400, 'binary data must be a base64 string');
       const data = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
-      return done(hub.sendTo(id, data, binary, scope(principal)));
+      return done(hub.sendTo(id, data, binary, scope(principal)), id);
     }),
 
     apiRoute(
@@ -246,7 +216,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
           throw new ApiError(400, 'channels must be a non-empty list of channel names');
         }
         const call = { fn: fn as 'subscribe' | 'unsubscribe', channels: channels as string[] };
-        return done(hub.call(id, call, scope(principal)));
+        return done(hub.call(id, call, scope(principal)), id);
       },
     ),
 
@@ -260,7 +230,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         throw new ApiError(400, 'code must be 1000, 1008 or 3000-4999');
       }
       const reason = typeof body.reason === 'string' ? closeReason(body.reason) : 'disconnected by admin';
-      return done(hub.disconnect(id, code, reason, scope(principal)));
+      return done(hub.disconnect(id, code, reason, scope(principal)), id);
     }),
   ];
 }
@@ -272,28 +242,23 @@ function closeReason(text: string): string {
   return out;
 }
 
-/** `?local=1` (or `true`): this node's figures only, no question to the other nodes. */
-function localOnly(url: URL): boolean {
-  const v = url.searchParams.get('local');
-  return v === '1' || v === 'true';
-}
-
-/** Nodes that did not answer a cluster-wide list, for clients that read only the array. */
-function reportMissing(res: ServerResponse, missing: { node: number }[]): void {
-  if (missing.length > 0) res.setHeader('x-switchboard-missing-nodes', missing.map((m) => m.node).join(','));
-}
-
 /**
- * A routed hub operation as an answer: 404 for an unknown client, 400 for bad arguments, 502 for
- * any other refusal of the holding node; an engine outage propagates as it is.
+ * A routed hub operation as an answer: 404 for an unknown client, 400 for bad arguments, 503 when
+ * the engine could not carry the message, 502 for any other refusal of the holding node.
  */
-async function done(op: Promise<{ ok: true }>): Promise<{ ok: true }> {
+async function done(op: Promise<{ ok: true }>, id: string): Promise<{ ok: true }> {
   try {
     return await op;
   } catch (err) {
-    if (!(err instanceof HubError) || err.code === HubErrorCode.engineUnavailable) throw err;
-    if (err.code === HubErrorCode.unknownClient) throw new ApiError(404, err.message);
+    if (!(err instanceof HubError)) throw err;
+    if (err.code === HubErrorCode.unknownClient) throw new ApiError(404, noSuchConnection(id));
     if (err.code === HubErrorCode.invalidCall) throw new ApiError(400, err.message);
+    if (err.code === HubErrorCode.engineUnavailable) throw new ApiError(503, err.message);
     throw new ApiError(502, err.message);
   }
+}
+
+/** The one wording for a client id no node holds (ctl prints it as it is). */
+function noSuchConnection(id: string): string {
+  return `no such connection: ${id}`;
 }

@@ -21,10 +21,8 @@ export type Principal =
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; error: string };
 
-/** Only the operator's key: /metrics and the server-wide figures. */
-export function checkAdminKey(ctx: DialectContext, req: IncomingMessage): AuthResult {
-  return reported(ctx, req, adminKey(ctx, req));
-}
+/** The refusal of a manager on a server-wide endpoint (/stats, /metrics, /admin/api/stats). */
+export const ADMIN_ONLY = 'this endpoint needs the admin key';
 
 /** The admin key, or a rocket user with MANAGE presenting `Basic base64(ns/user:secret)`. */
 export function authenticate(ctx: DialectContext, req: IncomingMessage): AuthResult {

@@ -1,13 +1,16 @@
 // The plumbing every admin API route shares: authentication first, then the handler, with every
-// failure answered as `{"error": "..."}` and a status that says whose fault it was.
+// failure answered in the operator endpoints' one shape (ops-error.ts) and a status that says
+// whose fault it was: an engine outage is 503, never 401 or 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
+import { HubError, HubErrorCode } from '../core/errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth.js';
 import type { Publication } from '../core/types.js';
 import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
 import type { HttpMethod, HttpRoute } from '../transport/routes.js';
 import { authenticate, type Principal } from './admin-auth.js';
 import { csrfRefusal } from './admin-guard.js';
+import { sendOpsError } from './ops-error.js';
 
 /** Thrown by handlers to answer with a status and a message. */
 export class ApiError extends Error {
@@ -73,6 +76,12 @@ export function apiRoute(
           audit(err.status, err.message);
           return sendError(res, err.status, err.message);
         }
+        const status = hubErrorStatus(err);
+        if (status !== undefined) {
+          const message = (err as Error).message;
+          audit(status, message);
+          return sendError(res, status, message);
+        }
         ctx.logger.error({ err, path: url.pathname }, 'admin API handler failed');
         audit(500, err instanceof Error ? err.message : 'internal error');
         sendError(res, 500, err instanceof Error ? err.message : 'internal error');
@@ -82,7 +91,25 @@ export function apiRoute(
 }
 
 export function sendError(res: ServerResponse, status: number, error: string): void {
-  sendJson(res, status, { error });
+  sendOpsError(res, status, error);
+}
+
+/** The status of a hub error the caller can act on; undefined for anything else (a bug: 500). */
+export function hubErrorStatus(err: unknown): number | undefined {
+  if (!(err instanceof HubError)) return undefined;
+  switch (err.code) {
+    case HubErrorCode.engineUnavailable:
+      return 503;
+    case HubErrorCode.unknownNamespace:
+    case HubErrorCode.unknownClient:
+      return 404;
+    case HubErrorCode.invalidData:
+    case HubErrorCode.invalidChannel:
+    case HubErrorCode.invalidCall:
+      return 400;
+    default:
+      return undefined;
+  }
 }
 
 function decodeParam(raw: string): string {

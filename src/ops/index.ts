@@ -1,13 +1,14 @@
-// Operations endpoints: `GET /metrics` for Prometheus and the admin JSON API under
-// `/admin/api/`. Reference: docs/operations.md.
+// Operations endpoints: `GET /metrics` for Prometheus, `GET /stats` and the admin JSON API under
+// `/admin/api/`, all answering errors in one shape (ops-error.ts). Reference: docs/operations.md.
 import cluster from 'node:cluster';
 import type { DialectContext } from '../app/context.js';
-import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
 import { adminApiRoutes } from './admin-api.js';
-import { checkAdminKey } from './admin-auth.js';
+import { ADMIN_ONLY, authenticate } from './admin-auth.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { createMetrics } from './metrics.js';
+import { sendOpsError } from './ops-error.js';
+import { statsRoutes } from './stats.js';
 import { workerMetricsRender } from './worker-metrics.js';
 
 export { countError } from './metrics.js';
@@ -25,8 +26,10 @@ export function opsApiDialect(ctx: DialectContext): Dialect {
         method: 'GET',
         path: '/metrics',
         handle: async (req, res) => {
-          const auth = checkAdminKey(ctx, req);
-          if (!auth.ok) return sendJson(res, auth.status, { error: auth.error });
+          const auth = authenticate(ctx, req);
+          if (!auth.ok) return sendOpsError(res, auth.status, auth.error);
+          // A manager's credentials are valid but confined to a namespace: the scrape is server-wide.
+          if (auth.principal.kind !== 'admin') return sendOpsError(res, 403, ADMIN_ONLY);
           const text = await render();
           res.writeHead(200, {
             'content-type': metrics.registry.contentType,
@@ -36,6 +39,7 @@ export function opsApiDialect(ctx: DialectContext): Dialect {
           res.end(text);
         },
       },
+      ...statsRoutes(ctx),
       ...adminApiRoutes(ctx),
       ...dashboardRoutes(),
     ],

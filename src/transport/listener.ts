@@ -15,6 +15,12 @@ export interface ListenerOptions {
   logger: Logger;
   /** Answer for a path that several upgrade routes share when none accepts the query. */
   noRouteAccepted?: (path: string) => { status: number; body: Record<string, unknown> };
+  /**
+   * The body of the listener's own plain-HTTP refusals (no route, wrong method, shutting down,
+   * internal error), so a surface with its own error shape (the operator endpoints) keeps it.
+   * Default: `{"error": MESSAGE}`.
+   */
+  httpErrorBody?: (path: string, status: number, message: string) => Record<string, unknown>;
   /** Open connections allowed in total; past it upgrades get 503 before the handshake. Default: no limit. */
   maxConnections?: number;
   /**
@@ -199,6 +205,10 @@ export class Listener {
     }
   }
 
+  private errorBody(url: URL, status: number, message: string): Record<string, unknown> {
+    return this.options.httpErrorBody?.(url.pathname, status, message) ?? { error: message };
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (SocketCounter.refused(req.socket)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -206,7 +216,7 @@ export class Listener {
     if (minRate > 0) watchBodyRate(req, res, minRate, this.options.bodyGraceMs ?? 5000);
     try {
       if (!this.accepting) {
-        sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
+        sendJson(res, 503, this.errorBody(url, 503, 'server is shutting down'), { connection: 'close' });
         return;
       }
       let pathMatched = false;
@@ -222,11 +232,12 @@ export class Listener {
         await route.handle(req, res, url, params);
         return;
       }
-      if (pathMatched) sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });
-      else sendJson(res, 404, { error: `no route for ${url.pathname}` });
+      if (pathMatched)
+        sendJson(res, 405, this.errorBody(url, 405, `method ${req.method} not allowed on ${url.pathname}`));
+      else sendJson(res, 404, this.errorBody(url, 404, `no route for ${url.pathname}`));
     } catch (err) {
       this.options.logger.error({ err, path: url.pathname }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      if (!res.headersSent) sendJson(res, 500, this.errorBody(url, 500, 'internal error'));
       else res.destroy();
     }
   }

@@ -1,5 +1,5 @@
 /**
- * `/stats` and the admin API show the whole cluster (SPEC §8): three in-process servers on the
+ * `/stats` and the admin API show the whole cluster: three in-process servers on the
  * machine's Redis, each asked about the others' connections, subscriptions per namespace and
  * subscribers per channel; then a node that hangs and a node killed with SIGKILL (its registration
  * still live) are listed as not answering while the others' answers still arrive.

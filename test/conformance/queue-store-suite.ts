@@ -137,7 +137,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
       });
     });
 
-    // Added with the mesh dialect (issue 4): backends on /ws/v1 come, go, fall behind and fail
+    // Added with the mesh dialect: backends on /ws/v1 come, go, fall behind and fail
     // writes while items flow; none of that may lose or duplicate an item.
     describe('queues: consumers that come, go and fail', () => {
       const BIG = { topicSize: 5000, maxTopics: 10 };

@@ -1,4 +1,4 @@
-// Fuzz properties of the chat codec (seed 003): every frame is a ping, a message within the rune
+// Fuzz properties of the chat codec (docs/protocol/chat.md): every frame is a ping, a message within the rune
 // limits, silently ignored, or a close-1007 verdict whose reason fits a close frame (123 bytes).
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

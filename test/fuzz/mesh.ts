@@ -1,4 +1,4 @@
-// Fuzz properties of the mesh codec (seed 001): every request frame decodes to a typed call or to
+// Fuzz properties of the mesh codec (docs/protocol/mesh.md): every request frame decodes to a typed call or to
 // error 101 carrying the request's `i` when it was readable, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -40,7 +40,7 @@ export const meshTemplates: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   }),
 );
 
-/** The id a reply must carry for `text`: `i` (or the seed's `id`) when a string or finite number. */
+/** The id a reply must carry for `text`: `i` (or the original gateway's `id`) when a string or finite number. */
 function readableId(text: string): string | number | null {
   try {
     const v: unknown = JSON.parse(text);

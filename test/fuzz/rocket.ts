@@ -1,4 +1,4 @@
-// Fuzz properties of the rocket codec (seed 002): every frame, whatever the session's rights, gets
+// Fuzz properties of the rocket codec (docs/protocol/rocket.md): every frame, whatever the session's rights, gets
 // a typed command or `{"err": ID}` with ID from the rocket error list, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -52,7 +52,7 @@ async function token(server: FuzzServer): Promise<string> {
   return res.body.token;
 }
 
-/** Post through /post, signed as the seed says; asserts the answer is 200. */
+/** Post through /post, signed as docs/protocol/site.md says; asserts the answer is 200. */
 export async function sitePost(server: FuzzServer, channel: string, message: unknown): Promise<void> {
   const t = await token(server);
   const res = await post(`${server.url}/post?site=${NS}`, {

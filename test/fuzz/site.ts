@@ -1,4 +1,4 @@
-// Fuzz properties of the site codec (seed 000): every frame gets either a typed request or an
+// Fuzz properties of the site codec (docs/protocol/site.md): every frame gets either a typed request or an
 // error response `{"response":"error","req_id"?,"body":"..."}`, never an exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -100,8 +100,8 @@ describe('switchboard ctl', () => {
     const id = [...server.hub.localConnections()].find((c) => c.namespace === 'demo')?.id;
     assert.ok(id);
     const list = await ctl('connections', 'demo');
-    assert.match(list.stdout, /^ID\s+DIALECT\s+NAMESPACE/);
-    assert.match(list.stdout, new RegExp(`\\n${id}\\s+site\\s+demo`));
+    assert.match(list.stdout, /^NODE\s+ID\s+DIALECT\s+NAMESPACE/);
+    assert.match(list.stdout, new RegExp(`\\n1\\s+${id}\\s+site\\s+demo`));
 
     assert.equal((await ctl('subscribe', id, 'a', 'b')).code, 0);
     assert.match((await ctl('connections')).stdout, /a,b/);
@@ -118,8 +118,14 @@ describe('switchboard ctl', () => {
   test('stats and topics', async () => {
     const stats = await ctl('stats');
     assert.equal(stats.code, 0, stats.stderr);
-    assert.match(stats.stdout, /^node\s+1$/m);
+    // The cluster's totals (one node here), then a row per node under a NODE column.
+    assert.match(stats.stdout, /^nodes\s+1$/m);
     assert.match(stats.stdout, /^accepted\s+\d+$/m);
+    assert.match(stats.stdout, /^NODE\s+ENGINE\s+UPTIME\s+MEMORY\s+CONNECTIONS/m);
+    assert.match(stats.stdout, /^1\s+memory\s+\d+s\s+[\d.]+ MiB\s+\d+/m);
+    const local = await ctl('stats', '--local');
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stdout, /^nodes\s+1 \(node 1, --local\)$/m);
     await server.hub.queuePush('demo', 'jobs', { node: 1, client: '0', topic: 'jobs', data: 1 });
     const topics = await ctl('topics', 'demo');
     assert.match(topics.stdout.trimEnd(), /^TOPIC\s+DEPTH\s+CONSUMERS\s+DROPPED\njobs\s+1\s+0\s+0$/);
@@ -143,13 +149,29 @@ describe('switchboard ctl', () => {
     const unknown = await ctl('channels', 'nope');
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown namespace nope \(HTTP 404\)/);
-    const gone = await ctl('kick', '123456789012345678');
-    assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /\(HTTP 404\)/);
-    const usage = await ctl('channels');
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /channels takes NS/);
-    assert.equal((await ctl('frobnicate')).code, 2);
+    // A client id no node holds, well-formed or not, whatever the action: one sentence, no stack.
+    for (const args of [
+      ['kick', '123456789012345678'],
+      ['send', '42', 'hi'],
+      ['subscribe', 'not-an-id', 'news'],
+    ]) {
+      const gone = await ctl(...args);
+      assert.equal(gone.code, 1, args.join(' '));
+      assert.equal(gone.stderr, `switchboard ctl: no such connection: ${args[1]} (HTTP 404)\n`);
+      assert.equal(gone.stdout, '');
+    }
+    // Usage mistakes: one line that names the mistake and points at --help, exit 2.
+    for (const [args, said] of [
+      [['channels'], 'channels takes NS'],
+      [['frobnicate'], 'unknown command "frobnicate"'],
+      [[], 'a command is required'],
+      [['--frob', 'stats'], "Unknown option '--frob'"],
+      [['stats', 'extra'], 'stats takes no arguments'],
+    ] as const) {
+      const usage = await run(['ctl', ...args]);
+      assert.equal(usage.code, 2, args.join(' '));
+      assert.equal(usage.stderr, `switchboard ctl: ${said} (see switchboard ctl --help)\n`);
+    }
     const down = await run(['ctl', '--url', 'http://127.0.0.1:1', 'stats']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach/);

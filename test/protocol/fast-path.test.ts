@@ -1,4 +1,4 @@
-// The fan-out fast path (issue 7): per-turn corking and pre-framed frames written straight to the
+// The fan-out fast path: per-turn corking and pre-framed frames written straight to the
 // TCP socket. What a client sees must not change: the same bytes as ws.send of the same rendering,
 // every message once and in order under coalescing, and the slow-consumer cut still happening.
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ const slowPathBytes = (data: Buffer, binary: boolean) =>
 const NS = 'app';
 const CHANNEL = 'news';
 
-/** Each dialect's rendering of a publication, as its seed/SPEC §7 defines it (binary or text). */
+/** Each dialect's rendering of a publication, as its page under docs/protocol/ defines it (binary or text). */
 const RENDERINGS: Record<string, (p: Publication) => { data: Buffer; binary: boolean }> = {
   site: (p) => ({ data: encodeMessage(p), binary: false }),
   rocket: (p) => ({ data: renderPublication(p), binary: false }),

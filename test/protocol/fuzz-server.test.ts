@@ -166,7 +166,7 @@ describe('server-level fuzz: hostile frames to every endpoint', () => {
       for (;;) {
         const next = await nextOrClose(c);
         if ('closed' in next) {
-          // {"disconnect": true} closes with 1000, as the seed does.
+          // {"disconnect": true} closes with 1000, as the original rocket server does.
           assertDocumentedClose(next.closed, [1000], f);
           return false;
         }

@@ -121,12 +121,12 @@ describe(`limits.max_json_depth: ${DEPTH}`, () => {
     assert.equal(accepted.body.E, null, accepted.text);
   });
 
-  it('admin API: 400 {"error"} for a body one level too deep', async () => {
+  it('admin API: 400 bad_request for a body one level too deep', async () => {
     const url = `${server.url}/admin/api/namespaces/demo/channels/a/publish`;
     const headers = { authorization: `Bearer ${ADMIN_KEY}` };
     const refused = await post(url, { data: [[[[1]]]] }, headers);
     assert.equal(refused.status, 400);
-    assert.deepEqual(refused.body, { error: tooDeep('request body') });
+    assert.deepEqual(refused.body, { error: { code: 'bad_request', message: tooDeep('request body') } });
     const accepted = await post(url, { data: [[[1]]] }, headers);
     assert.equal(accepted.status, 200, accepted.text);
   });

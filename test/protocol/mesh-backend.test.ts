@@ -4,7 +4,7 @@ import { post } from '../helpers/http.js';
 import { expectRefused } from '../helpers/ws-client.js';
 import { Backend, backendUrl, consumer, gatewayClient, KEYS, useMeshServer } from './mesh-fixtures.js';
 
-describe('mesh backend API: auth (SPEC §4)', () => {
+describe('mesh backend API: auth (docs/protocol/mesh.md)', () => {
   const { server } = useMeshServer();
 
   it('refuses /ws/v1 without a key, with a wrong key and with another site’s key: HTTP 401 JSON', async () => {
@@ -71,7 +71,7 @@ describe('mesh backend API: envelope over /ws/v1', () => {
     assert.equal(backend.texts[before], 'pong');
   });
 
-  it('echoes i as given, number or string, and reads the seed’s "id" typo as i', async () => {
+  it('echoes i as given, number or string, and reads the original protocol’s "id" typo as i', async () => {
     backend.sendRaw(JSON.stringify({ m: 'mesh.publish', p: { c: 'echo', d: 1 }, i: 12345 }));
     assert.deepEqual(await backend.replyTo(12345), { E: null, r: { s: 0, f: 0 }, i: 12345 });
     backend.sendRaw(JSON.stringify({ m: 'mesh.publish', p: { c: 'echo', d: 1 }, i: 'abc' }));
@@ -107,7 +107,7 @@ describe('mesh backend API: envelope over /ws/v1', () => {
       assert.equal(reply.E.c, 101, text);
       assert.equal(typeof reply.E.m, 'string');
       assert.equal(reply.i, id, text);
-      assert.equal('r' in reply, false, 'an error carries no r, as in the seed');
+      assert.equal('r' in reply, false, 'an error carries no r, as in the original protocol');
     }
   });
 

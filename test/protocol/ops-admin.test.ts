@@ -61,7 +61,7 @@ describe('admin API', () => {
     ]) {
       const r = await get(`${api}/namespaces`, headers);
       assert.equal(r.status, 401, JSON.stringify(headers));
-      assert.equal(typeof r.body.error, 'string');
+      assert.equal(typeof r.body.error.message, 'string');
     }
   });
 
@@ -74,7 +74,7 @@ describe('admin API', () => {
     assert.equal(demo.history_size, 100);
     const missing = await get(`${api}/nothing-here`, ADMIN);
     assert.equal(missing.status, 404);
-    assert.equal(typeof missing.body.error, 'string');
+    assert.equal(typeof missing.body.error.message, 'string');
   });
 
   test('publishes, lists channels with last ord and subscribers, reads history', async () => {
@@ -169,7 +169,7 @@ describe('admin API', () => {
     assert.equal((await post(`${api}/namespaces/demo/channels/news/publish`, {}, ADMIN)).status, 400);
     const notJson = await post(`${api}/namespaces/demo/channels/news/publish`, '{oops', ADMIN);
     assert.equal(notJson.status, 400);
-    assert.match(notJson.body.error, /JSON/);
+    assert.match(notJson.body.error.message, /JSON/);
     for (const path of [
       '/namespaces/nope/channels',
       '/namespaces/nope/topics',
@@ -177,7 +177,7 @@ describe('admin API', () => {
     ]) {
       const r = await get(api + path, ADMIN);
       assert.equal(r.status, 404, path);
-      assert.match(r.body.error, /unknown namespace nope/);
+      assert.match(r.body.error.message, /unknown namespace nope/);
     }
     assert.equal((await get(`${api}/connections?namespace=nope`, ADMIN)).status, 404);
   });
@@ -241,7 +241,7 @@ describe('admin API', () => {
       for (const id of ['123456789012345678', 'not-an-id']) {
         const r = await post(`${api}/connections/${id}/${action}`, body, ADMIN);
         assert.equal(r.status, 404, `${action} ${id}`);
-        assert.equal(typeof r.body.error, 'string');
+        assert.equal(typeof r.body.error.message, 'string');
       }
     }
     assert.equal((await get(`${api}/connections/123456789012345678`, ADMIN)).status, 404);
@@ -278,7 +278,7 @@ describe('admin API', () => {
     ]) {
       const r = await get(api + path, BOSS);
       assert.equal(r.status, 403, path);
-      assert.match(r.body.error, /only manage namespace demo/);
+      assert.match(r.body.error.message, /only manage namespace demo/);
     }
     assert.equal((await post(`${api}/namespaces/other/channels/x/publish`, { data: 1 }, BOSS)).status, 403);
     assert.equal((await get(`${api}/stats`, BOSS)).status, 403);
@@ -300,7 +300,7 @@ describe('admin API', () => {
   test('a user without MANAGE, or with an empty secret, is refused with 403', async () => {
     const reader = await get(`${api}/namespaces/demo/channels`, basic('demo/reader:reader-secret'));
     assert.equal(reader.status, 403);
-    assert.match(reader.body.error, /MANAGE/);
+    assert.match(reader.body.error.message, /MANAGE/);
     const open = await get(`${api}/namespaces/demo/channels`, basic('demo/open:anything'));
     assert.equal(open.status, 403);
   });

@@ -57,7 +57,7 @@ describe('GET /metrics', () => {
   test('is refused without the admin key or with a wrong one', async () => {
     const none = await get(`${server.url}/metrics`);
     assert.equal(none.status, 401);
-    assert.match(none.body.error, /admin key/);
+    assert.match(none.body.error.message, /admin key/);
     const wrong = await get(`${server.url}/metrics`, { authorization: 'Bearer nope' });
     assert.equal(wrong.status, 401);
   });

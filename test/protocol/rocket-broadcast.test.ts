@@ -1,4 +1,4 @@
-// Rocket (seed 002) broadcast: fan-out, the sender's order, existing channels, and broadcasts as
+// Rocket (docs/protocol/rocket.md) broadcast: fan-out, the sender's order, existing channels, and broadcasts as
 // publications of the one hub (history, other dialects).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -32,7 +32,7 @@ describe('rocket: broadcast', () => {
 
     sender.send({ broadcast: { event: 'hello', channel: 'world', data: { x: 1 } } });
     const payload = { event: 'hello', channel: 'world', data: { x: 1 } };
-    // The sender's order is fixed by the seed: the payload first, then the confirmation.
+    // The sender's order is fixed by the original protocol: the payload first, then the confirmation.
     assert.deepEqual(await sender.next(), payload);
     assert.deepEqual(await sender.next(), { broadcasted: 'world' });
     for (const r of readers) assert.deepEqual(await r.next(), payload);

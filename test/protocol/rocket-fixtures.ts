@@ -61,7 +61,7 @@ export function connect(server: RocketTestServer, path = '/app'): Promise<RawCli
   return RawClient.connect(server.wsUrl(path));
 }
 
-/** Authenticate and check the seed's success reply. */
+/** Authenticate and check the protocol's success reply. */
 export async function login(client: RawClient, user: string, secret = SECRETS[user]): Promise<void> {
   client.send({ authenticate: { user, secret } });
   assert.deepEqual(await client.next(), { authenticated: user });

@@ -1,4 +1,4 @@
-// Rocket (seed 002): framing, authenticate, subscribe/unsubscribe, logout, disconnect, vhost
+// Rocket (the original WebRocket protocol, docs/protocol/rocket.md): framing, authenticate, subscribe/unsubscribe, logout, disconnect, vhost
 // isolation — raw frames against a real server.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// Rocket (seed 002) trigger: items on the vhost's trigger topic, consumed by workers through the
+// Rocket (docs/protocol/rocket.md) trigger: items on the vhost's trigger topic, consumed by workers through the
 // mesh API (`queue.pop`) and answered with `mesh.send` to the triggering client.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

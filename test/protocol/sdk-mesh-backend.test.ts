@@ -172,10 +172,10 @@ describe('MeshBackend node discovery', () => {
           logger,
         },
       );
-    // `target` holds the gateway client; `seed` only answers discovery, naming `target` as itself.
+    // `target` holds the gateway client; `entry` only answers discovery, naming `target` as itself.
     const target = await start({});
-    const seed = await start({ advertise_address: `127.0.0.1:${target.port}` });
-    const mesh = new MeshBackend({ url: seed.url, key: 'mesh-key', site: 'demo', discover: true });
+    const entry = await start({ advertise_address: `127.0.0.1:${target.port}` });
+    const mesh = new MeshBackend({ url: entry.url, key: 'mesh-key', site: 'demo', discover: true });
     const client = new GatewayClient({ url: `ws://127.0.0.1:${target.port}/client?site=demo`, WebSocket });
     try {
       const items: Item[] = [];
@@ -185,11 +185,11 @@ describe('MeshBackend node discovery', () => {
       await client.connect();
       await until(() => items.length > 0, 'the handshake of a client of the discovered node');
       assert.equal(items[0]!.data.event, 'handshake');
-      assert.equal([...seed.hub.localConnections()].length, 0, 'nothing connected to the seed');
+      assert.equal([...entry.hub.localConnections()].length, 0, 'nothing connected to the entry node');
     } finally {
       await client.close();
       await mesh.close();
-      await seed.close();
+      await entry.close();
       await target.close();
     }
   });

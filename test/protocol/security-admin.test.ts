@@ -89,7 +89,7 @@ describe('admin CSRF guard', () => {
       origin: 'https://evil.example',
     });
     assert.equal(r.status, 415);
-    assert.match(r.body.error, /Content-Type: application\/json/);
+    assert.match(r.body.error.message, /Content-Type: application\/json/);
     // Without any content type too (a bare form-less POST).
     const bare = await fetch(publish, { method: 'POST', headers: ADMIN, body: '{"data":"evil"}' });
     assert.equal(bare.status, 415);
@@ -100,7 +100,7 @@ describe('admin CSRF guard', () => {
   test('a JSON POST from a foreign Origin is refused with 403', async () => {
     const r = await post(publish, { data: 'evil' }, { ...ADMIN, origin: 'https://evil.example' });
     assert.equal(r.status, 403);
-    assert.match(r.body.error, /origin https:\/\/evil\.example/);
+    assert.match(r.body.error.message, /origin https:\/\/evil\.example/);
     assert.equal(await history(), 0);
   });
 

@@ -69,7 +69,7 @@ describe('security: post_token_reuse on /post', () => {
     assert.equal((await send('once', 'p1', tok, 'y')).status, 200);
   });
 
-  it('keeps the seed behaviour by default: a token may post several times', async () => {
+  it('keeps the original behaviour by default: a token may post several times', async () => {
     const tok = await token('reuse');
     for (const m of [1, 2, 3]) assert.equal((await send('reuse', 'p2', tok, m)).status, 200);
   });

@@ -36,13 +36,13 @@ export function startSiteServer(extra: Record<string, unknown> = {}): Promise<Te
   return startTestServer({ namespaces: SITE_NAMESPACES, ...extra });
 }
 
-/** base64(hmac256(secret, channel + token)) — the seed's subscribe auth. */
+/** base64(hmac256(secret, channel + token)) — the site protocol's subscribe auth. */
 export const subAuth = (secret: string, channel: string, token: string) =>
   createHmac('sha256', secret)
     .update(channel + token)
     .digest('base64');
 
-/** base64(hmac256(post_secret, token)) — the seed's post auth. */
+/** base64(hmac256(post_secret, token)) — the site protocol's post auth. */
 export const postAuthOf = (postSecret: string, token: string) =>
   createHmac('sha256', postSecret).update(token).digest('base64');
 

@@ -145,7 +145,7 @@ describe('site: POST /post and GET /token', () => {
   });
 });
 
-describe('site: GET /stats', () => {
+describe('GET /stats (the figures of the original site server, now an operator endpoint)', () => {
   it('answers uptime, memory, connections and counters without an admin key configured', async () => {
     const server = await startSiteServer();
     const c = await connectSite(server);
@@ -174,10 +174,12 @@ describe('site: GET /stats', () => {
   it('requires Authorization: Bearer KEY when admin.key is set', async () => {
     const server = await startSiteServer({ admin: { key: ADMIN_KEY } });
     try {
+      // The operator endpoints' error shape (docs/operations.md "Errors"), as on /admin/api/stats.
       for (const headers of [undefined, { authorization: 'Bearer wrong' }, { authorization: ADMIN_KEY }]) {
         const res = await get(`${server.url}/stats`, headers);
         assert.equal(res.status, 401);
-        assert.deepEqual(res.body, { status: 'error', message: 'admin key required' });
+        assert.equal(res.body.error.code, 'unauthorized');
+        assert.match(res.body.error.message, /admin key/);
       }
       const ok = await get(`${server.url}/stats`, { authorization: `Bearer ${ADMIN_KEY}` });
       assert.equal(ok.status, 200);

@@ -30,7 +30,7 @@ describe('site: ords and resume with after', () => {
       ['m0', 'm1', 'm2', 'm3', 'm4'],
     );
     for (let i = 1; i < 5; i++) assert.equal(msgs[i]!.ord, msgs[0]!.ord + i);
-    // SPEC §1: on the memory engine a channel's first ord is time-derived, not 1.
+    // On the memory engine a channel's first ord is time-derived, not 1.
     assert.ok(msgs[0]!.ord > 1_000_000_000, `first ord ${msgs[0]!.ord}`);
   });
 

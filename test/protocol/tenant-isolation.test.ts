@@ -1,4 +1,4 @@
-// Tenant isolation (issue 8): every credential of namespace A, presented every way an operation
+// Tenant isolation: every credential of namespace A, presented every way an operation
 // accepts one, against every operation of namespace B: all refused, and B's subscribers, channel
 // and gateway client see nothing. The same table run against A is the control: each operation
 // accepts exactly the credentials meant for it, so a refusal on B is not a broken harness.

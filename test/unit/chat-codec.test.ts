@@ -109,7 +109,7 @@ describe('chat codec: usernames', () => {
   });
 });
 
-describe('chat codec: rendering (SPEC §7)', () => {
+describe('chat codec: rendering', () => {
   const base: Publication = { channel: 'Room', ord: 7, time: Date.UTC(2024, 0, 2, 3, 4, 5, 60), data: 'hi' };
 
   it('renders nane keys in order, id only live and only when given', () => {

@@ -26,7 +26,7 @@ const fails = (text: string) => {
 const CLIENT = '1463786910324359168';
 
 describe('mesh codec: requests', () => {
-  it('decodes every method of the seed into a typed call', () => {
+  it('decodes every method of the original protocol into a typed call', () => {
     assert.deepEqual(ok(`{"m":"mesh.send","p":{"c":"${CLIENT}","d":"data"},"i":12345}`), {
       ok: true,
       id: 12345,
@@ -54,7 +54,7 @@ describe('mesh codec: requests', () => {
     );
   });
 
-  it('reads i as given, the seed’s "id" typo as i, and prefers i when both are there', () => {
+  it('reads i as given, the original protocol’s "id" typo as i, and prefers i when both are there', () => {
     const p = '"m":"queue.unpop","p":{}';
     assert.equal(ok(`{${p},"i":7}`).id, 7);
     assert.equal(ok(`{${p},"i":"req-7"}`).id, 'req-7');
@@ -204,7 +204,7 @@ describe('mesh codec: send and publish params (shared by HTTP and WebSocket)', (
 });
 
 describe('mesh codec: replies and events', () => {
-  it('shapes replies as the seed does: E null with r, or E with no r; i only when given', () => {
+  it('shapes replies as the original gateway does: E null with r, or E with no r; i only when given', () => {
     assert.deepEqual(resultEnvelope({ s: true }, 12345), { E: null, r: { s: true }, i: 12345 });
     assert.deepEqual(resultEnvelope({ s: 9, f: 0 }), { E: null, r: { s: 9, f: 0 } });
     assert.deepEqual(resultEnvelope({ s: true }, null), { E: null, r: { s: true }, i: null });
@@ -214,7 +214,7 @@ describe('mesh codec: replies and events', () => {
     assert.equal(JSON.stringify(resultEnvelope({ s: true }, 1)), '{"E":null,"r":{"s":true},"i":1}');
   });
 
-  it('encodes a queue item as the seed’s queue.pop event, id null', () => {
+  it('encodes a queue item as the original gateway’s queue.pop event, id null', () => {
     const item = {
       node: 1,
       client: CLIENT,
@@ -227,7 +227,7 @@ describe('mesh codec: replies and events', () => {
     );
   });
 
-  it('renders a publication for gateway clients as a raw frame (SPEC §7)', () => {
+  it('renders a publication for gateway clients as a raw frame', () => {
     const pub = (data: Publication['data']): Publication => ({ channel: 'c', ord: 1, time: 0, data });
     assert.deepEqual(renderRawFrame(pub('héllo')), { data: Buffer.from('héllo'), binary: false });
     assert.deepEqual(renderRawFrame(pub({ a: 1 })), { data: Buffer.from('{"a":1}'), binary: false });

@@ -54,7 +54,7 @@ describe('rocket codec: framing', () => {
   it('answers an unknown event with UNDEFINED_EVENT and names it', () => {
     const r = decodeFrame('{"publish":{"channel":"a"}}', writer);
     assert.deepEqual(r, { ok: false, error: { err: 'UNDEFINED_EVENT', event: 'publish' } });
-    // Case matters: event names are the seed's exact keys.
+    // Case matters: event names are the original protocol's exact keys.
     assert.equal(errOf('{"Subscribe":{"channel":"a"}}'), RocketErrorId.undefinedEvent);
   });
 
@@ -205,7 +205,7 @@ describe('rocket codec: names and encoding', () => {
     }
   });
 
-  it('encodes replies and errors in the seed shapes', () => {
+  it('encodes replies and errors in the original protocol’s shapes', () => {
     assert.equal(encodeReply('authenticated', 'joe'), '{"authenticated":"joe"}');
     assert.equal(encodeReply('loggedOut', true), '{"loggedOut":true}');
     assert.equal(encodeError({ err: 'ACCESS_DENIED' }), '{"err":"ACCESS_DENIED"}');

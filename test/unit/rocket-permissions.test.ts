@@ -22,7 +22,7 @@ const app = config.namespaces.app!;
 const rocket = app.rocket!;
 
 describe('rocket permissions', () => {
-  it('authenticates in the seed order: INVALID_USER_NAME → USER_NOT_FOUND → INVALID_CREDENTIALS', () => {
+  it('authenticates in the original protocol’s order: INVALID_USER_NAME → USER_NOT_FOUND → INVALID_CREDENTIALS', () => {
     assert.deepEqual(authenticate(rocket, 'no such', 'x'), { ok: false, error: 'INVALID_USER_NAME' });
     assert.deepEqual(authenticate(rocket, 'ghost', 'x'), { ok: false, error: 'USER_NOT_FOUND' });
     assert.deepEqual(authenticate(rocket, 'reader', 'w'), { ok: false, error: 'INVALID_CREDENTIALS' });
@@ -72,7 +72,7 @@ describe('rocket permissions', () => {
     assert.equal(canManage(app, 'boss', undefined), false);
     assert.equal(canManage(app, 'writer', 'w'), false);
     assert.equal(canManage(app, 'ghost', 'b'), false);
-    // The seed's "empty secret accepts anything" stops at the admin API: such users never manage.
+    // The original protocol's "empty secret accepts anything" stops at the admin API: such users never manage.
     assert.equal(canManage(app, 'openboss', 'whatever'), false);
     assert.equal(canManage(app, 'openboss', ''), false);
     // Users are per vhost: a MANAGE user of one namespace manages nothing in another.

@@ -33,7 +33,7 @@ describe('site codec: requests', () => {
     assert.deepEqual(req, { kind: 'subscribe', reqId: '32r2', ...SUB });
   });
 
-  it('decodes the seed spacing and key order, without req_id', () => {
+  it('decodes the original protocol’s spacing and key order, without req_id', () => {
     const frame = `{
       "request":  "subscribe",
       "body": { "channel": "foo", "after": 42, "token": "fskdfkjnKJkj", "auth": "fskdfkjnKJkj" }
@@ -159,7 +159,7 @@ describe('site codec: requests', () => {
 });
 
 describe('site codec: responses and messages', () => {
-  it('encodes ok and error in the seed key order, req_id only when given', () => {
+  it('encodes ok and error in the original protocol’s key order, req_id only when given', () => {
     assert.equal(encodeOk(undefined), '{"response":"ok","body":null}');
     assert.equal(encodeOk('32r2'), '{"response":"ok","req_id":"32r2","body":null}');
     assert.equal(encodeOk(''), '{"response":"ok","req_id":"","body":null}');

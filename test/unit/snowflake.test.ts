@@ -4,7 +4,7 @@ import { nodeOfClientId, SNOWFLAKE_EPOCH, SnowflakeGenerator } from '../../src/c
 import { Ring } from '../../src/engines/memory/ring.js';
 
 describe('snowflake client ids', () => {
-  it('encodes time, node id and sequence as SPEC §1 lays them out', () => {
+  it('encodes time, node id and sequence as the snowflake layout has them', () => {
     const before = BigInt(Date.now());
     const id = BigInt(new SnowflakeGenerator(513).next());
     const ms = (id >> 22n) + SNOWFLAKE_EPOCH;

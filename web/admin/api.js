@@ -41,7 +41,8 @@ export async function api(path, { method = 'GET', body, header = auth.header } =
   } catch {
     json = null;
   }
-  const message = json && typeof json.error === 'string' ? json.error : `HTTP ${res.status}`;
+  // Failures are {"error": {"code", "message"}} (docs/operations.md "Errors").
+  const message = typeof json?.error?.message === 'string' ? json.error.message : `HTTP ${res.status}`;
   if (res.status === 401 || res.status === 403) throw new AuthError(message);
   if (!res.ok) throw new Error(message);
   return json;

@@ -1,13 +1,12 @@
-// The original protocol's REST side: GET /token, POST /post, GET /stats. Every failure is
+// The original protocol's REST side: GET /token, POST /post (its GET /stats is an operator
+// endpoint now, served by src/ops/stats.ts). Every failure is
 // `{"status":"error","message":"…"}` with the status docs/protocol/site.md names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
-import { sumStats } from '../../core/inspect.js';
-import { residentMemory } from '../../core/rss.js';
 import { secretEquals } from '../../core/secret-compare.js';
 import type { JsonValue } from '../../core/types.js';
-import { bearerToken, readJson, sendJson } from '../../transport/http-util.js';
+import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
 import { postAuth } from './auth.js';
 import type { SiteRegistry } from './sites.js';
@@ -16,7 +15,7 @@ import { issueToken, verifyToken } from './tokens.js';
 /** Every HTTP failure goes through here; REST errors have no code, so they count as `http_<status>`. */
 function fail(hub: Hub, res: ServerResponse, status: number, message: string): void {
   hub.errorSink?.('site', `http_${status}`);
-  // 401/403 refuse a credential (the admin key of /stats, a /post token or auth).
+  // 401/403 refuse a credential (a /post token or auth).
   if (status === 401 || status === 403) {
     const site = new URL(res.req.url ?? '/', 'http://x').searchParams.get('site') ?? undefined;
     hub.authFailed?.({
@@ -33,7 +32,6 @@ export function siteHttpRoutes(ctx: DialectContext, sites: SiteRegistry): HttpRo
   return [
     { method: 'GET', path: '/token', handle: (_req, res, url) => token(ctx.hub, sites, res, url) },
     { method: 'POST', path: '/post', handle: (req, res, url) => post(ctx, sites, req, res, url) },
-    { method: 'GET', path: '/stats', handle: (req, res, url) => stats(ctx, req, res, url) },
   ];
 }
 
@@ -112,69 +110,4 @@ async function post(
     return fail(ctx.hub, res, 503, `could not publish: ${err instanceof Error ? err.message : String(err)}`);
   }
   sendJson(res, 200, { status: 'ok' });
-}
-
-/**
- * This node's figures at the top level (as before clustering), plus, unless `?local=1`:
- * `cluster` (totals over the nodes that answered), `nodes` (each node's own figures, by id) and
- * `missing` (live nodes that did not answer within the engine's control timeout).
- */
-async function stats(
-  ctx: DialectContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<void> {
-  const key = ctx.config.admin.key;
-  if (key !== undefined && !secretEquals(bearerToken(req) ?? '', key)) {
-    return fail(ctx.hub, res, 401, 'admin key required');
-  }
-  const { hub } = ctx;
-  const byDialect: Record<string, number> = {};
-  let total = 0;
-  let subscriptions = 0;
-  for (const conn of hub.localConnections()) {
-    total++;
-    byDialect[conn.dialect] = (byDialect[conn.dialect] ?? 0) + 1;
-    subscriptions += conn.subscriptionCount;
-  }
-  const local = url.searchParams.get('local');
-  const [channels, view] = await Promise.all([
-    countChannels(ctx),
-    local === '1' || local === 'true' ? undefined : hub.inspectCluster('stats'),
-  ]);
-  const self = {
-    uptime: Math.floor((Date.now() - ctx.startedAt) / 1000),
-    memory: residentMemory(),
-    node_id: hub.nodeId,
-    engine: hub.engineKind,
-    connections: { total, by_dialect: byDialect },
-    subscriptions,
-    channels,
-    messages: {
-      published: hub.counters.publications,
-      delivered: hub.counters.deliveries,
-      failed: hub.counters.failedDeliveries,
-    },
-  };
-  if (!view) return sendJson(res, 200, self);
-  const nodes = view.answers.map((a) => a.result);
-  sendJson(res, 200, {
-    ...self,
-    cluster: sumStats(nodes),
-    nodes,
-    missing: view.missing,
-    ...(view.error !== undefined && { cluster_error: view.error }),
-  });
-}
-
-/** Channels known to the engine over every namespace; null when the engine cannot say right now. */
-async function countChannels(ctx: DialectContext): Promise<number | null> {
-  const names = new Set([...Object.keys(ctx.config.namespaces), ctx.config.chat.namespace]);
-  try {
-    const counts = await Promise.all([...names].map((ns) => ctx.hub.channels(ns).then((c) => c.length)));
-    return counts.reduce((a, b) => a + b, 0);
-  } catch {
-    return null;
-  }
 }
