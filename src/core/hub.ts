@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HeldClient } from '../engines/client-ledger.js';
 import type {
   ControlMessage,
   ControlReply,
@@ -8,6 +9,7 @@ import type {
   PresenceStore,
   PublishResult,
 } from '../engines/engine.js';
+import type { PushResult } from '../engines/queue-store.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
@@ -31,6 +33,7 @@ import {
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { chain } from './key-chain.js';
+import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall, type RemoteCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
@@ -533,12 +536,15 @@ export class Hub {
 
   // ---- queues ------------------------------------------------------------------------------
 
-  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
+  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<PushResult> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.queues.push(namespace, topic, item, {
+    const result = await this.engine.queues.push(namespace, topic, item, {
       topicSize: ns.topicSize,
+      topicBytes: ns.topicBytes,
       maxTopics: ns.maxTopics,
     });
+    if (result.droppedForBytes > 0) countLimit('topic_bytes', result.droppedForBytes);
+    return result;
   }
 
   /**
@@ -575,6 +581,38 @@ export class Hub {
   queueStats(namespace: string): ReturnType<Engine['queues']['stats']> {
     this.requireNamespace(namespace);
     return this.engine.queues.stats(namespace);
+  }
+
+  // ---- gateway clients held by nodes (close items after a node dies) -----------------------
+
+  /** Per dialect: told when a remote call changed a connection's context (no field per connection). */
+  private readonly contextWatchers = new Map<string, (conn: Connection) => void>();
+
+  watchContext(dialect: string, onChange: (conn: Connection) => void): void {
+    this.contextWatchers.set(dialect, onChange);
+  }
+
+  contextChanged(conn: Connection): void {
+    this.contextWatchers.get(conn.dialect)?.(conn);
+  }
+
+  /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
+  holdClient(conn: Connection, topic: string): Promise<void> {
+    return this.engine.clients.hold({
+      client: conn.id,
+      namespace: conn.namespace,
+      topic,
+      context: conn.context,
+    });
+  }
+
+  releaseClient(conn: Connection): Promise<void> {
+    return this.engine.clients.release(conn.id);
+  }
+
+  /** Gateway clients of nodes that died, each handed to one node of the cluster (engine.clients). */
+  claimOrphanClients(): Promise<HeldClient[]> {
+    return this.engine.clients.claimOrphans();
   }
 
   queueHasConsumer(namespace: string, topic: string): Promise<boolean> {

@@ -51,7 +51,7 @@ const code = (c: string) => (err: unknown) => err instanceof HubError && err.cod
 async function makeHub(engine = new SlowHistoryEngine(3)) {
   const hub = new Hub(
     engine,
-    new Map([['ns', { name: 'ns', historySize: 2000, topicSize: 10, maxTopics: 5 }]]),
+    new Map([['ns', { name: 'ns', historySize: 2000, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
   );
   await hub.start();
   return hub;
