@@ -1,5 +1,5 @@
-import type { Hub } from '../../core/hub.js';
 import { ChannelBound } from '../../core/channel-bound.js';
+import type { Hub } from '../../core/hub.js';
 import type { ChannelInfo } from '../../core/types.js';
 
 /**
