@@ -219,12 +219,7 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
         .filter((c) => c.namespace === req.target.namespace && c.dialect === 'gateway')
         .map((c) => c.id);
       for (const id of ids) {
-        const reply = await hub.call(
-          id,
-          { fn: 'subscribe', channels: [req.target.channel] },
-          req.target.namespace,
-        );
-        if (!reply.ok) throw new Error(`conn.call subscribe failed: ${reply.error}`);
+        await hub.call(id, { fn: 'subscribe', channels: [req.target.channel] }, req.target.namespace);
       }
       return ids.length;
     }
