@@ -21,6 +21,8 @@ export interface SwitchboardChildOptions {
   fastPath?: 'batched';
   /** `limits.heartbeat_ms`; with it each heartbeat sweep is timed (the `beats` op). */
   heartbeatMs?: number;
+  /** The bench site's `token_ttl` (s): a slow grow of thousands of clients outlasts the default. */
+  tokenTtl?: number;
 }
 
 /** Heartbeat sweeps since the last `beats` request (curve.ts). */

@@ -67,15 +67,21 @@ function sample(): Sample {
 type Histogram = Map<string, { count: number; size: number }>;
 
 /** Self size and count per (type, name) of every node of a heap snapshot. */
+/** `--keep-snapshots DIR`: the snapshots stay there (before, after) for a retainer analysis. */
+const keepDir = (() => {
+  const i = process.argv.indexOf('--keep-snapshots');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
+
 function snapshotHistogram(): Histogram {
-  const file = join(tmpdir(), `conn-memory-${process.pid}-${Date.now()}.heapsnapshot`);
+  const file = join(keepDir ?? tmpdir(), `conn-memory-${process.pid}-${Date.now()}.heapsnapshot`);
   v8.writeHeapSnapshot(file);
   const snap = JSON.parse(readFileSync(file, 'utf8')) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
     nodes: number[];
     strings: string[];
   };
-  rmSync(file);
+  if (keepDir === undefined) rmSync(file);
   const fields = snap.snapshot.meta.node_fields;
   const width = fields.length;
   const iType = fields.indexOf('type');

@@ -25,13 +25,16 @@
 // `--ports-per-source` connections (default: the ephemeral port range less 2,000) from 127.0.0.2,
 // 127.0.0.3, …, since one source address has only that range. The top step defaults to the
 // hard RLIMIT_NOFILE less 1,000 descriptors of headroom (this process and the server each hold
-// one descriptor per connection). Prints one line per figure and writes the JSON that
+// one descriptor per connection; both get their soft limit raised to the hard one with
+// `prlimit`). The bench site's tokens live an hour and each subscribe takes one at most a minute
+// old, so a slow grow never presents an expired token. Prints one line per figure and writes the JSON that
 // curve-plot.ts renders.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type WebSocket from 'ws';
 import { BENCH_SITE, type BeatFigures } from './child-protocol.js';
 import { ClientPool, type ClientSpec } from './load-clients.js';
 import { median, percentile } from './measure.js';
@@ -99,6 +102,50 @@ function hardNofile(): number {
   } catch {
     return 20_000;
   }
+}
+
+/**
+ * The bench site's token lifetime (s). A step of thousands of clients on a loaded machine can take
+ * longer than the default 300 s; the subscribe handshake also takes a fresh token every
+ * `TOKEN_REFRESH_MS`, so no client ever presents one near its expiry.
+ */
+const BENCH_TOKEN_TTL_S = 3600;
+const TOKEN_REFRESH_MS = 60_000;
+
+/** The site subscribe handshake, its token fetched again once it is `TOKEN_REFRESH_MS` old. */
+class FreshSubscribe {
+  private spec: Promise<ClientSpec> | undefined;
+  private fetchedAt = 0;
+
+  constructor(private readonly port: number) {}
+
+  async handshake(ws: WebSocket, index: number): Promise<void> {
+    if (this.spec === undefined || performance.now() - this.fetchedAt > TOKEN_REFRESH_MS) {
+      this.fetchedAt = performance.now();
+      this.spec = siteClients([this.port]);
+    }
+    return (await this.spec).handshake!(ws, index);
+  }
+}
+
+/**
+ * Lets `pid` open as many files as the hard RLIMIT_NOFILE allows: the soft limit (often 1,024)
+ * is what a process gets, and both the server and this load generator hold one descriptor per
+ * connection. Children forked afterwards inherit it.
+ */
+function raiseNofile(pid: number): void {
+  const hard = hardNofile();
+  try {
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${hard}:${hard}`], { stdio: 'ignore' });
+  } catch {
+    log(`(prlimit failed: process ${pid} keeps its soft RLIMIT_NOFILE; run under \`ulimit -n ${hard}\`)`);
+  }
+}
+
+/** The soft RLIMIT_NOFILE of `pid`, from /proc (what the process can really open). */
+function softNofile(pid: number): number {
+  const m = /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
 }
 
 /** The write floor of this run: µs per serial `socket.write` to 2,000 loopback sockets. */
@@ -288,16 +335,16 @@ async function pass(
   const subscribed = mode !== 'idle';
   const execArgv = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
   const server = await NodeServer.start('switchboard', execArgv, [
-    JSON.stringify({ heartbeatMs: o.heartbeatMs }),
+    JSON.stringify({ heartbeatMs: o.heartbeatMs, tokenTtl: BENCH_TOKEN_TTL_S }),
   ]);
+  raiseNofile(server.pid);
   const out: (ConnectFigures | SubscribedStep)[] = [];
   let pool: ClientPool | undefined;
   try {
     await sleep(300);
     const base = await server.stats(true);
     const url = () => `ws://127.0.0.1:${server.port}/ws?site=${BENCH_SITE.name}`;
-    // Site tokens expire (token_ttl): each step subscribes with a fresh one.
-    let spec: ClientSpec = { url };
+    const tokens = new FreshSubscribe(server.port);
     const clients: ClientSpec = {
       url,
       // The kernel's own choice (connect() picks a port free for this destination) until that
@@ -305,12 +352,11 @@ async function pass(
       // connection whose port search grows with the ports in use: measured, it cut the connect
       // rate from ~450/s to ~22/s between 10,000 and 19,000 connections.
       localAddress: (i) =>
-        i < o.portsPerSource ? '127.0.0.1' : `127.0.0.${2 + Math.floor(i / o.portsPerSource) - 1}`,
-      handshake: subscribed ? (ws, i) => spec.handshake!(ws, i) : undefined,
+        i < o.portsPerSource ? undefined : `127.0.0.${2 + Math.floor(i / o.portsPerSource) - 1}`,
+      handshake: subscribed ? (ws, i) => tokens.handshake(ws, i) : undefined,
     };
     pool = await ClientPool.open(clients, 0);
     for (const target of o.steps) {
-      if (subscribed) spec = await siteClients([server.port]);
       const grown = await grow(server, pool, target, subscribed, {
         rss: base.rss,
         heapUsed: base.heapUsed ?? 0,
@@ -358,7 +404,8 @@ async function main(): Promise<void> {
     },
   });
   const nofile = hardNofile();
-  const top = nofile - 1000;
+  raiseNofile(process.pid);
+  const top = Math.min(nofile, softNofile(process.pid)) - 1000;
   const steps = (values.steps ?? `1000,2000,5000,10000,15000,${top}`)
     .split(',')
     .map(Number)

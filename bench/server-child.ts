@@ -117,6 +117,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
         post_secret: BENCH_SITE.postSecret,
         api_keys: ['bench-key'],
         history_size: 100,
+        ...(options.tokenTtl !== undefined && { token_ttl: options.tokenTtl }),
         rocket: {
           path: BENCH_ROCKET.path,
           users: { [BENCH_ROCKET.user]: { secret: '', permissions: ['READ'] } },

@@ -110,11 +110,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // 1012 "service restart": well-behaved clients reconnect, possibly to another node.
     for (const conn of [...hub.localConnections()]) conn.sink.close(1012, 'server restarting');
     // Sockets no dialect registered with the hub (still authenticating, say) get the same word.
-    for (const ws of listener.wss.clients) {
+    for (const ws of listener.clients) {
       if (ws.readyState === ws.OPEN) ws.close(1012, 'server restarting');
     }
     await waitForSockets(listener, deadline - Date.now());
-    for (const ws of listener.wss.clients) ws.terminate();
+    for (const ws of listener.clients) ws.terminate();
     // In-flight HTTP requests get what is left of the grace period (at least a moment); one still
     // running then (a client trickling its body, say) is cut, so that shutdown always ends.
     const httpClosed = listener.closeHttp();
@@ -165,7 +165,7 @@ const HTTP_MIN_GRACE_MS = 500;
 
 async function waitForSockets(listener: Listener, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (listener.wss.clients.size > 0 && Date.now() < deadline) {
+  while (listener.clients.size > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }

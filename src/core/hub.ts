@@ -177,7 +177,7 @@ export class Hub {
       );
     }
     const state: SubscriptionState = { lastOrd: 0, pending: [] };
-    conn.subscriptions.set(channel, state);
+    conn.addSubscription(channel, state);
     let subs = this.channelSubs.get(conn.namespace);
     if (!subs) {
       subs = new Map();
@@ -194,11 +194,11 @@ export class Hub {
       if (first) await this.chainWatch(conn.namespace, channel, true);
       else await this.watchChains.get(`${conn.namespace}\0${channel}`);
       const history = await this.engine.log.history(conn.namespace, channel, historyFrom(options.from));
-      if (conn.subscriptions.get(channel) !== state) return; // unsubscribed meanwhile
+      if (conn.subscription(channel) !== state) return; // unsubscribed meanwhile
       options.onReady?.();
       this.replay(conn, state, history);
     } catch (err) {
-      if (conn.subscriptions.get(channel) === state) await this.unsubscribe(conn, channel);
+      if (conn.subscription(channel) === state) await this.unsubscribe(conn, channel);
       throw err;
     }
   }
@@ -219,7 +219,7 @@ export class Hub {
   }
 
   async unsubscribe(conn: Connection, channel: string): Promise<boolean> {
-    if (!conn.subscriptions.delete(channel)) return false;
+    if (!conn.removeSubscription(channel)) return false;
     const subs = this.channelSubs.get(conn.namespace);
     const set = subs?.get(channel);
     if (set) {
@@ -393,7 +393,7 @@ export class Hub {
       for (const conn of set) {
         if (conn.watchingAll) continue; // receives it below, once
         if (conn.id === except) continue;
-        const state = conn.subscriptions.get(p.channel);
+        const state = conn.subscription(p.channel);
         if (state === undefined) continue;
         if (state.pending !== null) {
           state.pending.push(p);
@@ -548,7 +548,7 @@ export class Hub {
    * subscribed there)? For a dialect that must write a sender's own copy before its reply.
    */
   wrote(conn: Connection, channel: string, ord: number): boolean {
-    const state = conn.subscriptions.get(channel);
+    const state = conn.subscription(channel);
     return state === undefined || (state.pending === null && state.lastOrd >= ord);
   }
 

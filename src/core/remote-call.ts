@@ -28,7 +28,7 @@ export async function handleLocalCall(hub: Hub, conn: Connection, call: RemoteCa
     case 'setContextValue':
       if (typeof call.key !== 'string' || call.value === undefined)
         return invalid('setContextValue takes a key and a value');
-      conn.context[call.key] = call.value;
+      conn.setContextValue(call.key, call.value);
       return { ok: true };
     case 'setContext':
       if (typeof call.context !== 'object' || call.context === null || Array.isArray(call.context)) {

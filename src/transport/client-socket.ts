@@ -47,6 +47,21 @@ interface WsInternals {
 }
 type SenderInternals = { _state: number; _queue: unknown[]; _firstFragment: boolean };
 
+/**
+ * ws 8's Receiver queues the TCP chunks of a frame in `_buffers` (receiver.js: `push` in
+ * `_write`, `shift` as frames are parsed). Once one frame has arrived that array keeps a backing
+ * store of 16 slots (144 B) for as long as the socket lives, though it is empty between frames.
+ * Called while ws emits a 'message': if nothing is queued, an empty array takes its place (ws reads
+ * `this._buffers` afresh at every use), so an idle connection that once sent a frame holds none.
+ */
+export function shedReceiverBuffer(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: { _buffers?: unknown; _bufferedBytes?: unknown } })
+    ._receiver;
+  if (receiver === undefined || receiver._bufferedBytes !== 0) return;
+  const buffers = receiver._buffers;
+  if (Array.isArray(buffers) && buffers.length === 0) receiver._buffers = [];
+}
+
 /** The Sender when its fields look as ws 8 has them and permessage-deflate is off; else null. */
 function directSender(ws: WsInternals): SenderInternals | null {
   const sender = ws._sender;

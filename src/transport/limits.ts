@@ -1,7 +1,8 @@
 // Generic, dialect-blind protection applied by the listener (docs/security.md): how many connections may be
 // open (in total and per client IP) and how fast one connection may send frames.
 import type { WebSocket } from 'ws';
-import { TokenBucket } from './rate-limit.js';
+import { shedReceiverBuffer } from './client-socket.js';
+import { FULL, type RateRule, ruleFor } from './rate-limit.js';
 
 /** Counts of what the transport refused or cut, for logs and metrics. Process-wide, only grows. */
 export interface TransportCounters {
@@ -31,6 +32,10 @@ export interface ConnectionLimits {
 
 export type Admission = { ok: true; release: () => void } | { ok: false; error: string };
 
+/** The address whose slot a socket holds (admitSocket); deleted when the slot is given back. */
+const SLOT = Symbol('switchboard.upgradeSlot');
+type Slotted = { [SLOT]?: string | undefined };
+
 /**
  * Admission control for upgrades, checked before the handshake so a refused client costs one
  * HTTP answer and no WebSocket state. A slot is taken when the upgrade request arrives (so many
@@ -44,7 +49,21 @@ export class ConnectionLimiter {
   private total = 0;
   private readonly perIp = new Map<string, number>();
 
-  constructor(private readonly limits: ConnectionLimits) {}
+  /**
+   * The 'close' listener of every admitted socket: one function per limiter, the address kept on
+   * the socket. A closure and a `once` wrapper per socket cost ~0.3 KiB of every connection's heap.
+   */
+  private readonly releaseSocket: (this: Slotted) => void;
+
+  constructor(private readonly limits: ConnectionLimits) {
+    const limiter = this;
+    this.releaseSocket = function (this: Slotted) {
+      const ip = this[SLOT];
+      if (ip === undefined) return;
+      this[SLOT] = undefined;
+      limiter.releaseIp(ip);
+    };
+  }
 
   get open(): number {
     return this.total;
@@ -56,30 +75,64 @@ export class ConnectionLimiter {
 
   admit(remoteAddress: string | undefined): Admission {
     const ip = normalizeIp(remoteAddress ?? 'unknown');
-    if (this.total >= this.limits.maxConnections) {
-      transportCounters.refusedTotal++;
-      return { ok: false, error: 'server has too many connections, retry later' };
-    }
-    const fromIp = this.perIp.get(ip) ?? 0;
-    if (fromIp >= this.limits.maxConnectionsPerIp) {
-      transportCounters.refusedPerIp++;
-      return { ok: false, error: 'too many connections from your address, retry later' };
-    }
-    this.total++;
-    this.perIp.set(ip, fromIp + 1);
+    const error = this.take(ip);
+    if (error !== undefined) return { ok: false, error };
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        this.total--;
-        const left = (this.perIp.get(ip) ?? 1) - 1;
-        // Drop empty entries: the map must not grow with every address ever seen.
-        if (left <= 0) this.perIp.delete(ip);
-        else this.perIp.set(ip, left);
+        this.releaseIp(ip);
       },
     };
+  }
+
+  /**
+   * `admit` for a socket whose close gives the slot back (exactly once, also when it is already
+   * destroyed): the refusal's message, or undefined when admitted. With `closeTold`, the caller
+   * calls `socketClosed` when the socket closes; otherwise the slot listens for its 'close'.
+   */
+  admitSocket(
+    socket: NodeJS.EventEmitter & { destroyed: boolean },
+    remoteAddress: string | undefined,
+    closeTold = false,
+  ): string | undefined {
+    const ip = normalizeIp(remoteAddress ?? 'unknown');
+    const error = this.take(ip);
+    if (error !== undefined) return error;
+    (socket as Slotted)[SLOT] = ip;
+    if (socket.destroyed) this.releaseSocket.call(socket as Slotted);
+    else if (!closeTold) socket.on('close', this.releaseSocket);
+    return undefined;
+  }
+
+  /** A socket closed: the slot it holds, if any, comes back (once). */
+  socketClosed(socket: object): void {
+    this.releaseSocket.call(socket as Slotted);
+  }
+
+  private take(ip: string): string | undefined {
+    if (this.total >= this.limits.maxConnections) {
+      transportCounters.refusedTotal++;
+      return 'server has too many connections, retry later';
+    }
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.limits.maxConnectionsPerIp) {
+      transportCounters.refusedPerIp++;
+      return 'too many connections from your address, retry later';
+    }
+    this.total++;
+    this.perIp.set(ip, fromIp + 1);
+    return undefined;
+  }
+
+  private releaseIp(ip: string): void {
+    this.total--;
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    // Drop empty entries: the map must not grow with every address ever seen.
+    if (left <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, left);
   }
 }
 
@@ -94,10 +147,10 @@ export interface RateGuardOptions {
   /** Frames allowed back to back (`max_messages_burst`). */
   burst: number;
   /**
-   * Called once when the connection is cut (for a log line), with the `detail` given to
-   * `installRateGuard` for that socket. One options object may be shared by many sockets.
+   * Called once when the connection is cut (for a log line), with the path and remote address
+   * given to `installRateGuard` for that socket. One options object may be shared by many sockets.
    */
-  onExceeded?: (detail: unknown) => void;
+  onExceeded?: (detail: { path: string | undefined; remote: string | undefined }) => void;
 }
 
 /** The backstop allows this multiple of the configured rate and burst before cutting. */
@@ -111,11 +164,20 @@ const GUARD = Symbol('switchboard.rateGuard');
 
 interface GuardState {
   options: RateGuardOptions;
-  detail: unknown;
-  /** Created on the first frame: a bucket starts full, so an idle socket needs none. */
-  bucket: TokenBucket | undefined;
+  /** For the log line (onExceeded): shared strings, the detail object is built only at the cut. */
+  path: string | undefined;
+  remote: string | undefined;
+  /** The backstop's token bucket: when it is full again, under the options' shared rule. */
+  fullAt: number;
   cut: boolean;
 }
+
+/** One bucket rule per guard configuration, shared by every socket it guards. */
+const guardRules = new WeakMap<RateGuardOptions, RateRule>();
+const guardBucket = (o: RateGuardOptions) => ({
+  ratePerSec: o.messagesPerSecond * RATE_GUARD_FACTOR,
+  burst: o.burst * RATE_GUARD_FACTOR,
+});
 
 type Guarded = WebSocket & { [GUARD]: GuardState };
 
@@ -132,24 +194,30 @@ type Guarded = WebSocket & { [GUARD]: GuardState };
  * the dialect's listener (listeners of one event cannot be skipped); its replies to them are
  * dropped because the socket is already closing.
  *
- * Costs an idle socket one small state object: the listener is shared, the bucket lazy.
+ * Costs a socket one small state object: the listener and the bucket's rule are shared.
  */
-export function installRateGuard(ws: WebSocket, options: RateGuardOptions, detail?: unknown): void {
-  (ws as Guarded)[GUARD] = { options, detail, bucket: undefined, cut: false };
+export function installRateGuard(
+  ws: WebSocket,
+  options: RateGuardOptions,
+  path?: string,
+  remote?: string,
+): void {
+  (ws as Guarded)[GUARD] = { options, path, remote, fullAt: FULL, cut: false };
   ws.on('message', guardFrame);
 }
 
 function guardFrame(this: WebSocket): void {
+  shedReceiverBuffer(this);
   const state = (this as Guarded)[GUARD];
   if (state.cut) return;
-  state.bucket ??= new TokenBucket({
-    ratePerSec: state.options.messagesPerSecond * RATE_GUARD_FACTOR,
-    burst: state.options.burst * RATE_GUARD_FACTOR,
-  });
-  if (state.bucket.take()) return;
+  const next = ruleFor(guardRules, state.options, guardBucket).take(state.fullAt);
+  if (!Number.isNaN(next)) {
+    state.fullAt = next;
+    return;
+  }
   state.cut = true;
   transportCounters.rateLimited++;
-  state.options.onExceeded?.(state.detail);
+  state.options.onExceeded?.({ path: state.path, remote: state.remote });
   this.close(1008, 'rate limit exceeded');
   this.pause();
   const timer = setTimeout(terminateSocket, RATE_CLOSE_GRACE_MS, this);

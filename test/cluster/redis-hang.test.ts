@@ -37,10 +37,20 @@ interface Attempt {
   error?: string;
 }
 
-/** Publish `n` times, one every `everyMs` (none awaiting the previous), and record each outcome. */
-async function publishDuring(engine: RedisEngine, channel: string, n: number, everyMs: number) {
+/**
+ * Publish up to `n` times, one every `everyMs` (none awaiting the previous), for at most `forMs`
+ * (so that on a busy machine no attempt is made after the hang ends), and record each outcome.
+ */
+async function publishDuring(
+  engine: RedisEngine,
+  channel: string,
+  n: number,
+  everyMs: number,
+  forMs: number,
+) {
   const attempts: Promise<Attempt>[] = [];
-  for (let i = 0; i < n; i++) {
+  const start = Date.now();
+  for (let i = 0; i < n && Date.now() - start < forMs; i++) {
     const t0 = Date.now();
     attempts.push(
       engine.log.publish('ns', channel, { data: { during: i } }, opts).then(
@@ -92,12 +102,13 @@ describe('redis engine: a hung Redis', { skip }, () => {
       else {
         sleeper = new Redis(redis.url);
         sleeper.on('error', () => undefined);
-        void sleeper.call('DEBUG', 'SLEEP', '2').catch(() => undefined);
+        void sleeper.call('DEBUG', 'SLEEP', '3').catch(() => undefined);
         await sleep(50); // the sleep has started
       }
       const hungAt = Date.now();
-      // 1.5 s of publications, one every 15 ms: ~100 attempts while Redis answers nothing.
-      const attempts = publishDuring(publisher, channel, 100, 15);
+      // Up to 1.5 s of publications, one every 15 ms: ~100 attempts while Redis answers nothing
+      // (the last one's timeout ends well before the 3 s sleep does).
+      const attempts = publishDuring(publisher, channel, 100, 15, 1500);
       await until(() => !publisher.ready(), 'not ready while Redis is hung', 2000);
       const notReadyAfter = Date.now() - hungAt;
       const outcomes = await attempts;

@@ -1,10 +1,14 @@
-import { TokenBucket } from '../../transport/rate-limit.js';
+import { FULL, type RateRule, ruleFor } from '../../transport/rate-limit.js';
 
 /** Requests per second, and how many may come back to back, before they are answered "slow down". */
 export interface RequestRate {
   perSecond: number;
   burst: number;
 }
+
+/** One bucket rule per configured rate, shared by every connection's inbox. */
+const rules = new WeakMap<RequestRate, RateRule>();
+const bucketOf = (rate: RequestRate) => ({ ratePerSec: rate.perSecond, burst: rate.burst });
 
 /**
  * Instead of refusing past `maxPending`: stop reading the socket at `maxPending` waiting (TCP
@@ -31,11 +35,12 @@ export interface Backpressure {
  * none when the session creates it lazily.
  */
 export class SerialInbox {
+  /** The last frame's chain while frames are waiting; dropped once all are handled. */
   private tail: Promise<void> | undefined;
   private pending = 0;
   private paused = false;
-  /** Created on the first frame: a bucket starts full, so an eager one would allow the same. */
-  private bucket: TokenBucket | undefined;
+  /** The rate's token bucket: when it is full again (rate-limit.ts), under a shared rule. */
+  private fullAt = FULL;
 
   constructor(
     readonly maxPending: number,
@@ -51,9 +56,11 @@ export class SerialInbox {
   push(run: (allowed: boolean) => void | Promise<void>, onError: (err: unknown) => void): boolean {
     if (this.pending >= this.maxPending && !this.backpressure) return false;
     let allowed = true;
-    if (this.rate) {
-      this.bucket ??= new TokenBucket({ ratePerSec: this.rate.perSecond, burst: this.rate.burst });
-      allowed = this.bucket.take();
+    const rate = this.rate;
+    if (rate) {
+      const next = ruleFor(rules, rate, bucketOf).take(this.fullAt);
+      allowed = !Number.isNaN(next);
+      if (allowed) this.fullAt = next;
     }
     if (++this.pending === this.maxPending && this.backpressure && !this.paused) {
       this.paused = true;
@@ -67,7 +74,9 @@ export class SerialInbox {
   }
 
   private done(): void {
-    this.pending--;
+    // Nothing waits behind this frame: the next one starts a fresh chain, and an idle connection
+    // does not keep a settled promise (48 B and its reactions) for as long as it lives.
+    if (--this.pending === 0) this.tail = undefined;
     if (this.paused && this.pending <= this.backpressure!.resumeAt) {
       this.paused = false;
       this.backpressure!.resume();

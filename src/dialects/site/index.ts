@@ -37,7 +37,8 @@ export function siteDialect(ctx: DialectContext): Dialect {
       if (site.secret === undefined) {
         return refuse(404, `site ${site.name} has no secret configured, so it serves no subscriptions`);
       }
-      return { ok: true, state: { ...site, secret: site.secret } };
+      // The registry's own object, narrowed: a copy per connection cost each one ~70 B.
+      return { ok: true, state: site as SubscribableSite };
     },
     onConnection: (socket, req, _url, site) => {
       new SiteSession(socket, {
