@@ -295,6 +295,11 @@ const engineSchema = z.preprocess(
           ping_threshold_ms: int(10, 60_000, 'an integer from 10 to 60000')
             .default(1000)
             .describe('/readyz answers 503 while a probe takes longer than this (Redis hung or overloaded)'),
+          publish_batch_max: int(1, 1000, 'an integer from 1 to 1000')
+            .default(64)
+            .describe(
+              'Publications waiting while a publish is in flight go to Redis together, at most this many in one script call; 1: one call per publication',
+            ),
         })
         .refine((e) => (e.sentinels === undefined) === (e.name === undefined), {
           error: '`sentinels` and `name` go together: the Sentinels and the master name they monitor',

@@ -20,6 +20,7 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
         commandTimeoutMs: config.engine.command_timeout_ms,
         pingIntervalMs: config.engine.ping_interval_ms,
         pingThresholdMs: config.engine.ping_threshold_ms,
+        publishBatchMax: config.engine.publish_batch_max,
         logger,
       });
     }

@@ -34,6 +34,7 @@ engine:
 #   command_timeout_ms: 1500    # a Redis call without an answer fails (and a publish never runs late)
 #   ping_interval_ms: 1000      # how often /readyz probes Redis
 #   ping_threshold_ms: 1000     # /readyz 503 while Redis answers slower than this
+#   publish_batch_max: 64       # publications waiting together go in one script call; 1: off
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
 node_id: 1

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       command_timeout_ms: 1500,
       ping_interval_ms: 1000,
       ping_threshold_ms: 1000,
+      publish_batch_max: 64,
     });
   });
 

@@ -31,15 +31,15 @@ export class RedisChannelTransport implements ChannelTransport {
     private readonly keys: Keys,
     private readonly ttl: { historySeconds: number; ordSeconds: number },
     private readonly master: MasterGuard,
-    publishing: Omit<BatcherOptions, 'max'>,
+    publishing: BatcherOptions,
   ) {
     sub.onResync(() => this.sink?.onResync());
     this.publisher = new PublishBatcher(
       {
         one: (args, deadline) => this.publishOne(args, deadline),
-        many: () => Promise.reject(new Error('batching is off')),
+        many: (items) => this.publishMany(items),
       },
-      { ...publishing, max: 1 },
+      publishing,
     );
   }
 
@@ -100,6 +100,27 @@ export class RedisChannelTransport implements ChannelTransport {
     if (ord < 0) return { expired: true };
     this.epoch = epoch; // changed only after a data loss, once per cluster
     return { ord, time, receivers };
+  }
+
+  /** Several publications, one publish-batch.lua call (publish-batcher.ts says when). */
+  private async publishMany(items: { args: PublishArgs; deadline: number }[]): Promise<PublishOutcome[]> {
+    const keys: string[] = [this.keys.epoch(), this.keys.ordBase()];
+    const argv: (string | number)[] = [this.ttl.historySeconds, this.ttl.ordSeconds, this.epoch];
+    for (const { args: a, deadline } of items) {
+      keys.push(a.ordKey, a.historyKey, a.channelsKey, a.cutKey);
+      argv.push(a.body, a.head, a.historySize, a.channel, a.channelTopic, a.namespaceTopic, deadline);
+    }
+    const reply = await this.cmd.sbPublishBatch(keys.length, ...keys, ...argv);
+    this.epoch = String(reply[0]);
+    const out: PublishOutcome[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const ord = Number(reply[1 + i * 3]);
+      const second = reply[2 + i * 3];
+      if (ord === -1) out.push({ expired: true });
+      else if (ord < 0) out.push({ error: String(second) });
+      else out.push({ ord, time: Number(second), receivers: Number(reply[3 + i * 3]) });
+    }
+    return out;
   }
 
   async history(ns: string, channel: string, query: HistoryQuery): Promise<HistoryResult> {

@@ -15,6 +15,7 @@ type Scripts = QueueScripts &
       cut: string,
       ...args: (string | number)[]
     ): Promise<[number, number, number, string]>;
+    sbPublishBatch(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<(string | number)[]>;
     sbHistory(
       ord: string,
       hist: string,
@@ -30,6 +31,7 @@ export type Client = Redis & Scripts;
 
 const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   sbPublish: { lua: lua.PUBLISH, numberOfKeys: 6 },
+  sbPublishBatch: { lua: lua.PUBLISH_BATCH }, // numKeys passed per call
   sbHistory: { lua: lua.HISTORY, numberOfKeys: 3 },
   sbMasterCheck: { lua: lua.MASTER_CHECK, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },

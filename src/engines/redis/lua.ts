@@ -33,6 +33,7 @@ const NOW_MS = read('now-ms');
 const timed = (name: string) => `${NOW_MS}\n${read(name)}`;
 
 export const PUBLISH = timed('publish');
+export const PUBLISH_BATCH = timed('publish-batch');
 export const HISTORY = read('history');
 export const MASTER_CHECK = timed('master-check');
 export const CHANNELS = timed('channels');

@@ -35,6 +35,13 @@ export interface BatcherOptions {
   redisNow(): number;
 }
 
+/**
+ * Script calls in flight at once. Two keep Redis busy: the next batch gathers (and travels) while
+ * the previous one runs, instead of Redis idling during every round trip. One connection runs its
+ * commands in the order sent, so the order of calls is still the order of publications.
+ */
+const MAX_IN_FLIGHT = 2;
+
 interface Item {
   args: PublishArgs;
   deadline: number;
@@ -53,18 +60,18 @@ interface Item {
  * does nothing. The deadline is `margin` before the caller's timeout, so a script that does start
  * in time has that margin to get its answer back before the caller gives up.
  *
- * Batching. While one script call is in flight, the publications that arrive queue here; when it
- * returns, everything queued (up to `max`) goes in the next call, so a busy node makes one call
+ * Batching. While script calls are in flight (at most MAX_IN_FLIGHT), the publications that arrive
+ * queue here; when one returns, everything queued (up to `max`) goes in the next call, so a busy node makes one call
  * per round trip instead of one per publication, and Redis pays the call's fixed cost once. A
  * publication that finds nothing in flight is sent in the same event-loop turn (after the
  * current microtasks, so publications made together in one turn travel together): nothing is held
- * at a low rate. Call order is kept (one queue, one call in flight), so per-channel order is the
- * order of the calls. With `max` 1 there is no queue at all: every publication is its own script
+ * at a low rate. Call order is kept (one queue, one connection that runs calls in the order sent), so
+ * per-channel order is the order of the calls. With `max` 1 there is no queue at all: every publication is its own script
  * call at once, pipelined on the connection as before batching existed.
  */
 export class PublishBatcher {
   private readonly queue: Item[] = [];
-  private inFlight = false;
+  private inFlight = 0;
   private scheduled = false;
   private readonly marginMs: number;
 
@@ -95,7 +102,7 @@ export class PublishBatcher {
         return;
       }
       this.queue.push(item);
-      if (!this.inFlight && !this.scheduled) {
+      if (this.inFlight < MAX_IN_FLIGHT && !this.scheduled) {
         this.scheduled = true;
         queueMicrotask(() => {
           this.scheduled = false;
@@ -106,18 +113,19 @@ export class PublishBatcher {
   }
 
   private flush(): void {
-    if (this.inFlight) return;
-    const batch: Item[] = [];
-    while (this.queue.length > 0 && batch.length < this.o.max) {
-      const item = this.queue.shift() as Item;
-      if (!item.settled) batch.push(item); // timed out while queued: never sent
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const batch: Item[] = [];
+      while (this.queue.length > 0 && batch.length < this.o.max) {
+        const item = this.queue.shift() as Item;
+        if (!item.settled) batch.push(item); // timed out while queued: never sent
+      }
+      if (batch.length === 0) return;
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
     }
-    if (batch.length === 0) return;
-    this.inFlight = true;
-    this.send(batch).finally(() => {
-      this.inFlight = false;
-      if (this.queue.length > 0) this.flush();
-    });
   }
 
   private async send(batch: Item[]): Promise<void> {

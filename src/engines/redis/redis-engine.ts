@@ -54,6 +54,8 @@ export interface RedisEngineOptions {
   pingIntervalMs?: number;
   /** Not ready while a probe takes longer than this. Default 1000. */
   pingThresholdMs?: number;
+  /** Publications in one script call at most (publish-batcher.ts); 1: no batching. Default 64. */
+  publishBatchMax?: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export class RedisEngine implements Engine {
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       pingThresholdMs: options.pingThresholdMs ?? 1000,
+      publishBatchMax: options.publishBatchMax ?? 64,
     };
     this.logger = options.logger;
     this.keys = new Keys(options.prefix);
@@ -143,7 +146,11 @@ export class RedisEngine implements Engine {
       this.keys,
       { historySeconds: this.o.historyTtlSeconds, ordSeconds: this.o.ordTtlSeconds },
       this.master,
-      { timeoutMs: this.o.commandTimeoutMs, redisNow: () => this.clock.now() },
+      {
+        max: this.o.publishBatchMax,
+        timeoutMs: this.o.commandTimeoutMs,
+        redisNow: () => this.clock.now(),
+      },
     );
     this.probe = new RedisProbe(this.cmd, this.clock, {
       intervalMs: this.o.pingIntervalMs,
