@@ -135,6 +135,18 @@ if (given) {
 }
 const env = { ...process.env, SWITCHBOARD_TEST_REDIS_URL: given || redis.url };
 
+// The docs tests run `npx switchboard …` as the docs write it. In a clone, npm's first `npx` of the
+// project's own bin installs the clone into npm's cache, which runs its `prepare` build; two tests
+// doing that at once race on the same cache folder and one fails to read its package.json. Take
+// that first run here, once, before any test starts (later runs reuse the cache entry).
+if (files.some((f) => f.includes(join('dist', 'test', 'docs')))) {
+  try {
+    execSync('npx --yes switchboard --version', { stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+  } catch (err) {
+    fail(`\`npx switchboard --version\` failed before the docs tests (${err.message})`);
+  }
+}
+
 const args = ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
 const tests = spawn(process.execPath, args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => tests.kill(signal));

@@ -238,6 +238,11 @@ const namespaceSchema = section({
     .default('client')
     .describe('mesh: queue topic that receives gateway client traffic'),
   topic_size: positiveInt().default(2000).describe('Queued items per topic; past that the oldest is dropped'),
+  topic_bytes: positiveInt()
+    .default(8388608)
+    .describe(
+      'Bytes (stored JSON) of the items a topic holds while nobody consumes it; past that the oldest are dropped',
+    ),
   max_topics: positiveInt().default(100).describe('Queue topics per namespace'),
   allowed_origins: originList()
     .optional()

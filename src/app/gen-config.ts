@@ -110,6 +110,7 @@ namespaces:
     # history_size: 100             # buffered messages per channel
     # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
+    # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped
     # max_topics: 100
     # allowed_origins: [https://app.example]  # browser origins allowed to connect; unset: any
     rocket:                         # a WebRocket vhost

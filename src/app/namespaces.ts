@@ -9,7 +9,13 @@ import type { Config } from './config-schema.js';
 export function namespaceSettings(config: Config): Map<string, NamespaceSettings> {
   const out = new Map<string, NamespaceSettings>();
   for (const [name, ns] of Object.entries(config.namespaces)) {
-    out.set(name, { name, historySize: ns.history_size, topicSize: ns.topic_size, maxTopics: ns.max_topics });
+    out.set(name, {
+      name,
+      historySize: ns.history_size,
+      topicSize: ns.topic_size,
+      topicBytes: ns.topic_bytes,
+      maxTopics: ns.max_topics,
+    });
   }
   const chat = config.chat.namespace;
   if (!out.has(chat)) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HeldClient } from '../engines/client-ledger.js';
 import type {
   ControlMessage,
   ControlReply,
@@ -7,6 +8,7 @@ import type {
   HistoryResult,
   PublishResult,
 } from '../engines/engine.js';
+import type { PushResult } from '../engines/queue-store.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
@@ -18,6 +20,7 @@ import {
   type InspectWhat,
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
+import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall, type RemoteCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
@@ -500,12 +503,15 @@ export class Hub {
 
   // ---- queues ------------------------------------------------------------------------------
 
-  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<{ dropped: number }> {
+  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<PushResult> {
     const ns = this.requireNamespace(namespace);
-    return this.engine.queues.push(namespace, topic, item, {
+    const result = await this.engine.queues.push(namespace, topic, item, {
       topicSize: ns.topicSize,
+      topicBytes: ns.topicBytes,
       maxTopics: ns.maxTopics,
     });
+    if (result.droppedForBytes > 0) countLimit('topic_bytes', result.droppedForBytes);
+    return result;
   }
 
   /**
@@ -536,6 +542,38 @@ export class Hub {
   async queueStop(conn: Connection): Promise<void> {
     const detaches = conn.takeConsumers();
     await Promise.all(detaches.map((d) => d()));
+  }
+
+  // ---- gateway clients held by nodes (close items after a node dies) -----------------------
+
+  /** Per dialect: told when a remote call changed a connection's context (no field per connection). */
+  private readonly contextWatchers = new Map<string, (conn: Connection) => void>();
+
+  watchContext(dialect: string, onChange: (conn: Connection) => void): void {
+    this.contextWatchers.set(dialect, onChange);
+  }
+
+  contextChanged(conn: Connection): void {
+    this.contextWatchers.get(conn.dialect)?.(conn);
+  }
+
+  /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
+  holdClient(conn: Connection, topic: string): Promise<void> {
+    return this.engine.clients.hold({
+      client: conn.id,
+      namespace: conn.namespace,
+      topic,
+      context: conn.context,
+    });
+  }
+
+  releaseClient(conn: Connection): Promise<void> {
+    return this.engine.clients.release(conn.id);
+  }
+
+  /** Gateway clients of nodes that died, each handed to one node of the cluster (engine.clients). */
+  claimOrphanClients(): Promise<HeldClient[]> {
+    return this.engine.clients.claimOrphans();
   }
 
   queueHasConsumer(namespace: string, topic: string): Promise<boolean> {

@@ -5,11 +5,14 @@ export interface NamespaceSettings {
   historySize: number;
   /** Queue bounds (docs/architecture.md). */
   topicSize: number;
+  /** Bytes (of the stored JSON) a topic holds while nobody consumes it. */
+  topicBytes: number;
   maxTopics: number;
 }
 
 export const DEFAULT_NAMESPACE_SETTINGS = {
   historySize: 100,
   topicSize: 2000,
+  topicBytes: 8 * 1024 * 1024,
   maxTopics: 100,
 } as const;

@@ -29,12 +29,14 @@ export async function handleLocalCall(hub: Hub, conn: Connection, call: RemoteCa
       if (typeof call.key !== 'string' || call.value === undefined)
         return invalid('setContextValue takes a key and a value');
       conn.setContextValue(call.key, call.value);
+      hub.contextChanged(conn);
       return { ok: true };
     case 'setContext':
       if (typeof call.context !== 'object' || call.context === null || Array.isArray(call.context)) {
         return invalid('setContext takes an object');
       }
       conn.context = { ...call.context };
+      hub.contextChanged(conn);
       return { ok: true };
     case 'subscribe': {
       if (!validChannels(call.channels)) return invalid('subscribe takes one or more channel names');

@@ -18,9 +18,11 @@
  * only what is specific to its backend. No method may throw for a missing channel or topic (they
  * are created on first use); none may be called before `start` resolves unless stated.
  */
+
 import type { RemoteCall } from '../core/remote-call.js';
 import type { DeliveryCount, JsonValue, Publication } from '../core/types.js';
 import type { ChannelLog } from './channel-log.js';
+import type { ClientLedger } from './client-ledger.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { OnceStore } from './once-store.js';
 import type { PresenceStore } from './presence.js';
@@ -91,6 +93,7 @@ export interface Engine {
   readonly registry: NodeRegistry;
   readonly queues: QueueStore;
   readonly once: OnceStore;
+  readonly clients: ClientLedger;
   /** Present only on engines that keep presence (presence.ts). */
   readonly presence?: PresenceStore;
 }

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
+import { gatewayStats } from '../dialects/mesh/gateway-outage.js';
 import { redisStats } from '../engines/redis/redis-stats.js';
 import { transportCounters } from '../transport/limits.js';
 import { batcherCounters } from '../transport/write-batcher.js';
@@ -104,6 +105,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     new Gauge({ name, help, labelNames: ['namespace', 'topic'], registers: [registry] });
   const depth = queueGauge('switchboard_queue_depth', 'Items waiting in a queue topic for a consumer');
   const consumers = queueGauge('switchboard_queue_consumers', 'Consumers attached to a queue topic');
+  const bytes = queueGauge('switchboard_queue_bytes', 'Bytes (JSON) of the items waiting in a queue topic');
   const dropped = new Counter({
     name: 'switchboard_queue_dropped_total',
     help: 'Items dropped because a topic or its namespace was full',
@@ -113,6 +115,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
   const readQueues = async () => {
     depth.reset();
     consumers.reset();
+    bytes.reset();
     dropped.reset();
     for (const ns of namespaceNames(ctx)) {
       let stats: Awaited<ReturnType<typeof hub.engine.queues.stats>>;
@@ -125,6 +128,7 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
         const labels = { namespace: ns, topic: t.topic };
         depth.set(labels, t.depth);
         consumers.set(labels, t.consumers);
+        bytes.set(labels, t.bytes);
         dropped.inc(labels, t.dropped);
       }
     }
@@ -137,6 +141,16 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     registers: [registry],
   });
   // The transport's refusals and cuts are process-wide counts (shared by every server in the process).
+  mirroredCounter(
+    'switchboard_gateway_items_lost_total',
+    'Gateway client items (handshake, frames, close) the engine could not store: lost (process-wide)',
+    () => gatewayStats.itemsLost,
+  );
+  mirroredCounter(
+    'switchboard_gateway_outage_closes_total',
+    'Gateway clients closed with 1013 because the engine could not store their items (process-wide)',
+    () => gatewayStats.outageCloses,
+  );
   mirroredCounter(
     'switchboard_slow_consumer_closes_total',
     'Connections closed with 1013 because they fell too far behind (process-wide)',

@@ -60,7 +60,7 @@ describe('cluster: /readyz and the dialects while Redis hangs', { skip }, () => 
     removeDir(dir);
   });
 
-  it('503 within a bounded time, clear outage errors, nothing published late, 200 again after', async () => {
+  it('503 within a bounded time, clear outage errors, nothing published late, 200 again after', async (t) => {
     const channel = 'hang';
     const sub = await SiteSubscriber.open(node, channel);
     const token = await siteToken(node);
@@ -105,6 +105,7 @@ describe('cluster: /readyz and the dialects while Redis hangs', { skip }, () => 
     redis.resume();
     const readyMs = await waitStatus(() => status(`${node.url}/readyz`), 200, 5000);
     assert.ok(readyMs < 3000, `200 again after ${readyMs} ms`);
+    t.diagnostic(`/readyz 503 ${notReadyMs} ms after SIGSTOP, 200 ${readyMs} ms after SIGCONT`);
     assert.equal((await post({ i: 3 })).status, 200);
     await until(() => sub.messages.length >= 4, 'the post after');
     await sleep(200);

@@ -3,6 +3,7 @@
  * test calls `runEngineSuite(factory)` and runs them all unchanged.
  */
 import { runChannelLogSuite } from './channel-log-suite.js';
+import { runClientLedgerSuite } from './client-ledger-suite.js';
 import type { EngineFactory } from './harness.js';
 import { runNodeControlSuite } from './node-control-suite.js';
 import { runOnceStoreSuite } from './once-store-suite.js';
@@ -15,4 +16,5 @@ export function runEngineSuite(factory: EngineFactory): void {
   runNodeControlSuite(factory);
   runOnceStoreSuite(factory);
   runQueueStoreSuite(factory);
+  runClientLedgerSuite(factory);
 }

@@ -39,7 +39,7 @@ export function recorder(counts = { delivered: 1, failed: 0 }): Recorder {
 }
 
 export const opts = { historySize: 10 };
-export const LIMITS = { topicSize: 5, maxTopics: 3 };
+export const LIMITS = { topicSize: 5, topicBytes: 1 << 20, maxTopics: 3 };
 let uniq = 0;
 /** A fresh name per case, so engines sharing state (Redis) never see another case's data. */
 export const fresh = (what: string) => `${what}-${process.pid}-${++uniq}`;

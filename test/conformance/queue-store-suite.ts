@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueueItem } from '../../src/core/types.js';
+import type { Engine } from '../../src/engines/engine.js';
 import { type EngineFactory, engines, fresh, item, LIMITS, until } from './harness.js';
 
 export function runQueueStoreSuite(factory: EngineFactory): void {
@@ -25,7 +26,11 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
           deliver: (i) => got.b!.push(i.data as number) > 0,
         });
         for (let i = 0; i < 100; i++)
-          await e.queues.push(ns, topic, item(i, topic), { topicSize: 1000, maxTopics: 10 });
+          await e.queues.push(ns, topic, item(i, topic), {
+            topicSize: 1000,
+            topicBytes: 1 << 20,
+            maxTopics: 10,
+          });
         await until(() => got.a!.length + got.b!.length === 100);
         const all = [...got.a!, ...got.b!].sort((x, y) => x - y);
         assert.deepEqual(
@@ -80,6 +85,79 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         assert.equal((await e.queues.stats(ns)).find((s) => s.topic === topic)?.dropped, 3);
       });
 
+      // An item of about 1 KB that takes the same bytes for every i below 10.
+      // Every padded item names the same topic inside, so they all have one size (the probe's too).
+      const padded = (i: number, _topic: string): QueueItem => ({
+        ...item(i, 'jobs'),
+        data: { i, pad: 'x'.repeat(1000) },
+      });
+      const got = (i: QueueItem) => (i.data as { i: number }).i;
+      /** Bytes one padded item takes in the engine's own accounting (its stored form). */
+      const storedSize = async (e: Engine, ns: string): Promise<number> => {
+        await e.queues.push(ns, 'probe', padded(0, 'probe'), {
+          topicSize: 10,
+          topicBytes: 1 << 20,
+          maxTopics: 10,
+        });
+        const bytes = (await e.queues.stats(ns)).find((s) => s.topic === 'probe')?.bytes ?? 0;
+        assert.ok(bytes > 1000, `a padded item is over 1000 bytes: ${bytes}`);
+        return bytes;
+      };
+
+      it('drops the oldest items past topicBytes, counts them and keeps the byte count', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const size = await storedSize(e, ns);
+        const limits = { topicSize: 1000, topicBytes: Math.floor(size * 3.5), maxTopics: 10 };
+        let dropped = 0;
+        let droppedForBytes = 0;
+        for (let i = 0; i < 10; i++) {
+          const r = await e.queues.push(ns, topic, padded(i, topic), limits);
+          dropped += r.dropped;
+          droppedForBytes += r.droppedForBytes;
+        }
+        assert.deepEqual({ dropped, droppedForBytes }, { dropped: 7, droppedForBytes: 7 });
+        const before = (await e.queues.stats(ns)).find((s) => s.topic === topic);
+        assert.deepEqual(
+          { depth: before?.depth, bytes: before?.bytes, dropped: before?.dropped },
+          { depth: 3, bytes: 3 * size, dropped: 7 },
+        );
+        const seen: number[] = [];
+        await e.queues.consume(ns, topic, { id: 'c', deliver: (i) => seen.push(got(i)) > 0 });
+        await until(() => seen.length === 3);
+        assert.deepEqual(seen, [7, 8, 9], 'the newest items waited');
+        const after = (await e.queues.stats(ns)).find((s) => s.topic === topic);
+        assert.equal(after?.bytes, 0, 'popped items leave the byte count');
+      });
+
+      it('drops an item larger than topicBytes on its own and leaves the topic as it was', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const size = await storedSize(e, ns);
+        const limits = { topicSize: 1000, topicBytes: size * 2, maxTopics: 10 };
+        await e.queues.push(ns, topic, padded(0, topic), limits);
+        await e.queues.push(ns, topic, padded(1, topic), limits);
+        const huge: QueueItem = { ...item(2, topic), data: 'y'.repeat(size * 3) };
+        assert.deepEqual(await e.queues.push(ns, topic, huge, limits), { dropped: 1, droppedForBytes: 1 });
+        const stats = (await e.queues.stats(ns)).find((s) => s.topic === topic);
+        assert.deepEqual(
+          { depth: stats?.depth, bytes: stats?.bytes, dropped: stats?.dropped },
+          { depth: 2, bytes: 2 * size, dropped: 1 },
+        );
+      });
+
+      it('keeps the byte count of items every consumer refused', async () => {
+        const e = await engine();
+        const [ns, topic] = [fresh('ns'), fresh('t')];
+        const size = await storedSize(e, ns);
+        const limits = { topicSize: 1000, topicBytes: size * 10, maxTopics: 10 };
+        await e.queues.consume(ns, topic, { id: 'busy', deliver: () => false });
+        for (let i = 0; i < 3; i++) await e.queues.push(ns, topic, padded(i, topic), limits);
+        await new Promise((r) => setTimeout(r, 100)); // offered, refused, put back
+        const stats = (await e.queues.stats(ns)).find((s) => s.topic === topic);
+        assert.deepEqual({ depth: stats?.depth, bytes: stats?.bytes }, { depth: 3, bytes: 3 * size });
+      });
+
       it('bounds the number of topics per namespace', async () => {
         const e = await engine();
         const ns = fresh('ns');
@@ -128,7 +206,11 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
         await b.queues.consume(ns, topic, { id: 'c', deliver: (i) => got.push(i.data as number) > 0 });
         assert.equal(await a.queues.hasConsumer(ns, topic), true);
         for (let i = 0; i < 20; i++)
-          await a.queues.push(ns, topic, item(i, topic), { topicSize: 100, maxTopics: 10 });
+          await a.queues.push(ns, topic, item(i, topic), {
+            topicSize: 100,
+            topicBytes: 1 << 20,
+            maxTopics: 10,
+          });
         await until(() => got.length === 20);
         assert.deepEqual(
           got,
@@ -140,7 +222,7 @@ export function runQueueStoreSuite(factory: EngineFactory): void {
     // Added with the mesh dialect: backends on /ws/v1 come, go, fall behind and fail
     // writes while items flow; none of that may lose or duplicate an item.
     describe('queues: consumers that come, go and fail', () => {
-      const BIG = { topicSize: 5000, maxTopics: 10 };
+      const BIG = { topicSize: 5000, topicBytes: 1 << 20, maxTopics: 10 };
       const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
       const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
 

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Config, configSchema } from '../../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../../src/app/server.js';
 import type { Engine } from '../../src/engines/engine.js';
@@ -9,13 +9,13 @@ import type { Engine } from '../../src/engines/engine.js';
  */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
-  options: { engine?: Engine } = {},
+  options: { engine?: Engine; logger?: Logger } = {},
 ): Promise<RunningServer & { config: Config; wsUrl(pathAndQuery: string): string }> {
   // Always loopback and a free port; other listen keys (advertise_address) pass through.
   const listen = { ...(overrides.listen as object | undefined), host: '127.0.0.1', port: 0 };
   const config = configSchema.parse({ ...overrides, listen });
-  const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
-  const server = await startServer(config, { logger, ...options });
+  const logger = options.logger ?? pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
+  const server = await startServer(config, { ...options, logger });
   return { ...server, config, wsUrl: (p: string) => `${server.url.replace(/^http/, 'ws')}${p}` };
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { get, post } from '../helpers/http.js';
+import { limitHits } from '../helpers/metrics.js';
 import { startTestServer } from '../helpers/server.js';
 import { expectRefused, RawClient } from '../helpers/ws-client.js';
 import { consumer, gatewayClient, KEYS, useMeshServer } from './mesh-fixtures.js';
@@ -146,6 +147,63 @@ describe('mesh gateway without a default namespace', () => {
         { authorization: 'Bearer k' },
       );
       assert.equal(res.status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('mesh gateway on a namespace no backend can consume', () => {
+  it('refuses /client with 403 before the upgrade where there is no API key and no trusted network, the chat namespace included', async () => {
+    const server = await startTestServer({
+      namespaces: {
+        siteonly: { secret: 's', post_secret: 'p' },
+        keyed: { api_keys: ['k'] },
+        trusted: { trusted_networks: ['10.0.0.0/8'] },
+      },
+    });
+    try {
+      for (const site of ['siteonly', 'chat']) {
+        const refused = await expectRefused(server.wsUrl(`/client?site=${site}`));
+        assert.equal(refused.status, 403, site);
+        assert.match(refused.json().error, new RegExp(`site "${site}" takes no gateway clients.*api_keys`));
+      }
+      assert.equal(await limitHits(server.url, 'gateway_without_backend'), 2);
+      // A namespace with a key, or with a trusted network (even one this client is not in), can
+      // have a backend: its gateway clients are let in.
+      for (const site of ['keyed', 'trusted']) {
+        const client = await RawClient.connect(server.wsUrl(`/client?site=${site}`));
+        await client.close();
+      }
+      assert.deepEqual(
+        (await server.hub.engine.queues.stats('siteonly')).map((t) => t.depth),
+        [],
+        'nothing was queued for the refused clients',
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('mesh gateway traffic nobody consumes yet', () => {
+  it('holds at most topic_bytes of it: the oldest items go, counted as topic_bytes', async () => {
+    const server = await startTestServer({ namespaces: { demo: { api_keys: ['k'], topic_bytes: 20_000 } } });
+    try {
+      const client = await RawClient.connect(server.wsUrl('/client?site=demo'));
+      for (let i = 0; i < 10; i++) client.send(`${i}`.padEnd(5000, '.'));
+      const held = async () =>
+        (await server.hub.engine.queues.stats('demo')).find((t) => t.topic === 'client');
+      const deadline = Date.now() + 5000;
+      while ((await limitHits(server.url, 'topic_bytes')) < 8 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const topic = await held();
+      assert.ok(topic && topic.bytes <= 20_000, `bytes held: ${topic?.bytes}`);
+      assert.equal(topic.depth, 3, 'three 5 KB frames fit in 20,000 bytes');
+      // handshake + 10 frames = 11 items, 3 kept: 8 dropped for their bytes
+      assert.equal(await limitHits(server.url, 'topic_bytes'), 8);
+      assert.equal(topic.dropped, 8);
+      await client.close();
     } finally {
       await server.close();
     }

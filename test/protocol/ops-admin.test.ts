@@ -182,13 +182,15 @@ describe('admin API', () => {
     assert.equal((await get(`${api}/connections?namespace=nope`, ADMIN)).status, 404);
   });
 
-  test('lists queue topics with their depth', async () => {
-    await server.hub.queuePush('demo', 'jobs', { node: 1, client: '0', topic: 'jobs', data: 'x' });
+  test('lists queue topics with their depth and bytes', async () => {
+    const item = { node: 1, client: '0', topic: 'jobs', data: 'x' };
+    await server.hub.queuePush('demo', 'jobs', item);
     const r = await get(`${api}/namespaces/demo/topics`, ADMIN);
     assert.equal(r.status, 200);
     assert.deepEqual(
       r.body.find((t: { topic: string }) => t.topic === 'jobs'),
-      { topic: 'jobs', depth: 1, consumers: 0, dropped: 0 },
+      // the memory engine counts an item's JSON text
+      { topic: 'jobs', depth: 1, consumers: 0, dropped: 0, bytes: Buffer.byteLength(JSON.stringify(item)) },
     );
   });
 

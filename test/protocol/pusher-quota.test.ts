@@ -3,6 +3,7 @@
 // and another app's connections are not counted against it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import pusherJs from 'pusher-js';
 import { limitHits } from '../helpers/metrics.js';
 import { RawClient } from '../helpers/ws-client.js';
 import {
@@ -41,5 +42,32 @@ describe('pusher: connection quota per app', () => {
     }
     assert.ok(again, 'a closed connection frees its place');
     await closeAll(b, other, again);
+  });
+
+  it('pusher-js (Node) reports 4004 as an error and does not reconnect', async () => {
+    const a = await connect(server, QUIET.key);
+    const b = await connect(server, QUIET.key);
+    const before = await limitHits(server.url, 'pusher.max_connections');
+    const Client = pusherJs as unknown as typeof import('pusher-js').default;
+    const p = new Client(QUIET.key, {
+      cluster: '',
+      wsHost: '127.0.0.1',
+      wsPort: Number(new URL(server.url).port),
+      forceTLS: false,
+      enabledTransports: ['ws'],
+      disableStats: true,
+    });
+    try {
+      const error = await new Promise<any>((resolve) => p.connection.bind('error', resolve));
+      assert.equal(error.data?.code ?? error.error?.data?.code, 4004, JSON.stringify(error));
+      // pusher-js's close action for 4000-4099 is "refused": it gives up instead of retrying.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.notEqual(p.connection.state, 'connected');
+      assert.notEqual(p.connection.state, 'connecting');
+      assert.equal(await limitHits(server.url, 'pusher.max_connections'), before + 1, 'one attempt only');
+    } finally {
+      p.disconnect();
+      await closeAll(a, b);
+    }
   });
 });

@@ -44,10 +44,11 @@ describe('security: Origin allow-list before the WebSocket upgrade', () => {
       namespaces: {
         locked: {
           secret: 's',
+          api_keys: ['locked-key'],
           allowed_origins: [APP, 'http://localhost:3000'],
           rocket: { path: '/locked', users: {} },
         },
-        open: { secret: 's2', rocket: { path: '/open', users: {} } },
+        open: { secret: 's2', api_keys: ['open-key'], rocket: { path: '/open', users: {} } },
       },
       chat: { namespace: 'chat', allowed_origins: [APP] },
     });

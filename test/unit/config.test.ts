@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       trusted_networks: [],
       client_topic: 'client',
       topic_size: 2000,
+      topic_bytes: 8388608,
       max_topics: 100,
     });
   });

@@ -11,7 +11,7 @@ const sink = { deliver: () => true, sendRaw: () => true, close: () => {} };
 async function makeHub(engine: Engine = new MemoryEngine(1)) {
   const hub = new Hub(
     engine,
-    new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, maxTopics: 5 }]]),
+    new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
   );
   await hub.start();
   return hub;

@@ -48,7 +48,7 @@ function collectingSink(): ConnectionSink & {
 async function makeHub(engine = new SlowHistoryEngine(3)) {
   const hub = new Hub(
     engine,
-    new Map([['ns', { name: 'ns', historySize: 2000, topicSize: 10, maxTopics: 5 }]]),
+    new Map([['ns', { name: 'ns', historySize: 2000, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
   );
   await hub.start();
   return hub;

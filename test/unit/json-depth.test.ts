@@ -105,7 +105,7 @@ describe('entry points honour a configured depth', () => {
   it('Hub.publish refuses deeper data with HubError invalid_data and stores nothing', async () => {
     const hub = new Hub(
       new MemoryEngine(1),
-      new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, maxTopics: 5 }]]),
+      new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
     );
     await hub.start();
     await assert.rejects(

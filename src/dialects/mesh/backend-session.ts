@@ -54,10 +54,22 @@ export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
 const PENDING_HIGH = 1024;
 const PENDING_LOW = 256;
 
+/**
+ * Consecutive `mesh.publish` requests whose answers may be outstanding at once. Their publications
+ * are started in request order without waiting for each answer, so a backend that pipelines
+ * publishes gives the engine several at once (the Redis engine then sends them in one script
+ * call); answers still go out in request order, and any other request waits until every earlier
+ * publish is answered, so nothing else overtakes a publish.
+ */
+const PIPELINED_PUBLISHES = 64;
+
 class BackendSession {
   private readonly socket: ClientSocket;
   private readonly conn: Connection;
   private readonly inbox: SerialInbox;
+  /** The last publish answer (each sent after the one before), and how many are outstanding. */
+  private publishTail: Promise<void> | undefined;
+  private publishesOut = 0;
 
   constructor(
     private readonly ctx: DialectContext,
@@ -116,18 +128,34 @@ class BackendSession {
   }
 
   private async answer(decoded: DecodedRequest): Promise<void> {
+    if (decoded.ok && decoded.call.method === MeshMethod.publish) {
+      if (this.publishesOut >= PIPELINED_PUBLISHES) await this.publishTail;
+      this.publishesOut++;
+      const text = this.answerText(decoded.call, decoded.id); // the publish starts now
+      const previous = this.publishTail;
+      this.publishTail = (async () => {
+        await previous;
+        this.socket.send(await text);
+        this.publishesOut--;
+      })();
+      return;
+    }
+    if (this.publishTail) await this.publishTail;
     if (!decoded.ok) {
       this.socket.send(this.errorText(decoded.error, decoded.id));
       return;
     }
+    this.socket.send(await this.answerText(decoded.call, decoded.id));
+  }
+
+  /** Never rejects: a failure is the method's error reply. */
+  private async answerText(call: MeshCall, id: RequestId | undefined): Promise<string> {
     // Encoded inside the try: a result that cannot be encoded is answered as the method's failure.
-    let text: string;
     try {
-      text = JSON.stringify(resultEnvelope(await this.run(decoded.call), decoded.id));
+      return JSON.stringify(resultEnvelope(await this.run(call), id));
     } catch (err) {
-      text = this.errorText(this.asMeshError(err, decoded.call), decoded.id);
+      return this.errorText(this.asMeshError(err, call), id);
     }
-    this.socket.send(text);
   }
 
   /** Every error reply is encoded here, so each is counted once (errors_total). */

@@ -11,7 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { DialectContext } from '../../app/context.js';
-import type { ConnectionSink } from '../../core/connection.js';
+import type { Connection, ConnectionSink } from '../../core/connection.js';
+import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
@@ -21,6 +22,7 @@ import type { UpgradeRoute } from '../../transport/routes.js';
 import { SerialInbox } from '../kit/serial-inbox.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { renderRawFrame } from './codec.js';
+import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';
 
 const DEFAULT_CLIENT_TOPIC = 'client';
 /** Items of one connection waiting to be stored before its socket stops being read, and again. */
@@ -58,12 +60,41 @@ function headerObject(req: IncomingMessage): Record<string, JsonValue> {
   return out;
 }
 
+/**
+ * Gateway items wait in the client topic until a backend pops them; a namespace whose backends
+ * cannot log in (no API key, no trusted network: the chat namespace, a site-only namespace) never
+ * has a consumer, so its topic would only fill up with anonymous frames (`topic_size` of them,
+ * up to 64 KiB each). Such a namespace refuses gateway clients before the upgrade.
+ */
+function noBackendRefusal(ctx: DialectContext, namespace: string): string | undefined {
+  const ns = ctx.config.namespaces[namespace];
+  if (ns && (ns.api_keys.length > 0 || ns.trusted_networks.length > 0)) return undefined;
+  return `site "${namespace}" takes no gateway clients: it has no api_keys and no trusted_networks, so no backend could ever receive their frames`;
+}
+
+function holdClient(ctx: DialectContext, conn: Connection, topic: string): void {
+  void ctx.hub
+    .holdClient(conn, topic)
+    .catch((err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: hold'));
+}
+
+function clientTopic(ctx: DialectContext, namespace: string): string {
+  return ctx.config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
+}
+
 export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: string }> {
+  const outage = new GatewayOutageLog(ctx.logger);
+  ctx.hub.watchContext('gateway', (conn) => holdClient(ctx, conn, clientTopic(ctx, conn.namespace)));
   return {
     path: ctx.config.mesh.client_path,
     authorize: (req, url) => {
       const namespace = requestedNamespace(url);
       if (ctx.hub.namespace(namespace)) {
+        const noBackend = noBackendRefusal(ctx, namespace);
+        if (noBackend !== undefined) {
+          countLimit('gateway_without_backend');
+          return { ok: false, status: 403, body: { error: noBackend } };
+        }
         const badOrigin = originRefusal(req, ctx.config.namespaces[namespace]?.allowed_origins);
         if (badOrigin !== undefined) return { ok: false, status: 403, body: { error: badOrigin } };
         return { ok: true, state: { namespace } };
@@ -73,12 +104,13 @@ export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
         : `no ?site= given and no namespace named "${DEFAULT_NAMESPACE}" is configured: pass ?site=NAME or configure a "${DEFAULT_NAMESPACE}" namespace`;
       return { ok: false, status: 404, body: { error } };
     },
-    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, ws, req, state.namespace),
+    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, outage, ws, req, state.namespace),
   };
 }
 
 function startGatewaySession(
   ctx: DialectContext,
+  outage: GatewayOutageLog,
   ws: WebSocket,
   req: IncomingMessage,
   namespace: string,
@@ -91,7 +123,7 @@ function startGatewaySession(
     sink: rawSink(socket),
     remoteAddress: req.socket.remoteAddress,
   });
-  const topic = config.namespaces[namespace]?.client_topic ?? DEFAULT_CLIENT_TOPIC;
+  const topic = clientTopic(ctx, namespace);
   // One inbox per connection: a connection's items reach the topic in the order they happened;
   // a client that sends faster than its items are stored is no longer read until they catch up.
   const inbox = new SerialInbox(PENDING_HIGH, undefined, {
@@ -99,16 +131,34 @@ function startGatewaySession(
     pause: () => ws.pause(),
     resume: () => ws.resume(),
   });
-  const push = (d: JsonValue) => {
+  // Once an item of this connection is lost, its later frames are not stored either (the backend
+  // would see a conversation with a hole in it): they are counted as lost, and the client, closed
+  // with 1013, reconnects. Its close item is still tried, so a backend can learn it left.
+  let broken = false;
+  const push = (d: JsonValue, always = false) => {
     const item = { node: hub.nodeId, client: conn.id, topic, data: d };
     inbox.push(
       async () => {
+        if (broken && !always) {
+          outage.lost(1, undefined, namespace);
+          return;
+        }
         await hub.queuePush(namespace, topic, item);
+        outage.stored();
       },
-      (err) => ctx.logger.warn({ err, client: conn.id, topic }, 'gateway item could not be queued'),
+      (err) => {
+        outage.lost(1, err, namespace);
+        if (broken) return;
+        broken = true;
+        gatewayStats.outageCloses++;
+        socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);
+      },
     );
   };
 
+  // Recorded in the engine so that, should this node die, a survivor pushes the close item (again
+  // whenever a backend changes the context: see gatewayUpgrade).
+  holdClient(ctx, conn, topic);
   push({ event: 'handshake', headers: headerObject(req) });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const bytes = rawDataToBuffer(data);
@@ -120,7 +170,12 @@ function startGatewaySession(
     push({ event: 'message', frame, context: { ...conn.context } });
   });
   ws.on('close', () => {
-    push({ event: 'close', context: { ...conn.context } });
+    push({ event: 'close', context: { ...conn.context } }, true);
+    // After the close item (the inbox keeps order): released only once it was pushed or lost.
+    inbox.push(
+      () => hub.releaseClient(conn),
+      (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: release'),
+    );
     void hub.unregister(conn);
   });
   ws.on('error', (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway socket error'));

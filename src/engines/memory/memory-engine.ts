@@ -1,5 +1,6 @@
 import { OnceSet } from '../../core/once-set.js';
 import type { Publication } from '../../core/types.js';
+import type { ClientLedger } from '../client-ledger.js';
 import type {
   ControlMessage,
   ControlReply,
@@ -26,6 +27,12 @@ export class MemoryEngine implements Engine {
   readonly control: NodeControl;
   readonly registry: NodeRegistry;
   readonly once: OnceStore;
+  /** One process: its gateway clients die with it, so there is never anyone to claim. */
+  readonly clients: ClientLedger = {
+    hold: async () => undefined,
+    release: async () => undefined,
+    claimOrphans: async () => [],
+  };
   private handlers: EngineHandlers | undefined;
   readonly presence = new MemoryPresence();
   /** Hands a publication to this node's hub (what the channel log calls). */

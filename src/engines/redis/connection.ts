@@ -1,11 +1,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { LedgerScripts } from './client-ledger.js';
 import * as lua from './lua.js';
 import type { LeaseScripts } from './node-lease.js';
 import type { QueueScripts } from './queues.js';
 
 /** The engine's Lua scripts as ioredis commands (EVALSHA, EVAL after a Redis restart). */
 type Scripts = QueueScripts &
-  LeaseScripts & {
+  LeaseScripts &
+  LedgerScripts & {
     sbPublish(
       ord: string,
       hist: string,
@@ -35,12 +37,13 @@ const SCRIPTS: Record<keyof Scripts, { lua: string; numberOfKeys?: number }> = {
   sbHistory: { lua: lua.HISTORY, numberOfKeys: 3 },
   sbMasterCheck: { lua: lua.MASTER_CHECK, numberOfKeys: 2 },
   sbChannels: { lua: lua.CHANNELS, numberOfKeys: 1 },
-  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 3 },
-  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 1 },
-  queuePop: { lua: lua.QUEUE_POP, numberOfKeys: 1 },
-  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 2 },
+  queuePush: { lua: lua.QUEUE_PUSH, numberOfKeys: 4 },
+  queuePop: { lua: lua.QUEUE_POP, numberOfKeys: 2 },
+  queueUnpop: { lua: lua.QUEUE_UNPOP, numberOfKeys: 2 },
+  queueStats: { lua: lua.QUEUE_STATS, numberOfKeys: 3 },
   consumersRegister: { lua: lua.CONSUMERS_REGISTER }, // numKeys passed per call
   consumersLive: { lua: lua.CONSUMERS_LIVE, numberOfKeys: 1 },
+  clientsClaim: { lua: lua.CLIENTS_CLAIM, numberOfKeys: 1 },
   leaseRenew: { lua: lua.LEASE_RENEW, numberOfKeys: 1 },
   leaseRelease: { lua: lua.LEASE_RELEASE, numberOfKeys: 1 },
   leaseAcquire: { lua: lua.LEASE_ACQUIRE },

@@ -20,6 +20,9 @@
  * | `P qtopics:<ns>`               | zset    | queue topics of the namespace, score = created ms  |
  * | `P qcons:<ns>:<topic>`         | zset    | consumers `<node>/<id>`, score = expiry ms         |
  * | `P qdrop:<ns>`                 | hash    | topic → items dropped                              |
+ * | `P qbytes:<ns>`                | hash    | topic → bytes of its waiting items                 |
+ * | `P gwheld:<id>`               | hash    | gateway clients node id holds → `{n, t, c}` (client-ledger.ts) |
+ * | `P gwnodes`                    | set     | node ids with entries in `gwheld:<id>`             |
  * | `P once:<key>`                | string  | a `claimOnce` key, SET NX PX (expires by itself)    |
  * | `P pres:<ns,ch>:c` / `:u` / `:i` | hash  | presence: connection → `node|user`, user → connections, user → info (presence.ts) |
  * | `P presch:<ns>`                | set     | presence channels of the namespace with members    |
@@ -93,6 +96,24 @@ export class Keys {
     return `${this.prefix}node:${id}`;
   }
 
+  /** `node(id)` minus the id (the claim script appends ids). */
+  nodePrefix(): string {
+    return `${this.prefix}node:`;
+  }
+
+  /** `heldClients(id)` minus the id. */
+  heldClientsPrefix(): string {
+    return `${this.prefix}gwheld:`;
+  }
+
+  heldClients(node: number): string {
+    return `${this.heldClientsPrefix()}${node}`;
+  }
+
+  heldNodes(): string {
+    return `${this.prefix}gwnodes`;
+  }
+
   nodePattern(): string {
     return `${this.prefix}node:*`;
   }
@@ -124,6 +145,10 @@ export class Keys {
 
   queueDropped(ns: string): string {
     return `${this.prefix}qdrop:${Keys.ns(ns)}`;
+  }
+
+  queueBytes(ns: string): string {
+    return `${this.prefix}qbytes:${Keys.ns(ns)}`;
   }
 
   once(key: string): string {

@@ -43,6 +43,7 @@ export const QUEUE_POP = timed('queue-pop');
 export const QUEUE_STATS = timed('queue-stats');
 export const CONSUMERS_REGISTER = timed('consumers-register');
 export const CONSUMERS_LIVE = timed('consumers-live');
+export const CLIENTS_CLAIM = read('clients-claim');
 export const LEASE_RENEW = read('lease-renew');
 export const LEASE_RELEASE = read('lease-release');
 export const LEASE_ACQUIRE = read('lease-acquire');

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { JsonValue, QueueItem } from '../../core/types.js';
-import type { QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
+import type { PushResult, QueueConsumer, QueueLimits, QueueStore, TopicStats } from '../queue-store.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import { redisStats } from './redis-stats.js';
@@ -11,6 +11,8 @@ interface LocalTopic {
   ns: string;
   topic: string;
   key: string;
+  /** The namespace's topic → bytes hash (queue-push.lua bounds a topic by it). */
+  bytesKey: string;
   wake: string;
   consumers: QueueConsumer[];
   cursor: number;
@@ -26,12 +28,32 @@ interface LocalTopic {
 
 /** How the engine's scripts are called (ioredis custom commands, see redis-engine.ts). */
 export interface QueueScripts {
-  queuePush(list: string, topics: string, dropped: string, ...args: (string | number)[]): Promise<number[]>;
-  queueUnpop(list: string, wakeTopic: string, ...items: string[]): Promise<number>;
-  queuePop(list: string, count: number, deadline: number): Promise<string[] | null>;
+  queuePush(
+    list: string,
+    topics: string,
+    dropped: string,
+    bytes: string,
+    ...args: (string | number)[]
+  ): Promise<number[]>;
+  /** null: skipped, Redis reached it after the deadline (queue-pop.lua). */
+  queuePop(
+    list: string,
+    bytes: string,
+    topic: string,
+    count: number,
+    deadline: number,
+  ): Promise<string[] | null>;
+  queueUnpop(
+    list: string,
+    bytes: string,
+    wakeTopic: string,
+    topic: string,
+    ...items: string[]
+  ): Promise<number>;
   queueStats(
     topics: string,
     dropped: string,
+    bytes: string,
     queuePrefix: string,
     consumersPrefix: string,
   ): Promise<unknown[]>;
@@ -88,12 +110,13 @@ export class RedisQueues implements QueueStore {
     private readonly popDeadline: () => number = () => 0,
   ) {}
 
-  async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<{ dropped: number }> {
+  async push(ns: string, topic: string, item: QueueItem, limits: QueueLimits): Promise<PushResult> {
     try {
-      const [dropped] = await this.cmd.queuePush(
+      const [dropped, droppedForBytes] = await this.cmd.queuePush(
         this.keys.queue(ns, topic),
         this.keys.queueTopics(ns),
         this.keys.queueDropped(ns),
+        this.keys.queueBytes(ns),
         topic,
         encodeItem(item),
         limits.topicSize,
@@ -101,8 +124,9 @@ export class RedisQueues implements QueueStore {
         this.keys.queuePrefix(ns),
         this.keys.consumersPrefix(ns),
         this.keys.wakeTopic(ns, topic),
+        limits.topicBytes,
       );
-      return { dropped: dropped ?? 0 };
+      return { dropped: dropped ?? 0, droppedForBytes: droppedForBytes ?? 0 };
     } catch (err) {
       throw unavailable('queue push', err);
     }
@@ -116,6 +140,7 @@ export class RedisQueues implements QueueStore {
         ns,
         topic,
         key: this.keys.queue(ns, topic),
+        bytesKey: this.keys.queueBytes(ns),
         wake: this.keys.wakeTopic(ns, topic),
         consumers: [],
         cursor: 0,
@@ -168,6 +193,7 @@ export class RedisQueues implements QueueStore {
       flat = await this.cmd.queueStats(
         this.keys.queueTopics(ns),
         this.keys.queueDropped(ns),
+        this.keys.queueBytes(ns),
         this.keys.queuePrefix(ns),
         this.keys.consumersPrefix(ns),
       );
@@ -175,12 +201,13 @@ export class RedisQueues implements QueueStore {
       throw unavailable('queue stats', err);
     }
     const out: TopicStats[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
+    for (let i = 0; i + 4 < flat.length; i += 5) {
       out.push({
         topic: String(flat[i]),
         depth: Number(flat[i + 1]),
         consumers: Number(flat[i + 2]),
         dropped: Number(flat[i + 3]),
+        bytes: Number(flat[i + 4]),
       });
     }
     return out;
@@ -236,7 +263,7 @@ export class RedisQueues implements QueueStore {
           let batch: string[];
           if (t.held.length > 0) batch = t.held.splice(0);
           else {
-            const reply = await this.cmd.queuePop(t.key, BATCH, this.popDeadline());
+            const reply = await this.cmd.queuePop(t.key, t.bytesKey, t.topic, BATCH, this.popDeadline());
             if (reply === null) redisStats.popsExpired++; // nothing taken; the next pull retries
             batch = reply ?? [];
           }
@@ -282,7 +309,7 @@ export class RedisQueues implements QueueStore {
 
   private async putBack(t: LocalTopic, items: string[]): Promise<void> {
     try {
-      await this.cmd.queueUnpop(t.key, t.wake, ...items);
+      await this.cmd.queueUnpop(t.key, t.bytesKey, t.wake, t.topic, ...items);
     } catch (err) {
       t.held.unshift(...items); // offered again (or put back) on the next pull
       this.onError(err, `putting items back into queue topic "${t.topic}"`);

@@ -4,6 +4,7 @@ import { ClusterChannelLog } from '../cluster/cluster-channel-log.js';
 import { ControlBus } from '../cluster/control-bus.js';
 import type { Engine, EngineHandlers, NodeRegistry, OnceStore } from '../engine.js';
 import { RedisChannelTransport } from './channel-transport.js';
+import { RedisClientLedger } from './client-ledger.js';
 import {
   type Client,
   client,
@@ -81,6 +82,7 @@ export class RedisEngine implements Engine {
   private readonly channelTransport: RedisChannelTransport;
   private readonly lease: NodeLease;
   readonly presence: RedisPresence;
+  readonly clients: RedisClientLedger;
   private readonly master: MasterGuard;
   private readonly clock = new RedisClock();
   private readonly probe: RedisProbe;
@@ -190,6 +192,7 @@ export class RedisEngine implements Engine {
       liveNodes: () => this.clusterNodes(),
       onError,
     });
+    this.clients = new RedisClientLedger(this.cmd, this.keys, this.nodeId);
     this.registry = { nodes: () => this.nodes() };
     this.once = { claim: (key, ttlMs) => this.claimOnce(key, ttlMs) };
     this.sub.onResync(() => this.queues.pullAll());
@@ -257,6 +260,8 @@ export class RedisEngine implements Engine {
       await this.lease.renew();
       await this.cmd.set(this.keys.epoch(), this.token, 'NX');
       this.channelTransport.epoch = (await this.cmd.get(this.keys.epoch())) ?? this.token;
+      // Before any gateway client is held by this process: its predecessor's are orphans.
+      await this.clients.start();
       this.handlers = handlers;
       await this.control.start();
     } catch (err) {
@@ -283,6 +288,7 @@ export class RedisEngine implements Engine {
     this.probe.stop();
     await this.queues.close();
     await this.control.stop();
+    await this.clients.close();
     await this.lease.release();
     this.handlers = undefined;
     await Promise.all([quit(this.cmd), quit(this.subConn)]);
