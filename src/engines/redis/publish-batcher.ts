@@ -41,6 +41,8 @@ export interface BatcherOptions {
  * commands in the order sent, so the order of calls is still the order of publications.
  */
 const MAX_IN_FLIGHT = 2;
+/** A queue at least this long, with nothing in flight, is sent as two calls (see flush). */
+const SPLIT_FROM = 8;
 
 interface Item {
   args: PublishArgs;
@@ -114,8 +116,15 @@ export class PublishBatcher {
 
   private flush(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      // With nothing in flight, a large queue goes as two halves, both sent now: Redis runs the
+      // second while this node handles the first one's answers, instead of each waiting for the
+      // other (publishers that resubmit together would otherwise always form one batch).
+      const size =
+        this.inFlight === 0 && this.queue.length >= SPLIT_FROM
+          ? Math.min(this.o.max, Math.ceil(this.queue.length / 2))
+          : this.o.max;
       const batch: Item[] = [];
-      while (this.queue.length > 0 && batch.length < this.o.max) {
+      while (this.queue.length > 0 && batch.length < size) {
         const item = this.queue.shift() as Item;
         if (!item.settled) batch.push(item); // timed out while queued: never sent
       }
