@@ -60,4 +60,8 @@ export interface ChildStats {
   rss: number;
   /** V8 heap in use (Node servers only): how much of the RSS is JavaScript objects. */
   heapUsed?: number;
+  /** V8 heap committed (Node servers only): what of the RSS the heap holds, used or not. */
+  heapTotal?: number;
+  /** Of it, the young generation (semi-spaces) committed: it grows with allocation, not objects kept. */
+  newSpace?: number;
 }

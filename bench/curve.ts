@@ -44,6 +44,10 @@ import { NodeServer } from './server-proc.js';
 interface Memory {
   rssPerConnection: number;
   heapPerConnection: number;
+  /** V8 heap committed per connection (used or not): RSS less this is native memory. */
+  heapCommittedPerConnection: number;
+  /** The young generation committed at the step (bytes, not per connection): allocation-driven. */
+  newSpaceBytes: number;
 }
 
 interface ConnectFigures extends Memory {
@@ -81,6 +85,8 @@ export interface CurveResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a grown step is left alone before its memory is read (`--settle-ms`). */
+let settleMs = 300;
 const log = (line: string) => console.log(line);
 
 /** The ephemeral port range less 2,000 ports for everything else on the machine. */
@@ -178,7 +184,7 @@ async function grow(
   pool: ClientPool,
   target: number,
   subscribed: boolean,
-  base: { rss: number; heapUsed: number },
+  base: { rss: number; heapUsed: number; heapTotal: number },
 ): Promise<ConnectFigures> {
   const adding = target - pool.sockets.length;
   const t0 = performance.now();
@@ -190,7 +196,7 @@ async function grow(
       .request({ op: 'ready', count: target, target: siteTarget, timeoutMs: 20_000 })
       .catch(() => undefined);
   const handshakes = Float64Array.from(pool.handshakeMs).sort();
-  await sleep(300);
+  await sleep(settleMs);
   // Figures are divided by the connections the server holds: on an overloaded machine a client
   // that answers a ping too late is dropped by the heartbeat. More than 0.5% gone fails the step.
   const res = await fetch(`http://127.0.0.1:${server.port}/stats?local=1`);
@@ -205,6 +211,8 @@ async function grow(
     handshakeP99Ms: percentile(handshakes, 0.99),
     rssPerConnection: (s.rss - base.rss) / held,
     heapPerConnection: ((s.heapUsed ?? 0) - base.heapUsed) / held,
+    heapCommittedPerConnection: ((s.heapTotal ?? 0) - base.heapTotal) / held,
+    newSpaceBytes: s.newSpace ?? 0,
   };
 }
 
@@ -360,11 +368,13 @@ async function pass(
       const grown = await grow(server, pool, target, subscribed, {
         rss: base.rss,
         heapUsed: base.heapUsed ?? 0,
+        heapTotal: base.heapTotal ?? 0,
       });
       const line =
         `${mode} ${target}: ${grown.connectsPerSec.toFixed(0)} conn/s, ` +
         `handshake p99 ${grown.handshakeP99Ms.toFixed(1)} ms, RSS ${(grown.rssPerConnection / 1024).toFixed(2)} KiB/conn ` +
-        `(V8 heap ${(grown.heapPerConnection / 1024).toFixed(2)} KiB)`;
+        `(V8 heap ${(grown.heapPerConnection / 1024).toFixed(2)} KiB used, ` +
+        `${(grown.heapCommittedPerConnection / 1024).toFixed(2)} committed; young generation ${(grown.newSpaceBytes / 2 ** 20).toFixed(1)} MiB)`;
       if (mode !== 'traffic') {
         log(line);
         out.push(grown);
@@ -401,8 +411,10 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       profile: { type: 'string' },
       passes: { type: 'string' },
+      'settle-ms': { type: 'string', default: '300' },
     },
   });
+  settleMs = Number(values['settle-ms']);
   const nofile = hardNofile();
   raiseNofile(process.pid);
   const top = Math.min(nofile, softNofile(process.pid)) - 1000;

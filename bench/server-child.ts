@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { configSchema } from '../src/app/config-schema.js';
@@ -180,7 +181,14 @@ function stats(gc: boolean): ChildStats {
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed };
+  const young = getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space');
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    newSpace: young?.space_size,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -211,12 +219,7 @@ async function handle(under: Under, req: ChildRequest): Promise<unknown> {
         .filter((c) => c.namespace === req.target.namespace && c.dialect === 'gateway')
         .map((c) => c.id);
       for (const id of ids) {
-        const reply = await hub.call(
-          id,
-          { fn: 'subscribe', channels: [req.target.channel] },
-          req.target.namespace,
-        );
-        if (!reply.ok) throw new Error(`conn.call subscribe failed: ${reply.error}`);
+        await hub.call(id, { fn: 'subscribe', channels: [req.target.channel] }, req.target.namespace);
       }
       return ids.length;
     }

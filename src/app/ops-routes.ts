@@ -23,7 +23,7 @@ export function opsDialect(ctx: DialectContext): Dialect {
         method: 'GET',
         path: '/readyz',
         handle: (_req, res) => {
-          const engine = ctx.hub.engine.kind;
+          const engine = ctx.hub.engineKind;
           if (ctx.ready()) return sendJson(res, 200, { status: 'ready', engine });
           // The operator endpoints' error shape, keeping the fields probes and scripts read.
           sendOpsError(res, 503, `not ready: the ${engine} engine does not answer`, {

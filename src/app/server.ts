@@ -45,14 +45,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const tls = config.tls && readTls(config.tls);
   checkAdminExposure(config, logger);
   const engine = options.engine ?? (await createEngine(config, logger));
-  const hub = new Hub(engine, namespaceSettings(config), logger);
-  hub.maxJsonDepth = config.limits.max_json_depth;
-  hub.maxChannelsPerConnection = config.limits.max_channels_per_connection;
-  await hub.start();
   const opsLog = new OpsLog(logger, config.log.summary_interval_ms);
-  hub.authFailed = opsLog.authFailed;
+  const hub = new Hub(engine, namespaceSettings(config), {
+    logger,
+    maxJsonDepth: config.limits.max_json_depth,
+    maxChannelsPerConnection: config.limits.max_channels_per_connection,
+    authFailed: opsLog.authFailed,
+  });
+  await hub.start();
   opsLog.start();
-  const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => engine.ready() };
+  const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => hub.ready() };
   const dialects = enabledDialects(ctx);
   const budget = socketBudget({
     maxConnections: config.limits.max_connections,
@@ -90,9 +92,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const addr = await listener.listen(config.listen.port, config.listen.host);
   const wildcard = addr.host === '0.0.0.0' || addr.host === '::';
   // What GET /v1/nodes lists for this node; with a wildcard bind only a request's Host can tell.
-  hub.advertisedAddress =
+  hub.listeningAt(
     config.listen.advertise_address ??
-    (wildcard ? null : `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`);
+      (wildcard ? null : `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`),
+  );
   const shownHost = wildcard ? '127.0.0.1' : addr.host;
   const url = `${config.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
   logger.info({ url, engine: engine.kind, node_id: engine.nodeId }, 'switchboard listening');

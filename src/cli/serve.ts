@@ -186,11 +186,12 @@ async function run(args: string[]): Promise<number> {
       return 1;
     }
   }
-  if (loaded.demo) {
+  const printBanner = () => {
+    if (!loaded.demo) return;
     // Printed after listening, so that the URLs carry the real port (--port 0 included).
     const listen = { host: server.host, port: server.port };
     process.stdout.write(`${demoBanner({ ...config, listen })}\n`);
-  }
+  };
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -231,6 +232,9 @@ async function run(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // After the handlers: whoever waits for the banner (a person, a test, a script) may stop the
+    // server as soon as it reads it, and a signal before them would kill it without a shutdown.
+    printBanner();
     if (inWorker) {
       const listening: ListeningMessage = { sb: 'listening', url: server.url, nodeId: server.hub.nodeId };
       process.send?.(listening);

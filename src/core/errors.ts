@@ -17,8 +17,15 @@ export const HubErrorCode = {
   invalidChannel: 'invalid_channel',
   /** subscribe: the connection already holds limits.max_channels_per_connection subscriptions. */
   tooManyChannels: 'too_many_channels',
+  /** sendTo: the connection exists but its socket refused the write (closed, over its buffer). */
+  unwritable: 'unwritable',
+  /** A routed operation whose node did not answer in time, is shutting down or not started. */
+  nodeUnreachable: 'node_unreachable',
 } as const;
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
+
+const CODES = new Set<string>(Object.values(HubErrorCode));
+export const isHubErrorCode = (v: unknown): v is HubErrorCode => typeof v === 'string' && CODES.has(v);
 
 export class HubError extends Error {
   constructor(

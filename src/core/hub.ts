@@ -6,6 +6,7 @@ import type {
   Engine,
   HistoryQuery,
   HistoryResult,
+  PresenceStore,
   PublishResult,
 } from '../engines/engine.js';
 import type { PushResult } from '../engines/queue-store.js';
@@ -13,79 +14,59 @@ import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
 import { HubError, HubErrorCode } from './errors.js';
 import {
+  type AuthFailure,
+  type Done,
+  type HubCounters,
+  type HubOptions,
+  historyFrom,
+  type SubscribeOptions,
+  settle,
+} from './hub-options.js';
+import {
   answerInspect,
   type ClusterInspection,
   gatherCluster,
   type InspectResult,
+  type InspectSource,
   type InspectWhat,
+  inspectLocal,
 } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
+import { chain } from './key-chain.js';
 import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
 import { handleLocalCall, type RemoteCall } from './remote-call.js';
 import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
-import type {
-  ChannelInfo,
-  DeliveryCount,
-  Publication,
-  PublishInput,
-  QueueItem,
-  StreamPosition,
-} from './types.js';
-
-export interface SubscribeOptions {
-  /** Where the subscription starts (default: live). */
-  from?: StreamPosition;
-  /** Called once the subscription is registered, before any backlog is written (send "ok" here). */
-  onReady?: () => void;
-}
-
-/** The backlog a subscription starting at `from` reads before going live. */
-function historyFrom(from: StreamPosition = { kind: 'live' }): HistoryQuery {
-  switch (from.kind) {
-    case 'live':
-      return { last: 0 };
-    case 'newest':
-      return { last: 1 };
-    case 'after':
-      return { after: from.ord };
-  }
-}
-
-export interface HubCounters {
-  publications: number;
-  deliveries: number;
-  failedDeliveries: number;
-  /** Publications accepted through this node's `publish` (stored by the engine), any producer. */
-  published: number;
-}
-
-/** A credential a dialect refused: who tried (TCP peer), where, and why in the dialect's words. */
-export interface AuthFailure {
-  dialect: string;
-  reason: string;
-  namespace?: string | undefined;
-  address?: string | undefined;
-}
+import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
 
 /**
  * The node-local heart of Switchboard: connections, their subscriptions, fan-out of publications
  * to sockets, queues and routing by client id. It never mentions a dialect or an engine kind.
  */
 export class Hub {
-  readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, Connection>();
   readonly counters: HubCounters = { publications: 0, deliveries: 0, failedDeliveries: 0, published: 0 };
   /** When this hub was built (ms): a node's uptime in cluster views. */
   readonly startedAt = Date.now();
-  /** `host:port` where backends reach this node (mesh node discovery); set once listening. */
-  advertisedAddress: string | null = null;
+  private advertised: string | null = null;
   /**
    * Told of every error a dialect answers to a client (dialect name, the dialect's own code). Set by
    * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
    */
   errorSink?: (dialect: string, code: string) => void;
-  /** Told of every refused credential (logged, summed per interval, by the ops log). */
-  authFailed?: (failure: AuthFailure) => void;
+  /** Told of every refused credential (HubOptions.authFailed); a no-op without one. */
+  readonly authFailed: (failure: AuthFailure) => void;
+  /**
+   * The deepest `data` publish accepts (limits.max_json_depth). The dialects refuse deeper values
+   * where they enter; this is the last guard before the engine stores data that no renderer could
+   * encode (core/json-depth.ts).
+   */
+  readonly maxJsonDepth: number;
+  /** Subscriptions one connection may hold (limits.max_channels_per_connection). */
+  readonly maxChannelsPerConnection: number;
+  private readonly log: Logger | undefined;
+  /** What src/core/inspect.ts reads to answer for this node. */
+  private readonly inspectSource: InspectSource;
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -101,16 +82,62 @@ export class Hub {
    */
   private readonly namespaceChains = new Map<string, Promise<void>>();
 
+  /** The engine is the hub's alone: dialects, ops and metrics ask the hub. */
   constructor(
-    readonly engine: Engine,
+    private readonly engine: Engine,
     private readonly namespaces: Map<string, NamespaceSettings>,
-    private readonly log?: Logger,
+    options: HubOptions = {},
   ) {
     this.ids = new SnowflakeGenerator(engine.nodeId);
+    this.log = options.logger;
+    this.maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
+    this.maxChannelsPerConnection = options.maxChannelsPerConnection ?? MAX_CHANNELS_PER_CONNECTION;
+    this.authFailed = options.authFailed ?? (() => undefined);
+    const hub = this;
+    this.inspectSource = {
+      nodeId: engine.nodeId,
+      get advertisedAddress() {
+        return hub.advertised;
+      },
+      engine,
+      counters: this.counters,
+      startedAt: this.startedAt,
+      localConnections: () => this.connections.values(),
+    };
   }
 
   get nodeId(): number {
     return this.engine.nodeId;
+  }
+
+  /** The engine's name for logs and /stats ("memory", "redis"). */
+  get engineKind(): string {
+    return this.engine.kind;
+  }
+
+  /** False while the engine cannot reach shared state (readiness). */
+  ready(): boolean {
+    return this.engine.ready();
+  }
+
+  /** The engine's presence store, on engines that keep one (a dialect that needs it checks at start). */
+  get presence(): PresenceStore | undefined {
+    return this.engine.presence;
+  }
+
+  /** `host:port` where backends reach this node (mesh node discovery); null until listening. */
+  get advertisedAddress(): string | null {
+    return this.advertised;
+  }
+
+  /** Record where this node listens, once the listener knows (null for a wildcard bind). */
+  listeningAt(address: string | null): void {
+    this.advertised = address;
+  }
+
+  /** Stop the engine: leases, consumers and connections to shared state. */
+  closeEngine(): Promise<void> {
+    return this.engine.close();
   }
 
   /** Wire the hub to its engine. Call once, before serving. */
@@ -294,44 +321,18 @@ export class Hub {
   }
 
   private chainWatch(ns: string, channel: string, on: boolean): Promise<void> {
-    return Hub.chain(this.watchChains, `${ns}\0${channel}`, () =>
+    return chain(this.watchChains, `${ns}\0${channel}`, () =>
       on ? this.engine.log.watch(ns, channel) : this.engine.log.unwatch(ns, channel),
     );
   }
 
   private chainNamespaceWatch(ns: string, on: boolean): Promise<void> {
-    return Hub.chain(this.namespaceChains, ns, () =>
+    return chain(this.namespaceChains, ns, () =>
       on ? this.engine.log.watchNamespace(ns) : this.engine.log.unwatchNamespace(ns),
     );
   }
 
-  /** Run `step` after every earlier step of `key` settled; the map holds only chains under way. */
-  private static chain(
-    chains: Map<string, Promise<void>>,
-    key: string,
-    step: () => Promise<void>,
-  ): Promise<void> {
-    const prev = chains.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(step);
-    chains.set(key, next);
-    const cleanup = () => {
-      if (chains.get(key) === next) chains.delete(key);
-    };
-    next.then(cleanup, cleanup);
-    return next;
-  }
-
   // ---- publications ------------------------------------------------------------------------
-
-  /**
-   * The deepest `data` publish accepts (limits.max_json_depth, set by the server). The dialects
-   * refuse deeper values where they enter; this is the last guard before the engine stores data
-   * that no renderer could encode (core/json-depth.ts).
-   */
-  maxJsonDepth = MAX_JSON_DEPTH;
-
-  /** Subscriptions one connection may hold (limits.max_channels_per_connection, set by the server). */
-  maxChannelsPerConnection: number = MAX_CHANNELS_PER_CONNECTION;
 
   /** Throws HubError `invalid_data` for data nested deeper than `maxJsonDepth`. */
   async publish(
@@ -439,24 +440,24 @@ export class Hub {
    * Write raw data to a connection on whatever node holds it (mesh.send). With `namespace`, only
    * a connection of that namespace is reached (others answer unknown_client).
    */
-  sendTo(client: string, data: string | Buffer, binary: boolean, namespace?: string): Promise<ControlReply> {
+  async sendTo(client: string, data: string | Buffer, binary: boolean, namespace?: string): Promise<Done> {
     const wire = binary ? (typeof data === 'string' ? data : data.toString('base64')) : data.toString();
-    return this.route(client, { type: 'send', client, data: wire, binary, namespace });
+    return settle(await this.route(client, { type: 'send', client, data: wire, binary, namespace }));
   }
 
   /** Call a function on a connection anywhere (mesh conn.call); `namespace` as for sendTo. */
-  call(client: string, call: RemoteCall, namespace?: string): Promise<ControlReply> {
-    return this.route(client, { type: 'call', client, call, namespace });
+  async call(client: string, call: RemoteCall, namespace?: string): Promise<Done> {
+    return settle(await this.route(client, { type: 'call', client, call, namespace }));
   }
 
   /** Close a connection anywhere; with `namespace`, only a connection of that namespace. */
-  disconnect(
+  async disconnect(
     client: string,
     code = 1000,
     reason = 'disconnected by server',
     namespace?: string,
-  ): Promise<ControlReply> {
-    return this.route(client, { type: 'disconnect', client, code, reason, namespace });
+  ): Promise<Done> {
+    return settle(await this.route(client, { type: 'disconnect', client, code, reason, namespace }));
   }
 
   /**
@@ -468,7 +469,35 @@ export class Hub {
     what: W,
     namespace?: string,
   ): Promise<ClusterInspection<InspectResult<W>>> {
-    return gatherCluster(this, what, namespace);
+    return gatherCluster(this.inspectSource, what, namespace);
+  }
+
+  /** This node's own answer to `inspect` (what a node tells the others about itself). */
+  inspectLocal<W extends InspectWhat>(what: W, namespace?: string): InspectResult<W> {
+    return inspectLocal(this.inspectSource, what, namespace) as InspectResult<W>;
+  }
+
+  /** The ids of the cluster's live nodes (the engine's registry). */
+  clusterNodes(): Promise<number[]> {
+    return this.engine.registry.nodes();
+  }
+
+  /**
+   * Ask one node about itself (`inspect`, src/core/inspect.ts); this node answers locally. Throws
+   * HubError when the node does not answer in time.
+   */
+  async inspectNode<W extends InspectWhat>(
+    node: number,
+    what: W,
+    namespace?: string,
+  ): Promise<InspectResult<W>> {
+    const message: ControlMessage = { type: 'inspect', what, ...(namespace !== undefined && { namespace }) };
+    const reply =
+      node === this.nodeId
+        ? await this.handleControl(message)
+        : await this.engine.control.request(node, message);
+    if (!reply.ok) settle(reply);
+    return (reply as { result?: JsonValue }).result as unknown as InspectResult<W>;
   }
 
   private async route(client: string, message: ControlMessage): Promise<ControlReply> {
@@ -480,7 +509,7 @@ export class Hub {
   }
 
   private async handleControl(message: ControlMessage): Promise<ControlReply> {
-    if (message.type === 'inspect') return answerInspect(this, message.what, message.namespace);
+    if (message.type === 'inspect') return answerInspect(this.inspectSource, message.what, message.namespace);
     const conn = this.connections.get(message.client);
     const foreign = message.namespace !== undefined && conn?.namespace !== message.namespace;
     if (!conn || conn.closed || foreign) {
@@ -491,7 +520,11 @@ export class Hub {
         const data = message.binary ? Buffer.from(message.data, 'base64') : message.data;
         return conn.sink.sendRaw(data, message.binary)
           ? { ok: true }
-          : { ok: false, error: `client ${message.client} could not be written to` };
+          : {
+              ok: false,
+              error: `client ${message.client} could not be written to`,
+              code: HubErrorCode.unwritable,
+            };
       }
       case 'disconnect':
         conn.sink.close(message.code, message.reason);
@@ -544,6 +577,12 @@ export class Hub {
     await Promise.all(detaches.map((d) => d()));
   }
 
+  /** Depth, consumers and drops of every queue topic of a namespace. */
+  queueStats(namespace: string): ReturnType<Engine['queues']['stats']> {
+    this.requireNamespace(namespace);
+    return this.engine.queues.stats(namespace);
+  }
+
   // ---- gateway clients held by nodes (close items after a node dies) -----------------------
 
   /** Per dialect: told when a remote call changed a connection's context (no field per connection). */
@@ -594,4 +633,16 @@ export class Hub {
   localConnections(): IterableIterator<Connection> {
     return this.connections.values();
   }
+
+  /** The local connection with this client id, if this node holds it. */
+  connection(id: string): Connection | undefined {
+    return this.connections.get(id);
+  }
+
+  /** How many connections this node holds. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
 }
+
+export type { AuthFailure, Done, HubCounters, HubOptions, SubscribeOptions } from './hub-options.js';

@@ -7,20 +7,16 @@
 
 import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
-import { HubErrorCode } from '../core/errors.js';
+import { HubError, HubErrorCode } from '../core/errors.js';
 import {
   type ChannelFigures,
-  type ConnectionView,
   connectionView,
-  localChannelFigures,
-  localNamespaceFigures,
   type NamespaceTotals,
   sumChannels,
   sumNamespaces,
 } from '../core/inspect.js';
 import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
-import type { ControlReply } from '../engines/engine.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { namespaceRefusal, type Principal } from './admin-auth.js';
 import { ApiError, apiRoute, intParam, publicationJson, readObject } from './admin-http.js';
@@ -49,7 +45,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
    * node's connections; the admin key reaches any node.
    */
   const connectionFor = (principal: Principal, id: string, remoteOk = false): Connection | undefined => {
-    const conn = hub.connections.get(id);
+    const conn = hub.connection(id);
     if (principal.kind === 'admin') return conn;
     if (!conn) {
       if (remoteOk) return undefined;
@@ -75,7 +71,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         subscriptions: t.subscriptions,
       });
       if (localOnly(url)) {
-        const own = [{ node: hub.nodeId, result: localNamespaceFigures(hub, scope(principal)) }];
+        const own = [{ node: hub.nodeId, result: hub.inspectLocal('namespaces', scope(principal)) }];
         const totals = sumNamespaces(own, names);
         return names.map((name) => row(name, totals.get(name)!));
       }
@@ -105,7 +101,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       if (view) reportMissing(res, view.missing);
       const counts: ChannelFigures[] = view
         ? view.answers.map((a) => a.result)
-        : [localChannelFigures(hub, ns)];
+        : [hub.inspectLocal('channels', ns)];
       const { watchers, channels: subscribers } = sumChannels(counts);
       const rows = known.map((info) => ({
         name: info.name,
@@ -160,7 +156,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
 
     apiRoute(ctx, 'GET', new RegExp(`${NS}/topics$`), async ({ principal, params }) => {
       const ns = namespaceFor(principal, params[0]!);
-      return await hub.engine.queues.stats(ns);
+      return await hub.queueStats(ns);
     }),
 
     apiRoute(ctx, 'GET', '/admin/api/connections', async ({ principal, url, res }) => {
@@ -184,12 +180,8 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       // Held by another node (or gone): ask the node its id names, within the manager's namespace.
       const node = nodeOfClientId(id);
       if (node !== undefined && node !== hub.nodeId) {
-        const reply = await hub.engine.control.request(node, {
-          type: 'inspect',
-          what: 'connections',
-          namespace: scope(principal),
-        });
-        const found = reply.ok ? (reply.result as ConnectionView[]).find((c) => c.id === id) : undefined;
+        const views = await hub.inspectNode(node, 'connections', scope(principal)).catch(() => []);
+        const found = views.find((c) => c.id === id);
         if (found) return found;
       }
       throw new ApiError(404, noSuchConnection(id));
@@ -204,7 +196,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
       if (binary && typeof body.data !== 'string')
         throw new ApiError(400, 'binary data must be a base64 string');
       const data = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
-      return replyOf(await hub.sendTo(id, data, binary, scope(principal)), id);
+      return done(hub.sendTo(id, data, binary, scope(principal)), id);
     }),
 
     apiRoute(
@@ -224,7 +216,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
           throw new ApiError(400, 'channels must be a non-empty list of channel names');
         }
         const call = { fn: fn as 'subscribe' | 'unsubscribe', channels: channels as string[] };
-        return replyOf(await hub.call(id, call, scope(principal)), id);
+        return done(hub.call(id, call, scope(principal)), id);
       },
     ),
 
@@ -238,7 +230,7 @@ export function adminApiRoutes(ctx: DialectContext): HttpRoute[] {
         throw new ApiError(400, 'code must be 1000, 1008 or 3000-4999');
       }
       const reason = typeof body.reason === 'string' ? closeReason(body.reason) : 'disconnected by admin';
-      return replyOf(await hub.disconnect(id, code, reason, scope(principal)), id);
+      return done(hub.disconnect(id, code, reason, scope(principal)), id);
     }),
   ];
 }
@@ -251,15 +243,19 @@ function closeReason(text: string): string {
 }
 
 /**
- * A hub control reply as an answer: 404 for an unknown client, 400 for bad arguments, 503 when the
- * engine could not carry the message, 502 for any other error the holding node answered.
+ * A routed hub operation as an answer: 404 for an unknown client, 400 for bad arguments, 503 when
+ * the engine could not carry the message, 502 for any other refusal of the holding node.
  */
-function replyOf(reply: ControlReply, id: string): { ok: true } {
-  if (reply.ok) return { ok: true };
-  if (reply.code === HubErrorCode.unknownClient) throw new ApiError(404, noSuchConnection(id));
-  if (reply.code === HubErrorCode.invalidCall) throw new ApiError(400, reply.error);
-  if (reply.code === HubErrorCode.engineUnavailable) throw new ApiError(503, reply.error);
-  throw new ApiError(502, reply.error);
+async function done(op: Promise<{ ok: true }>, id: string): Promise<{ ok: true }> {
+  try {
+    return await op;
+  } catch (err) {
+    if (!(err instanceof HubError)) throw err;
+    if (err.code === HubErrorCode.unknownClient) throw new ApiError(404, noSuchConnection(id));
+    if (err.code === HubErrorCode.invalidCall) throw new ApiError(400, err.message);
+    if (err.code === HubErrorCode.engineUnavailable) throw new ApiError(503, err.message);
+    throw new ApiError(502, err.message);
+  }
 }
 
 /** The one wording for a client id no node holds (ctl prints it as it is). */

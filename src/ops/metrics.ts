@@ -118,9 +118,9 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     bytes.reset();
     dropped.reset();
     for (const ns of namespaceNames(ctx)) {
-      let stats: Awaited<ReturnType<typeof hub.engine.queues.stats>>;
+      let stats: Awaited<ReturnType<typeof hub.queueStats>>;
       try {
-        stats = await hub.engine.queues.stats(ns);
+        stats = await hub.queueStats(ns);
       } catch {
         continue; // engine unreachable: switchboard_ready says so; keep the rest of the scrape
       }

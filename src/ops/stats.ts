@@ -6,7 +6,7 @@
 // not answer within the engine's control timeout).
 import type { ServerResponse } from 'node:http';
 import type { DialectContext } from '../app/context.js';
-import { localStats, sumStats } from '../core/inspect.js';
+import { sumStats } from '../core/inspect.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { ADMIN_ONLY } from './admin-auth.js';
 import { ApiError, apiRoute } from './admin-http.js';
@@ -25,7 +25,7 @@ export async function statsAnswer(
   options: StatsOptions,
 ): Promise<Record<string, unknown>> {
   const { hub } = ctx;
-  const own = localStats(hub);
+  const own = hub.inspectLocal('stats');
   const [channels, view] = await Promise.all([
     options.channels ? countChannels(ctx) : undefined,
     options.local ? undefined : hub.inspectCluster('stats'),

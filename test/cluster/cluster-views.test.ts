@@ -51,11 +51,11 @@ describe('cluster: /stats and the admin API cover every node', () => {
 
   /** A site connection to `server`, and its id as that node's hub knows it. */
   const connect = async (server: Server, ns: string) => {
-    const known = new Set(server.hub.connections.keys());
+    const known = new Set(Array.from(server.hub.localConnections(), (c) => c.id));
     const client = await RawClient.connect(server.wsUrl(`/ws?site=${ns}`));
     clients.push(client);
-    await until(() => server.hub.connections.size > known.size, 'the connection registered');
-    const id = [...server.hub.connections.keys()].find((k) => !known.has(k))!;
+    await until(() => server.hub.connectionCount > known.size, 'the connection registered');
+    const id = Array.from(server.hub.localConnections(), (c) => c.id).find((k) => !known.has(k))!;
     return { client, id };
   };
 
@@ -88,7 +88,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
       assert.equal(r.status, 200);
       const s = r.body;
       assert.equal(s.node_id, server.hub.nodeId, 'top-level figures stay this node’s');
-      assert.equal(s.connections.total, server.hub.connections.size);
+      assert.equal(s.connections.total, server.hub.connectionCount);
       assert.equal(typeof s.uptime, 'number');
       assert.deepEqual(s.missing, []);
       assert.deepEqual(
@@ -116,7 +116,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
     const all = await get<Conn[]>(`${b.url}/admin/api/connections`, ADMIN);
     assert.equal(all.status, 200);
     const expected = servers.flatMap((s) =>
-      [...s.hub.connections.values()].map((conn) => ({
+      [...s.hub.localConnections()].map((conn) => ({
         id: conn.id,
         namespace: conn.namespace,
         node: s.hub.nodeId,
@@ -156,7 +156,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
     assert.equal((await mine.client.closed).code, 4001);
     await post(`${c.url}/admin/api/connections/${theirs.id}/disconnect`, {}, ADMIN);
     assert.equal((await theirs.client.closed).code, 1000);
-    await until(() => a.hub.connections.size === 2, 'the kicked connections gone from A');
+    await until(() => a.hub.connectionCount === 2, 'the kicked connections gone from A');
   });
 
   it('sums connections and subscriptions per namespace and subscribers per channel over the nodes', async () => {
@@ -233,7 +233,7 @@ describe('cluster: /stats and the admin API cover every node', () => {
     });
 
     it('answers with the live nodes and lists the others as not answering', async () => {
-      assert.deepEqual(await a.hub.engine.registry.nodes(), [301, 302, 303, 304, 305]);
+      assert.deepEqual(await a.hub.clusterNodes(), [301, 302, 303, 304, 305]);
       const r = await get(`${a.url}/stats`, ADMIN);
       assert.equal(r.status, 200);
       assert.deepEqual(

@@ -42,9 +42,9 @@ describe('cluster: the admin dashboard overview covers every node', () => {
   };
   /** A site connection held by `server`'s node. */
   const connect = async (server: Server): Promise<void> => {
-    const before = server.hub.connections.size;
+    const before = server.hub.connectionCount;
     clients.push(await RawClient.connect(server.wsUrl('/ws?site=demo')));
-    await until(() => server.hub.connections.size > before, 'the connection registered');
+    await until(() => server.hub.connectionCount > before, 'the connection registered');
   };
   const cell = (node: number, label: string) =>
     page.locator(`#nodes tr[data-node="${node}"] td[data-label="${label}"]`).textContent();

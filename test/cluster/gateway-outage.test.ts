@@ -53,7 +53,7 @@ describe('mesh gateway clients while Redis is down', { skip }, () => {
   });
 
   const depth = async () =>
-    (await server.hub.engine.queues.stats('demo')).find((t) => t.topic === 'clients')?.depth ?? 0;
+    (await server.hub.queueStats('demo')).find((t) => t.topic === 'clients')?.depth ?? 0;
   const outageLines = () => logs.filter((l) => l.msg.startsWith('gateway: the engine cannot store'));
 
   it('closes its clients with 1013, counts every lost item, logs once per outage, and stores again after', async () => {

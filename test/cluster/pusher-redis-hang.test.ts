@@ -78,7 +78,7 @@ describe('pusher HTTP API while Redis hangs', { skip }, () => {
     );
     redis.resume();
 
-    await until(() => server.hub.engine.ready(), 'ready again', 5000);
+    await until(() => server.hub.ready(), 'ready again', 5000);
     assert.equal((await sdk.trigger('orders', 'after', '2')).status, 200);
     assert.equal((await client.raw.next()).event, 'after', 'no refused event was published late');
     await closeAll(client);

@@ -35,7 +35,7 @@ describe('MeshBackend across a server restart (Redis engine)', () => {
     );
     for (let n = 0; n < TOTAL; n++) producers[n % PRODUCERS]!.send(`item-${n}`);
     const depth = async () =>
-      (await srv.current.hub.engine.queues.stats('demo')).find((t) => t.topic === 'clients')?.depth ?? 0;
+      (await srv.current.hub.queueStats('demo')).find((t) => t.topic === 'clients')?.depth ?? 0;
     // Every frame queued (plus one handshake item per producer) before anyone consumes.
     const deadline = Date.now() + 30_000;
     while ((await depth()) < TOTAL + PRODUCERS) {

@@ -97,7 +97,7 @@ describe('switchboard ctl', () => {
 
   test('connections, send and kick act on a real WebSocket connection', async () => {
     const client = await RawClient.connect(server.wsUrl('/ws?site=demo'));
-    const id = [...server.hub.connections.values()].find((c) => c.namespace === 'demo')?.id;
+    const id = [...server.hub.localConnections()].find((c) => c.namespace === 'demo')?.id;
     assert.ok(id);
     const list = await ctl('connections', 'demo');
     assert.match(list.stdout, /^NODE\s+ID\s+DIALECT\s+NAMESPACE/);

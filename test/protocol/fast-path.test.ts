@@ -64,12 +64,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 
 /** Connect, find the hub's Connection for it and tap the raw bytes of its TCP socket. */
 async function connectTapped(server: Server, dialect: string, tap = true): Promise<Tapped> {
-  const known = new Set(server.hub.connections.keys());
+  const known = new Set(Array.from(server.hub.localConnections(), (c) => c.id));
   const client = await RawClient.connect(server.wsUrl(PATHS[dialect]!));
   const wire: Buffer[] = [];
   if (tap)
     (client.ws as unknown as { _socket: Duplex })._socket.on('data', (chunk: Buffer) => wire.push(chunk));
-  const fresh = () => [...server.hub.connections.values()].find((c) => !known.has(c.id));
+  const fresh = () => [...server.hub.localConnections()].find((c) => !known.has(c.id));
   await until(`the ${dialect} client to register`, () => fresh() !== undefined);
   const conn = fresh()!;
   assert.equal(conn.dialect, dialect);
@@ -177,7 +177,7 @@ describe('fan-out fast path', () => {
     const sockets: WebSocket[] = [];
     try {
       for (let i = 0; i < SUBSCRIBERS; i++) {
-        const known = new Set(server.hub.connections.keys());
+        const known = new Set(Array.from(server.hub.localConnections(), (c) => c.id));
         const ws = new WebSocket(server.wsUrl(`/ws?site=${NS}`), { perMessageDeflate: false });
         sockets.push(ws);
         const mine: number[] = [];
@@ -187,8 +187,8 @@ describe('fan-out fast path', () => {
           ws.once('open', resolve);
           ws.once('error', reject);
         });
-        await until('the subscriber to register', () => server.hub.connections.size > known.size);
-        const id = [...server.hub.connections.keys()].find((k) => !known.has(k))!;
+        await until('the subscriber to register', () => server.hub.connectionCount > known.size);
+        const id = Array.from(server.hub.localConnections(), (c) => c.id).find((k) => !known.has(k))!;
         assert.deepEqual(await server.hub.call(id, { fn: 'subscribe', channels: [channel] }), { ok: true });
       }
       // Published without awaiting: the whole burst fans out in as few turns as the engine allows.

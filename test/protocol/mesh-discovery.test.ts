@@ -72,14 +72,14 @@ describe('mesh node discovery: GET /version and GET /v1/nodes', () => {
   it('lists the Host of the request for a node bound to a wildcard address without advertise_address', async () => {
     const hub = server.proxy.hub;
     const own = hub.advertisedAddress;
-    hub.advertisedAddress = null; // what a 0.0.0.0 bind leaves
+    hub.listeningAt(null); // what a 0.0.0.0 bind leaves
     try {
       const r = await getWithHost(`${server.proxy.url}/v1/nodes`, 'gw.internal:6789');
       assert.deepEqual(r.body, { nodes: [{ id: 1, api_server: 'gw.internal:6789' }] });
       const odd = await getWithHost(`${server.proxy.url}/v1/nodes`, 'bad host/with path');
       assert.deepEqual(odd.body, { nodes: [], unlisted: [1] });
     } finally {
-      hub.advertisedAddress = own;
+      hub.listeningAt(own);
     }
   });
 });

@@ -176,7 +176,7 @@ describe('mesh gateway on a namespace no backend can consume', () => {
         await client.close();
       }
       assert.deepEqual(
-        (await server.hub.engine.queues.stats('siteonly')).map((t) => t.depth),
+        (await server.hub.queueStats('siteonly')).map((t) => t.depth),
         [],
         'nothing was queued for the refused clients',
       );
@@ -192,8 +192,7 @@ describe('mesh gateway traffic nobody consumes yet', () => {
     try {
       const client = await RawClient.connect(server.wsUrl('/client?site=demo'));
       for (let i = 0; i < 10; i++) client.send(`${i}`.padEnd(5000, '.'));
-      const held = async () =>
-        (await server.hub.engine.queues.stats('demo')).find((t) => t.topic === 'client');
+      const held = async () => (await server.hub.queueStats('demo')).find((t) => t.topic === 'client');
       const deadline = Date.now() + 5000;
       while ((await limitHits(server.url, 'topic_bytes')) < 8 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));

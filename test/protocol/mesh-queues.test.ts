@@ -132,8 +132,8 @@ describe('mesh queues: queue.pop and queue.unpop', () => {
     const dup = await b.request('queue.pop', { t: ['more', 'jobs'] });
     assert.equal(dup.E.c, 202);
     assert.match(dup.E.m, /jobs/);
-    const conn = server.hub.connections.get(
-      [...server.hub.connections.values()].find((c) => c.consuming.has('jobs'))!.id,
+    const conn = server.hub.connection(
+      [...server.hub.localConnections()].find((c) => c.consuming.has('jobs'))!.id,
     )!;
     assert.deepEqual([...conn.consuming.keys()], ['jobs'], '"more" was not attached');
     assert.equal((await b.request('queue.unpop', {})).E, null);

@@ -35,10 +35,10 @@ describe('admin API', () => {
 
   /** A real site WebSocket connection, and its id as the hub knows it. */
   const connect = async (ns: string) => {
-    const before = new Set(server.hub.connections.keys());
+    const before = new Set(Array.from(server.hub.localConnections(), (c) => c.id));
     const client = await RawClient.connect(server.wsUrl(`/ws?site=${ns}`));
     clients.push(client);
-    const id = [...server.hub.connections.keys()].find((k) => !before.has(k));
+    const id = Array.from(server.hub.localConnections(), (c) => c.id).find((k) => !before.has(k));
     assert.ok(id, 'the connection registered with the hub');
     return { client, id };
   };

@@ -88,7 +88,7 @@ describe('security: channel names and limits.max_channels_per_connection', () =>
       const bad = await backend.request('conn.call', { c: id, f: 'subscribe', a: ['ok', 'bad\u0001'] });
       assert.equal(bad.E.c, 101);
       assert.match(bad.E.m, /channel name must be/);
-      const conn = server.hub.connections.get(id)!;
+      const conn = server.hub.connection(id)!;
       assert.equal(conn.subscriptions.size, 0);
       const three = await backend.request('conn.call', { c: id, f: 'subscribe', a: ['a', 'b', 'c'] });
       assert.equal(three.E, null);

@@ -83,15 +83,15 @@ describe('slow consumers', () => {
       reader!.once('open', resolve);
       reader!.once('error', reject);
     });
-    await until('the reader to register', () => hub.connections.size === 1);
-    const readerId = [...hub.connections.keys()][0]!;
+    await until('the reader to register', () => hub.connectionCount === 1);
+    const readerId = Array.from(hub.localConnections(), (c) => c.id)[0]!;
 
     for (let i = 0; i < SLOW_CLIENTS; i++) stalled.push(await stalledClient(port));
-    await until('every client to register', () => hub.connections.size === SLOW_CLIENTS + 1);
-    const slowIds = [...hub.connections.keys()].filter((id) => id !== readerId);
+    await until('every client to register', () => hub.connectionCount === SLOW_CLIENTS + 1);
+    const slowIds = Array.from(hub.localConnections(), (c) => c.id).filter((id) => id !== readerId);
     // Subscribed from the backend side (as a mesh conn.call would): a stalled client cannot
     // read the answer to a subscribe request of its own.
-    for (const id of hub.connections.keys()) {
+    for (const { id } of hub.localConnections()) {
       const reply = await hub.call(id, { fn: 'subscribe', channels: [CHANNEL] });
       assert.deepEqual(reply, { ok: true });
     }
@@ -113,7 +113,9 @@ describe('slow consumers', () => {
 
     // The close handshake of a client that never reads cannot finish: the server must cut the
     // socket itself after its grace period.
-    await until('every stalled client to be cut', () => slowIds.every((id) => !hub.connections.has(id)));
+    await until('every stalled client to be cut', () =>
+      slowIds.every((id) => !(hub.connection(id) !== undefined)),
+    );
     assert.ok(
       transportCounters.slowConsumers - cutBefore >= SLOW_CLIENTS,
       `${transportCounters.slowConsumers - cutBefore} slow consumers counted`,
@@ -130,15 +132,17 @@ describe('slow consumers', () => {
 
   it('sends 1013 "slow consumer" to a client that falls behind, which it sees once it reads again', async () => {
     const { hub } = server;
-    const before = new Set(hub.connections.keys());
+    const before = new Set(Array.from(hub.localConnections(), (c) => c.id));
     const client = new WebSocket(server.wsUrl('/ws?site=demo'), { perMessageDeflate: false });
     const closed = new Promise<number>((resolve) => client.on('close', (code) => resolve(code)));
     await new Promise((resolve, reject) => {
       client.once('open', resolve);
       client.once('error', reject);
     });
-    await until('the client to register', () => [...hub.connections.keys()].some((id) => !before.has(id)));
-    const id = [...hub.connections.keys()].find((id) => !before.has(id))!;
+    await until('the client to register', () =>
+      Array.from(hub.localConnections(), (c) => c.id).some((id) => !before.has(id)),
+    );
+    const id = Array.from(hub.localConnections(), (c) => c.id).find((id) => !before.has(id))!;
     assert.deepEqual(await hub.call(id, { fn: 'subscribe', channels: ['lagging'] }), { ok: true });
 
     client.pause(); // stops reading, like a tab in the background

@@ -296,8 +296,8 @@ describe('tenant isolation', () => {
     assert.ok(await rocketB.silentFor(0));
     assert.ok(await gatewayB.c.silentFor(0));
     assert.equal(gatewayB.c.ws.readyState, gatewayB.c.ws.OPEN);
-    assert.equal([...(s.hub.connections.get(gatewayB.id)?.subscriptions ?? [])].length, 0);
-    assert.deepEqual(s.hub.connections.get(gatewayB.id)?.context ?? {}, {});
+    assert.equal([...(s.hub.connection(gatewayB.id)?.subscriptions ?? [])].length, 0);
+    assert.deepEqual(s.hub.connection(gatewayB.id)?.context ?? {}, {});
     const t = await tokenOf(s, 'b');
     const ok = await post(`${s.url}/post?site=b`, {
       channel: CHANNEL,

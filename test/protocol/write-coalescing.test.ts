@@ -22,14 +22,14 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 
 /** A site client subscribed to `channel`, counting the TCP reads its socket makes. */
 async function subscriber(server: Server, channel: string) {
-  const known = new Set(server.hub.connections.keys());
+  const known = new Set(Array.from(server.hub.localConnections(), (c) => c.id));
   const client = await RawClient.connect(server.wsUrl(`/ws?site=${NS}`));
   const reads = { count: 0 };
   (client.ws as unknown as { _socket: Duplex })._socket.on('data', () => {
     reads.count++;
   });
-  await until('the client to register', () => server.hub.connections.size > known.size);
-  const id = [...server.hub.connections.keys()].find((k) => !known.has(k))!;
+  await until('the client to register', () => server.hub.connectionCount > known.size);
+  const id = Array.from(server.hub.localConnections(), (c) => c.id).find((k) => !known.has(k))!;
   assert.deepEqual(await server.hub.call(id, { fn: 'subscribe', channels: [channel] }), { ok: true });
   return { client, reads };
 }

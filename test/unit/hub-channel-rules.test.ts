@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelNameProblem } from '../../src/core/channel-name.js';
 import { HubError } from '../../src/core/errors.js';
-import { Hub } from '../../src/core/hub.js';
+import { Hub, type HubOptions } from '../../src/core/hub.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
 
 const sink = { deliver: () => true, sendRaw: () => true, close: () => {} };
 
-async function makeHub(engine: Engine = new MemoryEngine(1)) {
+async function makeHub(engine: Engine = new MemoryEngine(1), options: HubOptions = {}) {
   const hub = new Hub(
     engine,
     new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
+    options,
   );
   await hub.start();
   return hub;
@@ -39,8 +40,7 @@ describe('hub: channel names and the per-connection channel limit', () => {
   });
 
   it('subscribe refuses a bad name with invalid_channel, and the limit with too_many_channels', async () => {
-    const hub = await makeHub();
-    hub.maxChannelsPerConnection = 2;
+    const hub = await makeHub(new MemoryEngine(1), { maxChannelsPerConnection: 2 });
     const conn = hub.register({ namespace: 'ns', dialect: 'test', sink });
     await assert.rejects(hub.subscribe(conn, 'bad\u0001'), code('invalid_channel'));
     await hub.subscribe(conn, 'a');

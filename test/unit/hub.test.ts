@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConnectionSink } from '../../src/core/connection.js';
+import { HubError } from '../../src/core/errors.js';
 import { Hub } from '../../src/core/hub.js';
 import type { RemoteCall } from '../../src/core/remote-call.js';
 import type { Publication } from '../../src/core/types.js';
@@ -44,6 +45,8 @@ function collectingSink(): ConnectionSink & {
   };
   return sink;
 }
+
+const code = (c: string) => (err: unknown) => err instanceof HubError && err.code === c;
 
 async function makeHub(engine = new SlowHistoryEngine(3)) {
   const hub = new Hub(
@@ -131,7 +134,7 @@ describe('hub: subscribe merges backlog and live traffic', () => {
     const res = await hub.publish('ns', 'ch', { data: 1 }, { count: true });
     assert.deepEqual(res.delivered, { delivered: 0, failed: 0 });
     assert.equal(a.got.length + b.got.length, 0);
-    assert.equal(hub.connections.size, 1);
+    assert.equal(hub.connectionCount, 1);
   });
 
   it('counts failed writes and keeps delivering to the others when a sink throws', async () => {
@@ -222,14 +225,13 @@ describe('hub: routing by client id', () => {
     assert.deepEqual(conn.context, { user_id: 7 });
     assert.deepEqual(await hub.call(conn.id, { fn: 'setContext', context: { a: 1 } }), { ok: true });
     assert.deepEqual(conn.context, { a: 1 });
-    assert.equal((await hub.call(conn.id, { fn: 'nope' } as unknown as RemoteCall)).ok, false);
+    await assert.rejects(hub.call(conn.id, { fn: 'nope' } as unknown as RemoteCall), code('invalid_call'));
     assert.deepEqual(await hub.call(conn.id, { fn: 'subscribe', channels: ['x', 'y'] }), { ok: true });
     assert.deepEqual([...conn.subscriptions.keys()], ['x', 'y']);
-    const bad = await hub.call(conn.id, { fn: 'subscribe', channels: [3] } as unknown as RemoteCall);
-    assert.equal(bad.ok === false && bad.code, 'invalid_call');
-    const gone = await hub.sendTo(`${BigInt(conn.id) + 1n}`, 'x', false);
-    assert.equal(gone.ok === false && gone.code, 'unknown_client');
-    assert.equal((await hub.sendTo('not-a-number', 'x', false)).ok, false);
+    const bad = hub.call(conn.id, { fn: 'subscribe', channels: [3] } as unknown as RemoteCall);
+    await assert.rejects(bad, code('invalid_call'));
+    await assert.rejects(hub.sendTo(`${BigInt(conn.id) + 1n}`, 'x', false), code('unknown_client'));
+    await assert.rejects(hub.sendTo('not-a-number', 'x', false), code('unknown_client'));
     await hub.disconnect(conn.id, 4000, 'bye');
     assert.equal(sink.closedWith, 4000);
   });

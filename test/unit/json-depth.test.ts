@@ -115,11 +115,16 @@ describe('entry points honour a configured depth', () => {
         err.code === HubErrorCode.invalidData &&
         err.message === `data is nested too deeply (max ${MAX_JSON_DEPTH} levels)`,
     );
-    hub.maxJsonDepth = 2;
-    await assert.rejects(hub.publish('ns', 'c', { data: [[[1]]] }), HubError);
-    await hub.publish('ns', 'c', { data: [[1]] });
-    await hub.publish('ns', 'c', { data: Buffer.from('bytes') as never });
-    const { publications } = await hub.history('ns', 'c', { last: 10 });
+    const shallow = new Hub(
+      new MemoryEngine(2),
+      new Map([['ns', { name: 'ns', historySize: 10, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 }]]),
+      { maxJsonDepth: 2 },
+    );
+    await shallow.start();
+    await assert.rejects(shallow.publish('ns', 'c', { data: [[[1]]] }), HubError);
+    await shallow.publish('ns', 'c', { data: [[1]] });
+    await shallow.publish('ns', 'c', { data: Buffer.from('bytes') as never });
+    const { publications } = await shallow.history('ns', 'c', { last: 10 });
     assert.deepEqual(
       publications.map((p) => p.data),
       [[[1]], Buffer.from('bytes')],

@@ -20,9 +20,8 @@ describe('client SDK names the newer site errors', () => {
 
   it('too many channels, as the hub words it', async () => {
     const settings = { name: 'demo', historySize: 10, topicSize: 10, topicBytes: 1 << 20, maxTopics: 5 };
-    const hub = new Hub(new MemoryEngine(1), new Map([['demo', settings]]));
+    const hub = new Hub(new MemoryEngine(1), new Map([['demo', settings]]), { maxChannelsPerConnection: 1 });
     await hub.start();
-    hub.maxChannelsPerConnection = 1;
     const conn = hub.register({
       namespace: 'demo',
       dialect: 'site',

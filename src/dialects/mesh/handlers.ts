@@ -3,7 +3,7 @@
  * the hub's answer to a result or a MeshError. A backend only reaches connections of the namespace
  * its API key belongs to.
  */
-import { HubErrorCode } from '../../core/errors.js';
+import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import type { RemoteCall } from '../../core/remote-call.js';
 import type { JsonValue } from '../../core/types.js';
@@ -23,15 +23,23 @@ function failed(what: string, err: unknown): string {
   return text.startsWith(`${what} failed: `) ? text : `${what} failed: ${text}`;
 }
 
+/**
+ * The words of a failed routed call: a refusal from the node (unknown client, unwritable, bad
+ * call) as it said it, an engine outage as `what failed: why`.
+ */
+function routedFailure(what: string, err: unknown): string {
+  return err instanceof HubError && err.code !== HubErrorCode.engineUnavailable
+    ? err.message
+    : failed(what, err);
+}
+
 /** mesh.send → `{s: true}`; unknown, gone, foreign or unwritable client → 401. */
 export async function runSend(hub: Hub, namespace: string, call: SendCall): Promise<MeshResult> {
-  let reply: Awaited<ReturnType<Hub['sendTo']>>;
   try {
-    reply = await hub.sendTo(call.client, call.data, call.binary, namespace);
+    await hub.sendTo(call.client, call.data, call.binary, namespace);
   } catch (err) {
-    throw new MeshError(MeshErrorCode.sendFailed, failed('send', err));
+    throw new MeshError(MeshErrorCode.sendFailed, routedFailure('send', err));
   }
-  if (!reply.ok) throw new MeshError(MeshErrorCode.sendFailed, reply.error);
   return { s: true };
 }
 
@@ -85,14 +93,14 @@ export function remoteCallOf(fn: string, args: JsonValue[]): RemoteCall | string
 export async function runConnCall(hub: Hub, namespace: string, call: ConnCall): Promise<MeshResult> {
   const remote = remoteCallOf(call.fn, call.args);
   if (typeof remote === 'string') throw new MeshError(MeshErrorCode.invalidParams, remote);
-  let reply: Awaited<ReturnType<Hub['call']>>;
   try {
-    reply = await hub.call(call.client, remote, namespace);
+    await hub.call(call.client, remote, namespace);
   } catch (err) {
-    throw new MeshError(MeshErrorCode.callFailed, failed('call', err));
+    const code =
+      err instanceof HubError && err.code === HubErrorCode.invalidCall
+        ? MeshErrorCode.invalidParams
+        : MeshErrorCode.callFailed;
+    throw new MeshError(code, routedFailure('call', err));
   }
-  if (reply.ok) return { s: true };
-  const code =
-    reply.code === HubErrorCode.invalidCall ? MeshErrorCode.invalidParams : MeshErrorCode.callFailed;
-  throw new MeshError(code, reply.error);
+  return { s: true };
 }

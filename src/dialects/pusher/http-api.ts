@@ -171,7 +171,7 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
   };
 
   const userCounts = async (app: PusherApp): Promise<Map<string, number>> =>
-    hub.engine.presence ? hub.engine.presence.channels(app.namespace) : new Map();
+    hub.presence ? hub.presence.channels(app.namespace) : new Map();
 
   /** The `info` answer of triggered channels (`{channels: {name: {...}}}`). */
   const channelInfo = async (app: PusherApp, channels: string[], attrs: Set<string>) => {
@@ -272,7 +272,7 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
       handle: signed(async (app, _url, _body, [channel]) => {
         if (channelKind(channel!) !== 'presence')
           throw new ApiError(400, 'Users are only listed for presence- channels');
-        const members = hub.engine.presence ? await hub.engine.presence.members(app.namespace, channel!) : [];
+        const members = hub.presence ? await hub.presence.members(app.namespace, channel!) : [];
         return { users: members.map((m) => ({ id: m.userId })) };
       }),
     },
@@ -285,7 +285,12 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
           a.result.filter((c) => c.dialect === 'pusher' && c.user === userId).map((c) => c.id),
         );
         await Promise.all(
-          targets.map((id) => hub.disconnect(id, 4009, 'Connection terminated by the app', app.namespace)),
+          // A connection that left meanwhile is not an error of the request.
+          targets.map((id) =>
+            hub
+              .disconnect(id, 4009, 'Connection terminated by the app', app.namespace)
+              .catch(() => undefined),
+          ),
         );
         return {};
       }),

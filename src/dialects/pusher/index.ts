@@ -30,7 +30,7 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     if (app.config.webhooks.length > 0)
       app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
   }
-  const presence = ctx.hub.engine.presence;
+  const presence = ctx.hub.presence;
   if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);
   return {
     name: 'pusher',

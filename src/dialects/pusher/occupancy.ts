@@ -4,12 +4,12 @@ import { OCCUPANCY_PREFIX, OCCUPANT } from './apps.js';
 import type { PusherSession } from './session.js';
 
 const wanted = (s: PusherSession) =>
-  s.hub.engine.presence !== undefined &&
+  s.hub.presence !== undefined &&
   (s.app.webhooks?.wants('channel_occupied') || s.app.webhooks?.wants('channel_vacated'));
 
 export async function occupy(s: PusherSession, channel: string): Promise<void> {
   if (!wanted(s)) return;
-  const joined = await s.hub.engine.presence!.join(OCCUPANCY_PREFIX + s.app.namespace, channel, {
+  const joined = await s.hub.presence!.join(OCCUPANCY_PREFIX + s.app.namespace, channel, {
     connection: s.conn.id,
     node: s.hub.nodeId,
     member: { userId: OCCUPANT },
@@ -21,6 +21,6 @@ export async function occupy(s: PusherSession, channel: string): Promise<void> {
 
 export async function vacate(s: PusherSession, channel: string): Promise<void> {
   if (!s.occupying.delete(channel)) return;
-  const left = await s.hub.engine.presence!.leave(OCCUPANCY_PREFIX + s.app.namespace, channel, s.conn.id);
+  const left = await s.hub.presence!.leave(OCCUPANCY_PREFIX + s.app.namespace, channel, s.conn.id);
   if (left?.last) s.app.webhooks?.add({ name: 'channel_vacated', channel });
 }

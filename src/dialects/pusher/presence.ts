@@ -37,7 +37,7 @@ export async function joinPresence(
   member: PresenceMember,
 ): Promise<boolean> {
   const hub = s.hub;
-  const result = await hub.engine.presence!.join(s.app.namespace, channel, {
+  const result = await hub.presence!.join(s.app.namespace, channel, {
     connection: s.conn.id,
     node: hub.nodeId,
     member,
@@ -55,7 +55,7 @@ export async function joinPresence(
 
 export async function leavePresence(s: PusherSession, channel: string): Promise<void> {
   s.presence.delete(channel);
-  const left = await s.hub.engine.presence!.leave(s.app.namespace, channel, s.conn.id);
+  const left = await s.hub.presence!.leave(s.app.namespace, channel, s.conn.id);
   if (left?.last) {
     await publishRemoved(s.hub, s.app.namespace, channel, left.userId);
     s.onMember('member_removed', channel, left.userId);

@@ -184,7 +184,7 @@ export class PusherSession implements ConnectionSink {
     if (kind === 'presence') {
       member = parseChannelData(channelData, this.app.config.max_user_info_bytes);
       if (!member.ok) return this.subscriptionError(channel, 400, 'InvalidChannelData', member.message);
-      if (this.hub.engine.presence === undefined)
+      if (this.hub.presence === undefined)
         return this.subscriptionError(
           channel,
           501,
@@ -232,7 +232,7 @@ export class PusherSession implements ConnectionSink {
   }
 
   private async succeedPresence(channel: string): Promise<void> {
-    const members = await this.hub.engine.presence!.members(this.app.namespace, channel);
+    const members = await this.hub.presence!.members(this.app.namespace, channel);
     const hash: Record<string, JsonValue> = {};
     for (const m of members) hash[m.userId] = m.info ?? null;
     const data = { presence: { count: members.length, ids: members.map((m) => m.userId), hash } };
