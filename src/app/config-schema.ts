@@ -225,6 +225,11 @@ const namespaceSchema = section({
       'site: false makes `POST /post` accept each token once (a replay gets 403 `token already used`)',
     ),
   history_size: positiveInt().default(100).describe('Publications kept per channel (resume with `after`)'),
+  max_channels: positiveInt()
+    .default(10000)
+    .describe(
+      'Channels with history the namespace holds when a client (rocket `broadcast`, Pusher client event) makes one more: the least recently active are evicted with their history',
+    ),
   api_keys: z
     .array(nonEmpty(), { error: 'expected a list of strings' })
     .default([])

@@ -108,6 +108,7 @@ namespaces:
     # token_ttl: 300                # seconds a /token stays valid
     # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel
+    # max_channels: 10000           # channels clients give history to; one more evicts the least recently active
     # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       token_ttl: 300,
       post_token_reuse: true,
       history_size: 100,
+      max_channels: 10000,
       api_keys: [],
       trusted_networks: [],
       client_topic: 'client',

@@ -3,6 +3,7 @@
 // Protocol reference: docs/protocol/pusher.md.
 
 import type { DialectContext } from '../../app/context.js';
+import { ChannelBound } from '../../core/channel-bound.js';
 import type { Hub } from '../../core/hub.js';
 import { countLimit } from '../../core/limit-counters.js';
 import type { Departure } from '../../engines/presence.js';
@@ -27,6 +28,9 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     maxJsonDepth: limits.max_json_depth,
   };
   for (const app of apps.all) {
+    const maxChannels = ctx.config.namespaces[app.namespace]?.max_channels;
+    if (maxChannels !== undefined)
+      app.channels = new ChannelBound(ctx.hub, app.namespace, maxChannels, 'max_channels');
     if (app.config.webhooks.length > 0)
       app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
   }

@@ -330,6 +330,8 @@ export class PusherSession implements ConnectionSink {
         `Client event rejected due to rate limit: at most ${perSecond} per second`,
       );
     const userId = kind === 'presence' ? this.presence.get(channel) : undefined;
+    // A backend that signs any name a client asks for lets clients give channels history.
+    await this.app.channels?.admit(channel);
     await this.hub.publish(this.app.namespace, channel, {
       data,
       event,

@@ -4,6 +4,7 @@
 // `allowed_origins` (403). Protocol reference: docs/protocol/rocket.md.
 
 import type { DialectContext } from '../../app/context.js';
+import { ChannelBound } from '../../core/channel-bound.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
@@ -24,6 +25,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
     const rocket = ns.rocket;
     if (rocket === undefined) continue;
     const known = new KnownChannels();
+    const bound = new ChannelBound(ctx.hub, namespace, ns.max_channels, 'max_channels');
     upgrades.push({
       path: rocket.path,
       authorize: (req) => {
@@ -38,6 +40,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           namespace,
           rocket,
           known,
+          bound,
           socketLimits: socketLimitsFor(ctx.config.limits),
           rate,
           remoteAddress: req.socket.remoteAddress,

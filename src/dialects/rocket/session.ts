@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { RocketConfig } from '../../app/config-schema.js';
+import type { ChannelBound } from '../../core/channel-bound.js';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
@@ -46,6 +47,8 @@ export interface RocketSessionOptions {
   namespace: string;
   rocket: RocketConfig;
   known: KnownChannels;
+  /** `max_channels`: a broadcast that gives one more channel history evicts the least recently active. */
+  bound: ChannelBound;
   socketLimits: SocketLimits;
   /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
   rate: RequestRate;
@@ -262,6 +265,7 @@ export class RocketSession implements ConnectionSink, Access {
       );
       return;
     }
+    await this.opts.bound.admit(channel);
     const { publication } = await this.hub.publish(this.opts.namespace, channel, {
       data,
       event,

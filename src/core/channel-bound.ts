@@ -1,0 +1,83 @@
+import type { Hub } from './hub.js';
+import { countLimit } from './limit-counters.js';
+import type { ChannelInfo } from './types.js';
+
+/**
+ * A bound on the channels with history that clients can make one namespace hold (chat rooms,
+ * rocket broadcasts, Pusher client events). Every such channel outlives its connections (on
+ * Redis for a day), so a client that publishes to ever new names would grow the engine without
+ * end. Before a client's publication creates a channel, `admit` evicts the least recently active
+ * channels of the namespace (oldest last publication, as the engine lists them, so every node of
+ * a cluster agrees) with their history until one more fits, each counted under `limit`.
+ *
+ * Names known to exist are remembered here (at most about `max` of them), so publishing to a
+ * known channel costs nothing; the engine is listed only when the count may have reached `max`.
+ * `keyOf` lets chat find a room whatever the case of the name it is given: the first casing seen
+ * is the channel's name.
+ */
+export class ChannelBound {
+  private names = new Map<string, string>();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly namespace: string,
+    private readonly max: number,
+    private readonly limit: string,
+    private readonly keyOf: (channel: string) => string = (channel) => channel,
+  ) {}
+
+  /** Learn a channel name; the first casing seen wins. */
+  note(channel: string): void {
+    const key = this.keyOf(channel);
+    if (!this.names.has(key)) this.names.set(key, channel);
+  }
+
+  /** The known channel under `name`'s key, if any (no engine read). */
+  known(name: string): string | undefined {
+    return this.names.get(this.keyOf(name));
+  }
+
+  /** Read every channel of the namespace, learning their names; returns them as listed. */
+  async refresh(): Promise<ChannelInfo[]> {
+    const channels = await this.hub.channels(this.namespace);
+    // Rebuilt from the listing, so names of channels evicted elsewhere do not pile up here.
+    const names = new Map<string, string>();
+    for (const c of channels) {
+      const key = this.keyOf(c.name);
+      if (!names.has(key)) names.set(key, this.names.get(key) ?? c.name);
+    }
+    this.names = names;
+    return channels;
+  }
+
+  /**
+   * Called before a client publishes to `channel`: when it is new and the namespace is full,
+   * evicts the least recently active channels until it fits. Returns the name to publish to
+   * (a known channel's first casing, else `channel`).
+   */
+  async admit(channel: string): Promise<string> {
+    const found = this.known(channel);
+    if (found !== undefined) return found;
+    if (this.names.size >= this.max) {
+      const channels = await this.refresh();
+      const listed = this.known(channel);
+      if (listed !== undefined) return listed;
+      await this.evict(channels, channels.length + 1 - this.max);
+    }
+    this.note(channel);
+    return this.known(channel) ?? channel;
+  }
+
+  private async evict(channels: ChannelInfo[], excess: number): Promise<void> {
+    if (excess <= 0) return;
+    const oldest = channels
+      .map((c) => ({ name: c.name, time: c.last?.time ?? 0 }))
+      .sort((a, b) => a.time - b.time)
+      .slice(0, excess);
+    for (const channel of oldest) {
+      await this.hub.dropChannel(this.namespace, channel.name);
+      this.names.delete(this.keyOf(channel.name));
+      countLimit(this.limit);
+    }
+  }
+}
