@@ -9,7 +9,7 @@
 // SWITCHBOARD_TEST_REDIS_URL and stops it when the tests end. When `redis-server` is missing it
 // installs Debian's redis-server package, as ensure-chromium.mjs does for the browser.
 import { execFileSync, execSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -135,11 +135,41 @@ if (given) {
 }
 const env = { ...process.env, SWITCHBOARD_TEST_REDIS_URL: given || redis.url };
 
+/**
+ * A cache entry of npx for this clone that an interrupted or raced run left without its
+ * package.json makes every later `npx switchboard` fail with ENOENT; npm never repairs it, so it
+ * is removed here and made again by the run below. Only entries linking to this clone are touched.
+ */
+function dropBrokenNpxEntries() {
+  let cache;
+  try {
+    cache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+  } catch {
+    return;
+  }
+  const npxDir = join(cache, '_npx');
+  if (!existsSync(npxDir)) return;
+  const here = realpathSync(process.cwd());
+  for (const entry of readdirSync(npxDir)) {
+    const dir = join(npxDir, entry);
+    const own = join(dir, 'node_modules', 'switchboard');
+    try {
+      if (realpathSync(own) === here && !existsSync(join(dir, 'package.json'))) {
+        rmSync(dir, { recursive: true, force: true });
+        console.log(`run-tests: removed npx's broken cache entry ${dir}`);
+      }
+    } catch {
+      // not an entry of this clone
+    }
+  }
+}
+
 // The docs tests run `npx switchboard …` as the docs write it. In a clone, npm's first `npx` of the
 // project's own bin installs the clone into npm's cache, which runs its `prepare` build; two tests
 // doing that at once race on the same cache folder and one fails to read its package.json. Take
 // that first run here, once, before any test starts (later runs reuse the cache entry).
 if (files.some((f) => f.includes(join('dist', 'test', 'docs')))) {
+  dropBrokenNpxEntries();
   try {
     execSync('npx --yes switchboard --version', { stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
   } catch (err) {
