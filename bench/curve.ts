@@ -351,6 +351,10 @@ async function pass(
   try {
     await sleep(300);
     const base = await server.stats(true);
+    log(
+      `${mode}: empty server RSS ${(base.rss / 2 ** 20).toFixed(1)} MiB, V8 heap ${((base.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB ` +
+        `used, ${((base.heapTotal ?? 0) / 2 ** 20).toFixed(1)} committed, young generation ${((base.newSpace ?? 0) / 2 ** 20).toFixed(1)} MiB`,
+    );
     const url = () => `ws://127.0.0.1:${server.port}/ws?site=${BENCH_SITE.name}`;
     const tokens = new FreshSubscribe(server.port);
     const clients: ClientSpec = {

@@ -4,9 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config-schema.js';
 
-/** A random secret: 24 bytes as base64url, safe unquoted in YAML, URLs and shells. */
+/**
+ * A random secret: 24 bytes as base64url, safe unquoted in YAML, URLs and shells. Never with a
+ * leading `-`, which a command line reads as an option (`switchboard ctl --key "$KEY"`).
+ */
 export function randomSecret(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** The demo setup as raw (unvalidated) input, so that env vars and flags can still override it. */

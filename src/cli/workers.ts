@@ -74,6 +74,12 @@ export function superviseWorkers(config: Config, logger: Logger, count: number):
         onMetricsMessage(worker, msg);
         if (msg?.sb !== 'listening') return;
         slot.listening = true;
+        // A worker still starting when the shutdown began had no listener for that word yet: now
+        // that it listens (and listens for words), tell it again, or it would run until killed.
+        if (stopping) {
+          send(worker, { sb: 'shutdown' });
+          return;
+        }
         logger.info(
           { worker: worker.id, index, worker_pid: worker.process.pid, node_id: msg.nodeId },
           'worker listening',

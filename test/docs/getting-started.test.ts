@@ -4,8 +4,8 @@
 // the guide, the example files or the server that breaks a step fails here.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
@@ -61,7 +61,10 @@ function matches(actual: string[], expected: string[]): boolean {
 class Background {
   private text = '';
   readonly child: ChildProcess;
-  constructor(command: string, env: Record<string, string>) {
+  constructor(
+    readonly command: string,
+    env: Record<string, string>,
+  ) {
     this.child = spawn('sh', ['-c', command], {
       cwd: ROOT,
       env: { ...ENV, ...env },
@@ -76,14 +79,18 @@ class Background {
     });
   }
   /** Resolves with the first line `accept` takes; fails when the process exits first. */
-  line(accept: (line: string) => boolean, ms = 30_000): Promise<string> {
+  // Generous: six test processes share two cores, and npx alone may take seconds to start.
+  line(accept: (line: string) => boolean, ms = 90_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + ms;
       const poll = () => {
         const found = this.text.split('\n').find(accept);
         if (found !== undefined) return resolve(found);
-        if (this.child.exitCode !== null) return reject(new Error(`exited early:\n${this.text}`));
-        if (Date.now() > deadline) return reject(new Error(`no such line in time:\n${this.text}`));
+        if (this.child.exitCode !== null) {
+          return reject(new Error(`${this.command}: exited early:\n${this.text}`));
+        }
+        if (Date.now() > deadline)
+          return reject(new Error(`${this.command}: no such line in time:\n${this.text}`));
         setTimeout(poll, 50);
       };
       poll();
@@ -116,6 +123,25 @@ function run(command: string, env: Record<string, string>): Promise<{ code: numb
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out }));
   });
+}
+
+/**
+ * The first `npx switchboard` of a checkout links the package into npm's npx cache, which takes
+ * npm half a minute on a busy machine. Done here once, in the foreground and never interrupted:
+ * an npx killed during that install (as a test's clean-up would kill the server's) leaves a cache
+ * entry without its package.json, and every later npx for this checkout then fails with ENOENT.
+ * Such an entry, for this checkout only, is removed and the install done again.
+ */
+async function warmNpx(): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await run('npx switchboard --version', {});
+    if (r.code === 0) return;
+    const broken = /(\S*_npx\/[0-9a-f]+)\/package\.json/.exec(r.out)?.[1];
+    const link = broken && join(broken, 'node_modules', 'switchboard');
+    const ours = link && existsSync(link) && resolve(broken!, 'node_modules', readlinkSync(link)) === ROOT;
+    assert.ok(attempt === 0 && ours, `npx switchboard --version failed:\n${r.out}`);
+    rmSync(broken!, { recursive: true, force: true });
+  }
 }
 
 describe('docs/getting-started.md, every step as written', () => {
@@ -169,6 +195,7 @@ describe('docs/getting-started.md, every step as written', () => {
     const shown = async () => page!.$$eval('#messages li', (items) => items.map((i) => i.textContent ?? ''));
     const openPage = async () => {
       page = await context!.newPage();
+      page.setDefaultTimeout(60_000); // a loaded machine; the waits end as soon as the page shows it
       await page.goto(`${backend}/`);
       await page.waitForFunction(
         () => document.querySelector('#state')?.textContent?.startsWith('subscribed'),
@@ -178,6 +205,7 @@ describe('docs/getting-started.md, every step as written', () => {
       );
     };
 
+    await warmNpx();
     for (const step of steps(GUIDE)) {
       const { command, output } = step;
       if (command === 'npm ci') continue; // what made this checkout; test/deploy/package.test.ts installs a package
