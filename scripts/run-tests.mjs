@@ -173,6 +173,7 @@ if (files.some((f) => f.includes(join('dist', 'test', 'docs')))) {
   try {
     execSync('npx --yes switchboard --version', { stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
   } catch (err) {
+    redis?.stop();
     fail(`\`npx switchboard --version\` failed before the docs tests (${err.message})`);
   }
 }
