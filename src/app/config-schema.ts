@@ -443,6 +443,11 @@ export const configSchema = z
       client_path: urlPath()
         .default('/client')
         .describe('WebSocket path of gateway clients; not a reserved path'),
+      close_after_lost_items: int(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')
+        .default(1)
+        .describe(
+          'Items of one gateway client the engine could not store (Redis down) before the client is closed with 1013; each is counted. 1: at the first, so a backend never sees a conversation with a hole. Above 1 the client stays through a short outage and its backend may miss frames; 0: never closed',
+        ),
     }).describe("The mesh dialect's gateway client endpoint"),
     limits: section({
       max_frame_bytes: positiveInt()
