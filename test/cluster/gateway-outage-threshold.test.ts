@@ -47,7 +47,10 @@ describe('mesh.close_after_lost_items', { skip }, () => {
   it('keeps a client through an outage below the threshold, closes it with 1013 at it, never with 0', async () => {
     const a = await RawClient.connect(servers.three.wsUrl('/client?site=demo'));
     const d = await RawClient.connect(servers.never.wsUrl('/client?site=demo'));
-    await waitFor('both handshakes stored', async () => (await depth(servers.three)) + (await depth(servers.never)) === 2);
+    await waitFor(
+      'both handshakes stored',
+      async () => (await depth(servers.three)) + (await depth(servers.never)) === 2,
+    );
     let closedEarly: { code: number } | undefined;
     void a.closed.then((c) => (closedEarly = c));
     void d.closed.then((c) => (closedEarly = c));
@@ -83,7 +86,10 @@ describe('mesh.close_after_lost_items', { skip }, () => {
     // With 0, a client whose every item is lost stays.
     const lostNow = await metricValue(servers.never.url, LOST);
     for (let i = 0; i < 50; i++) d.send(`again ${i}`);
-    await waitFor('its 50 frames counted', async () => (await metricValue(servers.never.url, LOST)) >= lostNow + 50);
+    await waitFor(
+      'its 50 frames counted',
+      async () => (await metricValue(servers.never.url, LOST)) >= lostNow + 50,
+    );
     await redis.start();
     await ready();
     d.send('back');
