@@ -13,7 +13,7 @@ import {
   APP,
   closeAll,
   connect,
-  nextEvent,
+  frameOf,
   type PusherClient,
   subscribe,
 } from '../protocol/pusher-fixtures.js';
@@ -27,23 +27,6 @@ const prefix = `sbtest:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const DEPARTURE_BOUND_MS = 15_000 + 2 * 5_000 + 2_000;
 
 type Hook = { name: string; channel: string; user_id?: string };
-
-/** The next frame named `event` on `channel` about `userId` (skipping others), within `ms`. */
-async function frameOf(
-  c: PusherClient,
-  event: string,
-  channel: string,
-  userId: string,
-  ms: number,
-): Promise<any> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`no ${event} on ${channel} within ${ms} ms`);
-    const f = await nextEvent(c.raw, left);
-    if (f.event === event && f.channel === channel && f.data?.user_id === userId) return f;
-  }
-}
 
 describe('cluster: pusher presence and webhooks when a node is killed', () => {
   let dir: string;
