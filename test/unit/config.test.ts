@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       url: 'redis://127.0.0.1:6379',
       prefix: 'sb',
       command_timeout_ms: 1500,
+      node_lease_ms: 15000,
       ping_interval_ms: 1000,
       ping_threshold_ms: 1000,
       publish_batch_max: 64,
