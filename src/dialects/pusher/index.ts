@@ -10,6 +10,7 @@ import type { Departure } from '../../engines/presence.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { Dialect } from '../../transport/routes.js';
 import { decodePathPart, OCCUPANCY_PREFIX, PusherApps } from './apps.js';
+import { CacheMissWebhooks } from './cache-miss.js';
 import { pusherHttpRoutes } from './http-api.js';
 import { announceDepartures } from './presence.js';
 import { errorFrame, PusherCode, protocolProblem } from './protocol.js';
@@ -33,6 +34,14 @@ export function pusherDialect(ctx: DialectContext): Dialect {
       app.channels = new ChannelBound(ctx.hub, app.namespace, maxChannels, 'max_channels');
     if (app.config.webhooks.length > 0)
       app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+    if (app.webhooks?.wants('cache_miss'))
+      app.cacheMisses = new CacheMissWebhooks(
+        ctx.hub,
+        app.namespace,
+        app.webhooks,
+        app.config.cache_miss_webhook_interval_ms,
+        app.config.webhook_queue_size,
+      );
   }
   const presence = ctx.hub.presence;
   if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);

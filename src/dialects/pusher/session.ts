@@ -263,6 +263,7 @@ export class PusherSession implements ConnectionSink {
       return;
     }
     this.socket.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
+    await this.app.cacheMisses?.miss(channel);
   }
 
   private async unsubscribe(channel: string): Promise<void> {
