@@ -236,6 +236,11 @@ const namespaceSchema = section({
     .describe(
       'Channels with history the namespace holds when a client (rocket `broadcast`, Pusher client event) makes one more: the least recently active are evicted with their history',
     ),
+  max_new_channels_per_minute: positiveInt()
+    .default(300)
+    .describe(
+      'Channels new to this node one connection may give history per minute (rocket `broadcast`, Pusher client events); past it rocket `RATE_LIMITED`, Pusher error 4301. Raise it for a backend that broadcasts to many channels',
+    ),
   api_keys: z
     .array(nonEmpty(), { error: 'expected a list of strings' })
     .default([])

@@ -113,6 +113,7 @@ namespaces:
     # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel
     # max_channels: 10000           # channels clients give history to; one more evicts the least recently active
+    # max_new_channels_per_minute: 300  # new such channels one connection may make a minute
     # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped

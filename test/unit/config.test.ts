@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       post_token_reuse: true,
       history_size: 100,
       max_channels: 10000,
+      max_new_channels_per_minute: 300,
       api_keys: [],
       trusted_networks: [],
       client_topic: 'client',
