@@ -259,6 +259,10 @@ export class ChannelStreams {
 
   /** Channels of a watched namespace published to while we were not listening. */
   private async discover(ns: string, since: number): Promise<void> {
+    // A resync during the namespace's first catch-up: `since` has moved on with the live
+    // traffic held meanwhile, but what that catch-up has not delivered yet starts at the watch.
+    const watchedFrom = this.catchingUp.get(ns);
+    if (watchedFrom !== undefined && watchedFrom < since) since = watchedFrom;
     let names: string[];
     try {
       names = await this.deps.channelsSince(ns, since);
