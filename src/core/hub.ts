@@ -12,6 +12,7 @@ import type {
 import type { PushResult } from '../engines/queue-store.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
+import { ErrorCounts } from './error-counts.js';
 import { HubError, HubErrorCode } from './errors.js';
 import {
   type AuthFailure,
@@ -49,11 +50,8 @@ export class Hub {
   /** When this hub was built (ms): a node's uptime in cluster views. */
   readonly startedAt = Date.now();
   private advertised: string | null = null;
-  /**
-   * Told of every error a dialect answers to a client (dialect name, the dialect's own code). Set by
-   * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
-   */
-  errorSink?: (dialect: string, code: string) => void;
+  /** Every error a dialect answered to a client, by dialect and code (read by /metrics). */
+  readonly errors = new ErrorCounts();
   /** Told of every refused credential (HubOptions.authFailed); a no-op without one. */
   readonly authFailed: (failure: AuthFailure) => void;
   /**

@@ -145,7 +145,7 @@ export class ChatSession implements ConnectionSink {
           const room = await this.shared.rooms.resolve(frame.room, this.mayCreateRoom);
           if (room === undefined) {
             // nane has no error frame: a close with a reason is the only way to say it.
-            this.shared.hub.errorSink?.('chat', ChatErrorCode.tooManyRooms);
+            this.shared.hub.errors.count('chat', ChatErrorCode.tooManyRooms);
             countLimit('chat_max_new_rooms_per_minute');
             this.close(1008, 'too many new rooms, slow down');
             return;
@@ -167,7 +167,7 @@ export class ChatSession implements ConnectionSink {
 
   /** Every 1007 close goes through here, so each is counted once (errors_total). */
   private refuse(code: ChatErrorCode, reason: string): void {
-    this.shared.hub.errorSink?.('chat', code);
+    this.shared.hub.errors.count('chat', code);
     this.close(1007, reason);
   }
 

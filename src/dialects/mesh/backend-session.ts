@@ -160,7 +160,7 @@ class BackendSession {
 
   /** Every error reply is encoded here, so each is counted once (errors_total). */
   private errorText(err: MeshError, id: RequestId | undefined): string {
-    this.ctx.hub.errorSink?.('mesh', String(err.code));
+    this.ctx.hub.errors.count('mesh', String(err.code));
     return JSON.stringify(errorEnvelope(err, id));
   }
 

@@ -155,12 +155,12 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
         // The engine down or not answering in time is an outage (503, retry later), never a
         // refusal of the request.
         if (err instanceof HubError && err.code === HubErrorCode.engineUnavailable) {
-          hub.errorSink?.('pusher', 'http_503');
+          hub.errors.count('pusher', 'http_503');
           sendText(res, 503, `Service unavailable: ${err.message}`);
           return;
         }
         if (!(err instanceof ApiError)) throw err;
-        hub.errorSink?.('pusher', `http_${err.status}`);
+        hub.errors.count('pusher', `http_${err.status}`);
         sendText(res, err.status, err.message);
       }
     };

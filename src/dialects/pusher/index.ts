@@ -32,7 +32,9 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     if (maxChannels !== undefined)
       app.channels = new ChannelBound(ctx.hub, app.namespace, maxChannels, 'max_channels');
     if (app.config.webhooks.length > 0)
-      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) =>
+        ctx.hub.errors.count('pusher', code),
+      );
   }
   const presence = ctx.hub.presence;
   if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);
@@ -55,7 +57,7 @@ export function pusherDialect(ctx: DialectContext): Dialect {
         // with the code, then a close with the same code (4001 unknown app, 4007 version, …).
         onConnection: (ws, req, url) => {
           const refuse = (code: number, message: string) => {
-            ctx.hub.errorSink?.('pusher', String(code));
+            ctx.hub.errors.count('pusher', String(code));
             ws.send(errorFrame(code, message));
             ws.close(code, message);
           };

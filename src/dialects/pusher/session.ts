@@ -153,12 +153,12 @@ export class PusherSession implements ConnectionSink {
   }
 
   error(code: number | null, message: string): void {
-    this.hub.errorSink?.('pusher', code === null ? 'error' : String(code));
+    this.hub.errors.count('pusher', code === null ? 'error' : String(code));
     this.socket.send(errorFrame(code, message));
   }
 
   private subscriptionError(channel: string, status: number, type: string, message: string): void {
-    this.hub.errorSink?.('pusher', `subscription_${status}`);
+    this.hub.errors.count('pusher', `subscription_${status}`);
     this.socket.send(subscriptionError(channel, status, type, message));
   }
 

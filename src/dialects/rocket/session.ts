@@ -350,7 +350,7 @@ export class RocketSession implements ConnectionSink, Access {
 
   /** Every error reply goes through here, so each is counted once (errors_total). */
   private sendErrorFrame(error: RocketError): void {
-    this.hub.errorSink?.('rocket', error.err);
+    this.hub.errors.count('rocket', error.err);
     if (AUTH_ERRORS.has(error.err)) {
       this.hub.authFailed?.({
         dialect: 'rocket',

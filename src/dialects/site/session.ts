@@ -144,7 +144,7 @@ export class SiteSession implements ConnectionSink {
 
   /** Every error answer goes through here, so each is counted once (errors_total). */
   private sendError(err: SiteError): void {
-    this.hub.errorSink?.('site', err.code);
+    this.hub.errors.count('site', err.code);
     if (AUTH_CODES.has(err.code)) {
       this.hub.authFailed?.({
         dialect: 'site',
