@@ -93,11 +93,13 @@ const KIND: SessionKind = { dialect: 'gateway', binaryFrames: BinaryFrames.bytes
 class GatewaySession extends RawSession {
   private readonly topic: string;
   /**
-   * Once an item of this connection is lost, its later frames are not stored either (the backend
-   * would see a conversation with a hole in it): they are counted as lost, and the client, closed
-   * with 1013, reconnects. Its close item is still tried, so a backend can learn it left.
+   * Once `mesh.close_after_lost_items` items of this connection are lost (by default the first),
+   * its later frames are not stored either (the backend would see a conversation with a hole in
+   * it): they are counted as lost, and the client, closed with 1013, reconnects. Its close item is
+   * still tried, so a backend can learn it left.
    */
   private broken = false;
+  private lostHere = 0;
 
   constructor(
     private readonly ctx: DialectContext,
@@ -160,7 +162,9 @@ class GatewaySession extends RawSession {
       },
       (err) => {
         outage.lost(1, err, namespace);
-        if (this.broken) return;
+        this.lostHere++;
+        const closeAfter = this.ctx.config.mesh.close_after_lost_items;
+        if (this.broken || closeAfter === 0 || this.lostHere < closeAfter) return;
         this.broken = true;
         gatewayStats.outageCloses++;
         this.socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);

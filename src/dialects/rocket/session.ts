@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { RocketConfig } from '../../app/config-schema.js';
-import type { ChannelBound } from '../../core/channel-bound.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { textFrame } from '../../transport/frame.js';
 import { wireErrorOf } from '../kit/hub-errors.js';
+import type { NewChannelRate } from '../kit/new-channel-rate.js';
 import {
   BinaryFrames,
   DialectSession,
@@ -50,8 +50,11 @@ export interface TriggerItem {
 export interface RocketSessionOptions extends SessionInit {
   rocket: RocketConfig;
   known: KnownChannels;
-  /** `max_channels`: a broadcast that gives one more channel history evicts the least recently active. */
-  bound: ChannelBound;
+  /**
+   * `max_channels`: a broadcast that gives one more channel history evicts the least recently
+   * active; `max_new_channels_per_minute`: how fast one connection may do that.
+   */
+  newChannels: NewChannelRate;
   logger: Logger;
   /** limits.max_json_depth: deeper messages are refused (default 64). */
   maxJsonDepth?: number;
@@ -236,7 +239,8 @@ export class RocketSession extends DialectSession implements Access {
       );
       return;
     }
-    await this.opts.bound.admit(channel);
+    if ((await this.opts.newChannels.admit(this.conn, channel)) === undefined)
+      return this.sendError(RocketErrorId.rateLimited, this.opts.newChannels.refusal);
     const { publication } = await this.hub.publish(this.opts.namespace, channel, {
       data,
       event,
