@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { Engine } from '../engines/engine.js';
 import { checkAdminExposure } from '../ops/admin-guard.js';
 import { isOpsPath, opsErrorBody } from '../ops/ops-error.js';
@@ -8,8 +9,7 @@ import { OpsLog } from '../ops/ops-log.js';
 import { type SocketBudget, socketBudget } from '../transport/fd-budget.js';
 import { Listener } from '../transport/listener.js';
 import type { Config } from './config-schema.js';
-import type { DialectContext } from './context.js';
-import { enabledDialects } from './dialects.js';
+import { checkRouteConflicts, enabledDialects } from './dialects.js';
 import { createEngine } from './engine-factory.js';
 import { namespaceSettings } from './namespaces.js';
 import { swapTls, type TlsReloadResult } from './tls-reload.js';
@@ -43,6 +43,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   // Before anything starts, so that a missing file leaves nothing running.
   const tls = config.tls && readTls(config.tls);
+  checkRouteConflicts(config);
   checkAdminExposure(config, logger);
   const engine = options.engine ?? (await createEngine(config, logger));
   const opsLog = new OpsLog(logger, config.log.summary_interval_ms);

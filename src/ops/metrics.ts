@@ -3,9 +3,9 @@
 // is read from the hub at scrape time (collect callbacks), so nothing on the hot path pays for them.
 // Reference of every metric: docs/operations.md "Metrics".
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
+import type { DialectContext } from '../dialects/context.js';
 import { gatewayStats } from '../dialects/mesh/gateway-outage.js';
 import { redisStats } from '../engines/redis/redis-stats.js';
 import { transportCounters } from '../transport/limits.js';

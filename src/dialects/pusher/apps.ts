@@ -1,5 +1,6 @@
-import type { Config, PusherConfig } from '../../app/config-schema.js';
+import type { Config } from '../../app/config-schema.js';
 import type { ChannelBound } from '../../core/channel-bound.js';
+import type { PusherConfig } from './config.js';
 import type { WebhookSender } from './webhooks.js';
 
 /** One Pusher app: a namespace with `pusher: {app_id, key, secret, …}`. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { Config } from '../app/config-schema.js';
 import type { Hub } from '../core/hub.js';
-import type { Config } from './config-schema.js';
 
 /** What every dialect is built from: the hub to act on, the config to read, a logger. */
 export interface DialectContext {

@@ -1,0 +1,24 @@
+// The mesh dialect's part of the config: its `mesh` section and the keys it reads in every namespace.
+import { z } from 'zod';
+import { cidrList, nonEmpty, section, urlPath } from '../../app/config-fields.js';
+
+export const meshSection = section({
+  client_path: urlPath()
+    .default('/client')
+    .describe('WebSocket path of gateway clients; not a reserved path'),
+}).describe("The mesh dialect's gateway client endpoint");
+
+export const meshNamespaceKeys = {
+  api_keys: z
+    .array(nonEmpty(), { error: 'expected a list of strings' })
+    .default([])
+    .describe('mesh: keys accepted on `/ws/v1` and `/v1/*` (`Authorization: Bearer KEY` or `?key=`)'),
+  trusted_networks: cidrList()
+    .default([])
+    .describe(
+      'mesh: CIDR networks whose requests to `/ws/v1` and `/v1/*` need no API key (the TCP peer address; never X-Forwarded-For)',
+    ),
+  client_topic: nonEmpty()
+    .default('client')
+    .describe('mesh: queue topic that receives gateway client traffic'),
+};
