@@ -1,5 +1,5 @@
 import type { DialectContext } from '../dialects/context.js';
-import type { DialectModule, NoKeys } from '../dialects/module.js';
+import { alwaysServed } from '../dialects/module.js';
 import { sendOpsError } from '../ops/ops-error.js';
 import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
@@ -39,13 +39,12 @@ export function opsDialect(ctx: DialectContext): Dialect {
 }
 
 /** Always served: no switch under `dialects:`. */
-export const opsModule: DialectModule<'ops', undefined, NoKeys> = {
-  name: 'ops',
-  configSchema: {},
-  routes: () => [
+export const opsModule = alwaysServed(
+  'ops',
+  [
     { path: '/healthz', scope: 'exact', owner: 'the liveness probe GET /healthz' },
     { path: '/readyz', scope: 'exact', owner: 'the readiness probe GET /readyz' },
     { path: '/sdk', scope: 'tree', owner: 'the browser SDK bundles' },
   ],
-  create: opsDialect,
-};
+  opsDialect,
+);

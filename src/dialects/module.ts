@@ -70,3 +70,15 @@ export interface DialectModule<
 
 /** The namespace keys of a module that adds none. */
 export type NoKeys = Record<never, never>;
+
+/**
+ * A module that is always served and adds nothing to the config (the operator endpoints): only its
+ * fixed paths and how it is built.
+ */
+export function alwaysServed<Name extends string>(
+  name: Name,
+  claims: readonly RouteClaim[],
+  create: (ctx: DialectContext) => Dialect,
+): DialectModule<Name, undefined, NoKeys> {
+  return { name, configSchema: {}, routes: () => [...claims], create };
+}

@@ -2,7 +2,7 @@
 // `/admin/api/`, all answering errors in one shape (ops-error.ts). Reference: docs/operations.md.
 import cluster from 'node:cluster';
 import type { DialectContext } from '../dialects/context.js';
-import type { DialectModule, NoKeys } from '../dialects/module.js';
+import { alwaysServed } from '../dialects/module.js';
 import type { Dialect } from '../transport/routes.js';
 import { adminApiRoutes } from './admin-api.js';
 import { ADMIN_ONLY, authenticate } from './admin-auth.js';
@@ -48,14 +48,13 @@ export function opsApiDialect(ctx: DialectContext): Dialect {
 }
 
 /** Always served: no switch under `dialects:`. */
-export const opsApiModule: DialectModule<'ops-api', undefined, NoKeys> = {
-  name: 'ops-api',
-  configSchema: {},
-  routes: () => [
+export const opsApiModule = alwaysServed(
+  'ops-api',
+  [
     { path: '/metrics', scope: 'exact', owner: 'the Prometheus scrape GET /metrics' },
     { path: '/stats', scope: 'exact', owner: 'GET /stats' },
     { path: '/admin', scope: 'tree', owner: 'the admin API and dashboard' },
     { path: '/assets', scope: 'tree', owner: "the served pages' assets", shared: true },
   ],
-  create: opsApiDialect,
-};
+  opsApiDialect,
+);

@@ -34,6 +34,23 @@ export interface Holdable {
   releaseCork(): void;
 }
 
+/**
+ * The sockets of one hold, and a spare list. A release takes the list and leaves the spare in its
+ * place: an uncork can run write callbacks that write (and hold) again; they land on the fresh
+ * list, never on the one being walked.
+ */
+class HoldList {
+  held: Holdable[] = [];
+  private spare: Holdable[] = [];
+
+  take(): Holdable[] {
+    const list = this.held;
+    this.held = this.spare;
+    this.spare = list;
+    return list;
+  }
+}
+
 /** Sockets written out, by hold (only grows): deliveries ÷ these is the coalescing ratio. */
 export interface BatcherCounters {
   turnFlushes: number;
@@ -48,12 +65,10 @@ export class WriteBatcher {
   /** Sockets written out, by hold: each is one write to the kernel for what it got in a turn or a window. */
   readonly counters: BatcherCounters = { turnFlushes: 0, windowFlushes: 0 };
 
-  private turnList: Holdable[] = [];
-  private turnSpare: Holdable[] = [];
+  private readonly turn = new HoldList();
   private turnScheduled = false;
 
-  private windowList: Holdable[] = [];
-  private windowSpare: Holdable[] = [];
+  private readonly window = new HoldList();
   private windowTimer: NodeJS.Timeout | null = null;
   /** A window hold began this turn; its timer starts when the turn ends (armWindow). */
   private armPending = false;
@@ -88,22 +103,14 @@ export class WriteBatcher {
     this.lastReleaseAt = this.clock();
   }
 
-  // Both releases swap lists before walking one: an uncork can run write callbacks that write (and
-  // hold) again; they land on the fresh list, never on the one being walked.
   private readonly releaseTurn = (): void => {
     this.turnScheduled = false;
-    const list = this.turnList;
-    this.turnList = this.turnSpare;
-    this.turnSpare = list;
-    this.release(list, Hold.turn);
+    this.release(this.turn.take(), Hold.turn);
   };
 
   private readonly releaseWindow = (): void => {
     this.windowTimer = null;
-    const list = this.windowList;
-    this.windowList = this.windowSpare;
-    this.windowSpare = list;
-    this.release(list, Hold.window);
+    this.release(this.window.take(), Hold.window);
   };
 
   /**
@@ -119,7 +126,7 @@ export class WriteBatcher {
 
   /** Hold `target` (corked by the caller, `hold` set to `Hold.turn`) until the end of this turn. */
   holdForTurn(target: Holdable): void {
-    this.turnList.push(target);
+    this.turn.held.push(target);
     if (!this.turnScheduled) {
       this.turnScheduled = true;
       process.nextTick(this.releaseTurn);
@@ -142,7 +149,7 @@ export class WriteBatcher {
 
   /** Hold `target` (corked by the caller, `hold` set to `Hold.window`) until the window ends. */
   holdForWindow(target: Holdable, windowMs: number): void {
-    this.windowList.push(target);
+    this.window.held.push(target);
     if (this.windowTimer === null && !this.armPending) {
       this.armPending = true;
       this.armWindowMs = windowMs;
