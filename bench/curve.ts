@@ -2,8 +2,8 @@
 // own process) grown step by step from 1,000 connections to the file limit, measured at each step.
 //
 //   npm run build && node dist/bench/curve.js [--steps 1000,2000,5000,10000,15000,19000]
-//        [--ports-per-source 26000] [--deliveries 200000] [--reps 3] [--rate 50000] [--paced-seconds 2]
-//        [--heartbeat-ms 20000] [--json FILE] [--cpu-prof DIR] [--profile DIR]
+//        [--ports-per-source 26000] [--publications 20] [--deliveries 200000] [--reps 3]
+//        [--rate 50000] [--paced-seconds 2] [--heartbeat-ms 20000] [--json FILE] [--cpu-prof DIR] [--profile DIR]
 //        [--passes idle,memory,traffic]
 //
 // Three passes, each on a fresh server process (memory a pass freed would be reused by the next
@@ -12,12 +12,14 @@
 //   (after a forced gc, against the empty server), connect rate and handshake p99;
 // - memory: the same with every client subscribed to one channel, nothing published;
 // - traffic: subscribed clients again; per step the same, plus fan-out CPU per
-//   delivery (bursts of about `--deliveries` deliveries, median of `--reps`, heartbeat sweeps
-//   left out), one publication at a time (the server's serial write of it to all, and when the
-//   first and the last client got it), paced latency, heartbeat lateness, and the response time
-//   of /healthz, /metrics and the admin connection list (median of 3 each).
-// `--profile DIR` writes a CPU profile of the top step's single publications (only that phase;
-// summarise it with profile-summary.js). `--cpu-prof DIR` profiles the whole server process.
+//   delivery (bursts of `--publications` publications, the same at every step, as many per sample
+//   as make `--deliveries` deliveries; median of `--reps` samples, the heartbeat left out), one
+//   publication at a time (the server's serial write of it to all, and when the first and the
+//   last client got it), paced latency, heartbeat lateness (under traffic, and over one interval
+//   without), and the response time of /healthz, /metrics and the admin connection list (median
+//   of 3 each).
+// `--profile DIR` writes a CPU profile of each step's last burst sample and of the top step's
+// single publications (only those phases; summarise them with profile-summary.js). `--cpu-prof DIR` profiles the whole server process.
 // The write floor (bench/write-floor.ts: one small write to each of 2,000 loopback sockets) is
 // measured in the same run, so a step's single-publication time reads against N × floor.
 //
@@ -65,9 +67,14 @@ interface SubscribedStep extends ConnectFigures {
   single: { serverWriteMs: number; firstMs: number; lastMs: number };
   pacedP50Ms: number;
   pacedP99Ms: number;
-  /** Worst heartbeat of the step: timer lateness plus the sweep, i.e. how late the last ping left. */
+  /**
+   * Worst heartbeat tick of the step's traffic: timer lateness plus the time to ping its sockets,
+   * i.e. how late the last of them was pinged (a tick that a publication's write delayed counts).
+   */
   heartbeatLateMs: number;
   heartbeatSweepMs: number;
+  /** The same over one interval without traffic: the heartbeat's own lateness. */
+  heartbeatIdleLateMs: number;
   healthzMs: number;
   metricsMs: number;
   adminListMs: number;
@@ -218,21 +225,32 @@ async function grow(
 
 const beats = (server: NodeServer) => server.request<BeatFigures>({ op: 'beats' });
 
-/** Server CPU per delivery of one burst, heartbeat sweeps left out, and deliveries per second. */
-async function burst(server: NodeServer, pool: ClientPool, n: number, messages: number) {
-  pool.reset();
-  const b0 = await beats(server);
-  const s0 = await server.stats(false);
-  const t0 = performance.now();
-  const [, done] = await Promise.all([
-    server.request({ op: 'burst', count: messages, bytes: 100, target: siteTarget }),
-    pool.waitFor(n * messages, 10_000),
-  ]);
-  const s1 = await server.stats(false);
-  const b1 = await beats(server);
-  if (!done.complete) throw new Error(`burst: ${pool.delivered} of ${n * messages} delivered`);
-  const cpu = s1.cpuMicros - s0.cpuMicros - (b1.cpuMicros - b0.cpuMicros);
-  return { cpu: cpu / pool.delivered, perSec: pool.delivered / ((done.at - t0) / 1000) };
+/**
+ * Server CPU per delivery of one sample, heartbeat left out, and deliveries per second: `bursts`
+ * bursts of `messages` publications each (a burst is published in one turn, so each socket gets
+ * its `messages` deliveries in one write), one after the other once all is delivered.
+ */
+async function burst(server: NodeServer, pool: ClientPool, n: number, messages: number, bursts = 1) {
+  let cpu = 0;
+  let delivered = 0;
+  let ms = 0;
+  for (let i = 0; i < bursts; i++) {
+    pool.reset();
+    const b0 = await beats(server);
+    const s0 = await server.stats(false);
+    const t0 = performance.now();
+    const [, done] = await Promise.all([
+      server.request({ op: 'burst', count: messages, bytes: 100, target: siteTarget }),
+      pool.waitFor(n * messages, 10_000),
+    ]);
+    const s1 = await server.stats(false);
+    const b1 = await beats(server);
+    if (!done.complete) throw new Error(`burst: ${pool.delivered} of ${n * messages} delivered`);
+    cpu += s1.cpuMicros - s0.cpuMicros - (b1.cpuMicros - b0.cpuMicros);
+    delivered += pool.delivered;
+    ms += done.at - t0;
+  }
+  return { cpu: cpu / delivered, perSec: delivered / (ms / 1000) };
 }
 
 /** `count` publications at `ratePerSec`, each stamped: per-delivery latency samples (ms). */
@@ -261,13 +279,24 @@ async function subscribedStep(
   o: Options,
 ): Promise<SubscribedStep> {
   const n = grown.held;
-  const messages = Math.max(5, Math.round(o.deliveries / n));
+  // The same publications per burst at every step, so every step's figure has the same number of
+  // deliveries per socket write; as many bursts per sample as give `--deliveries` at least.
+  const messages = o.publications;
+  const perSample = Math.max(1, Math.ceil(o.deliveries / (n * messages)));
   await beats(server); // a fresh window for the heartbeat figures
-  await burst(server, pool, n, Math.max(2, Math.ceil(messages / 4))); // warm-up
+  await burst(server, pool, n, messages); // warm-up
   const bursts = [];
   for (let r = 0; r < o.reps; r++) {
     await sleep(200);
-    bursts.push(await burst(server, pool, n, messages));
+    // The last sample of every step profiled alone (what grows with N, step against step).
+    const profiling = o.profile !== undefined && r === o.reps - 1;
+    if (profiling) await server.request({ op: 'profileStart' });
+    bursts.push(await burst(server, pool, n, messages, perSample));
+    if (profiling) {
+      const file = join(o.profile!, `curve-bursts-${n}.cpuprofile`);
+      await server.request({ op: 'profileStop', file });
+      log(`profile of a burst sample at ${n}: ${file}`);
+    }
   }
   const profile = o.profile && grown.connections === o.steps.at(-1) ? o.profile : undefined;
   if (profile) await server.request({ op: 'profileStart' });
@@ -286,6 +315,7 @@ async function subscribedStep(
     const file = join(profile, `curve-singles-${n}.cpuprofile`);
     await server.request({ op: 'profileStop', file });
     log(`profile of the single publications at ${n}: ${file}`);
+    await beats(server); // writing the profile held the server's loop: not the heartbeat's doing
   }
   const ratePerSec = o.rate / n;
   const count = Math.max(3, Math.round(ratePerSec * o.pacedSeconds));
@@ -295,13 +325,17 @@ async function subscribedStep(
   const healthzMs = await timeGet(port, '/healthz');
   const metricsMs = await timeGet(port, '/metrics');
   const adminListMs = await timeGet(port, `/admin/api/connections?namespace=${BENCH_SITE.name}`);
-  // At least one heartbeat sweep under this step's connections (the step may be shorter).
+  // At least one heartbeat under this step's connections (the step may be shorter).
   const hb = await beats(server);
   const until = performance.now() + o.heartbeatMs + 2000;
   while (hb.beats.length === 0 && performance.now() < until) {
     await sleep(200);
     hb.beats.push(...(await beats(server)).beats);
   }
+  // Then one whole interval with no traffic: every socket pinged once, nothing else running, so
+  // what is late is the heartbeat's own doing.
+  await sleep(o.heartbeatMs + 200);
+  const idle = (await beats(server)).beats;
   return {
     ...grown,
     cpuMicrosPerDelivery: median(bursts.map((b) => b.cpu)),
@@ -311,6 +345,7 @@ async function subscribedStep(
     pacedP99Ms: percentile(sorted, 0.99) / 1000,
     heartbeatLateMs: Math.max(0, ...hb.beats.map((b) => b.lateMs + b.sweepMs)),
     heartbeatSweepMs: Math.max(0, ...hb.beats.map((b) => b.sweepMs)),
+    heartbeatIdleLateMs: Math.max(0, ...idle.map((b) => b.lateMs + b.sweepMs)),
     healthzMs,
     metricsMs,
     adminListMs,
@@ -322,6 +357,8 @@ interface Options {
   /** Connections per loopback source address (the ephemeral port range less a margin). */
   portsPerSource: number;
   deliveries: number;
+  /** Publications per burst, the same at every step. */
+  publications: number;
   reps: number;
   rate: number;
   pacedSeconds: number;
@@ -389,7 +426,7 @@ async function pass(
         `${line}; ${step.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, ${step.deliveriesPerSec.toFixed(0)} deliveries/s; ` +
           `one publication: server write ${step.single.serverWriteMs.toFixed(1)} ms, first ${step.single.firstMs.toFixed(1)} ms, ` +
           `last ${step.single.lastMs.toFixed(1)} ms; paced p99 ${step.pacedP99Ms.toFixed(1)} ms; heartbeat late ` +
-          `${step.heartbeatLateMs.toFixed(1)} ms (sweep ${step.heartbeatSweepMs.toFixed(1)}); /healthz ${step.healthzMs.toFixed(1)} ms, ` +
+          `${step.heartbeatLateMs.toFixed(1)} ms (sweep ${step.heartbeatSweepMs.toFixed(1)}; idle ${step.heartbeatIdleLateMs.toFixed(1)}); /healthz ${step.healthzMs.toFixed(1)} ms, ` +
           `/metrics ${step.metricsMs.toFixed(1)} ms, admin list ${step.adminListMs.toFixed(1)} ms`,
       );
       out.push(step);
@@ -407,6 +444,7 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       'ports-per-source': { type: 'string', default: String(portsPerSource()) },
       deliveries: { type: 'string', default: '200000' },
+      publications: { type: 'string', default: '20' },
       reps: { type: 'string', default: '3' },
       rate: { type: 'string', default: '50000' },
       'paced-seconds': { type: 'string', default: '2' },
@@ -431,6 +469,7 @@ async function main(): Promise<void> {
     steps,
     portsPerSource: Number(values['ports-per-source']),
     deliveries: Number(values.deliveries),
+    publications: Number(values.publications),
     reps: Number(values.reps),
     rate: Number(values.rate),
     pacedSeconds: Number(values['paced-seconds']),

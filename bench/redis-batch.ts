@@ -51,6 +51,30 @@ const SCENARIOS: Scenario[] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** `INFO commandstats`: per command, its calls and µs so far (commands scripts run included). */
+async function commandStats(admin: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const info = await admin.info('commandstats');
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    out.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  return out;
+}
+
+/** Redis' own time per command over a run, per publication: where a publication's CPU goes. */
+function perPublication(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  publications: number,
+): Record<string, { calls: number; usec: number }> {
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const [name, a] of after) {
+    const b = before.get(name) ?? { calls: 0, usec: 0 };
+    if (a.calls === b.calls || name === 'info') continue;
+    out[name] = { calls: (a.calls - b.calls) / publications, usec: (a.usec - b.usec) / publications };
+  }
+  return out;
+}
+
 async function redisCpuSeconds(admin: Redis): Promise<number> {
   const info = await admin.info('cpu');
   const read = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
@@ -69,6 +93,8 @@ interface Row {
   publicationsPerSecond: number;
   publicationsPerRedisCoreSecond: number;
   meanBatch: number;
+  /** Per publication, each command's calls and µs as Redis counts them (evalsha includes its script's). */
+  commands: Record<string, { calls: number; usec: number }>;
 }
 
 async function runOnce(url: string, s: Scenario, batchMax: number, rep: number): Promise<Row> {
@@ -94,6 +120,7 @@ async function runOnce(url: string, s: Scenario, batchMax: number, rep: number):
   const payload = { text: 'x'.repeat(80) }; // ~100-byte JSON publications
   const { redisStats } = await import('../src/engines/redis/redis-stats.js');
   const calls0 = redisStats.publishCalls;
+  const stats0 = await commandStats(admin);
   const cpu0 = await redisCpuSeconds(admin);
   const t0 = performance.now();
   let next = 0;
@@ -111,6 +138,7 @@ async function runOnce(url: string, s: Scenario, batchMax: number, rep: number):
   await Promise.all(Array.from({ length: s.window }, lane));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = (await redisCpuSeconds(admin)) - cpu0;
+  const commands = perPublication(stats0, await commandStats(admin), total);
   const calls = redisStats.publishCalls - calls0;
   // Every watcher gets every publication (checked, so a faster figure never hides a loss).
   const deadline = Date.now() + 30_000;
@@ -132,6 +160,7 @@ async function runOnce(url: string, s: Scenario, batchMax: number, rep: number):
     publicationsPerSecond: total / seconds,
     publicationsPerRedisCoreSecond: 1e6 / us,
     meanBatch: total / calls,
+    commands,
   };
 }
 
@@ -157,6 +186,10 @@ async function main(): Promise<void> {
           publicationsPerSecond: median(r.map((x) => x.publicationsPerSecond)),
           publicationsPerRedisCoreSecond: median(r.map((x) => x.publicationsPerRedisCoreSecond)),
           meanBatch: median(r.map((x) => x.meanBatch)),
+          // The run whose CPU figure is the median's.
+          commands: [...r].sort((a, b) => a.redisUsPerPublication - b.redisUsPerPublication)[
+            Math.floor(r.length / 2)
+          ]!.commands,
         });
       }
     }
@@ -174,6 +207,13 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.scenario} | ${r.batchMax} | ${fmt(r.redisUsPerPublication, 2)} | ${fmt(r.publicationsPerRedisCoreSecond)} | ${fmt(r.publicationsPerSecond)} | ${fmt(r.meanBatch, 1)} | ${(r.publicationsPerRedisCoreSecond / base.publicationsPerRedisCoreSecond).toFixed(2)}× |`,
     );
+  }
+  console.log('\nRedis µs per publication by command (INFO commandstats; evalsha includes its script):');
+  for (const r of rows) {
+    const parts = Object.entries(r.commands)
+      .sort((a, b) => b[1].usec - a[1].usec)
+      .map(([name, c]) => `${name} ${c.usec.toFixed(2)} (${c.calls.toFixed(2)} calls)`);
+    console.log(`${r.scenario}, batch max ${r.batchMax}: ${parts.join(', ')}`);
   }
   if (values.json)
     writeFileSync(

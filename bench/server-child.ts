@@ -11,7 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { configSchema } from '../src/app/config-schema.js';
 import { type RunningServer, startServer } from '../src/app/server.js';
 import type { Hub } from '../src/core/hub.js';
-import { Listener } from '../src/transport/listener.js';
+import { HeartbeatWheel } from '../src/transport/heartbeat.js';
 import {
   BENCH_PUSHER,
   BENCH_ROCKET,
@@ -107,7 +107,7 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
     const { applyFastPath } = await import('./switchboard-fast-path.js');
     applyFastPath(options.fastPath);
   }
-  if (options.heartbeatMs !== undefined) timeBeats(options.heartbeatMs);
+  if (options.heartbeatMs !== undefined) timeBeats();
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     node_id: options.nodeId ?? 1,
@@ -155,25 +155,51 @@ async function startSwitchboard(options: SwitchboardChildOptions): Promise<{ por
 const beatFigures: BeatFigures = { beats: [], cpuMicros: 0 };
 
 /**
- * Times the listener's heartbeat sweep (one timer pings every socket in one turn): how late the
- * timer fired and how long the sweep ran, i.e. how late the last socket's ping left, and the CPU
- * the sweeps took. A bench-only wrapper around the private method; the sweep itself is unchanged.
+ * Times the listener's heartbeat (src/transport/heartbeat.ts: one slot of the wheel per tick, a
+ * slot's pings spread over turns of at most PINGS_PER_TURN): per tick, how late its timer fired
+ * and how long until the slot's last ping left, i.e. how late the last socket of the slot was
+ * pinged, and the CPU the heartbeat took. A bench-only wrapper around the private methods; the
+ * heartbeat itself is unchanged.
  */
-function timeBeats(heartbeatMs: number): void {
-  const proto = Listener.prototype as unknown as { beat(this: Listener): void };
-  const sweep = proto.beat;
-  let previous = performance.now();
-  proto.beat = function timedBeat(this: Listener) {
-    const t0 = performance.now();
+function timeBeats(): void {
+  type Wheel = { tick(): void; drain(): void; tickMs: number; pending: unknown[] };
+  const proto = HeartbeatWheel.prototype as unknown as Wheel;
+  const { tick, drain } = proto;
+  const last = new WeakMap<Wheel, { previous: number; t0: number; late: number; open: boolean }>();
+  let nested = false;
+  const cpuOf = (run: () => void) => {
+    if (nested) return run(); // a drain inside its tick: counted with the tick
+    nested = true;
     const cpu0 = process.cpuUsage();
-    sweep.call(this);
+    try {
+      run();
+    } finally {
+      nested = false;
+    }
     const cpu = process.cpuUsage(cpu0);
     beatFigures.cpuMicros += cpu.user + cpu.system;
-    beatFigures.beats.push({
-      lateMs: Math.max(0, t0 - previous - heartbeatMs),
-      sweepMs: performance.now() - t0,
-    });
-    previous = t0;
+  };
+  const finish = (w: Wheel) => {
+    const s = last.get(w);
+    if (!s?.open || w.pending.length > 0) return;
+    s.open = false;
+    beatFigures.beats.push({ lateMs: s.late, sweepMs: performance.now() - s.t0 });
+  };
+  proto.tick = function timedTick(this: Wheel) {
+    const t0 = performance.now();
+    const s = last.get(this) ?? { previous: t0 - this.tickMs, t0, late: 0, open: false };
+    last.set(this, s);
+    // A slot still being pinged when the next tick fires: the new one is timed from here on.
+    s.late = Math.max(0, t0 - s.previous - this.tickMs);
+    s.previous = t0;
+    s.t0 = t0;
+    s.open = true;
+    cpuOf(() => tick.call(this));
+    finish(this);
+  };
+  proto.drain = function timedDrain(this: Wheel) {
+    cpuOf(() => drain.call(this));
+    finish(this);
   };
 }
 

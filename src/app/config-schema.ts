@@ -49,6 +49,11 @@ const commonNamespaceKeys = {
     .describe(
       'Channels with history the namespace holds when a client (rocket `broadcast`, Pusher client event) makes one more: the least recently active are evicted with their history',
     ),
+  max_new_channels_per_minute: positiveInt()
+    .default(300)
+    .describe(
+      'Channels new to this node one connection may give history per minute (rocket `broadcast`, Pusher client events); past it rocket `RATE_LIMITED`, Pusher error 4301. Raise it for a backend that broadcasts to many channels',
+    ),
   topic_size: positiveInt().default(2000).describe('Queued items per topic; past that the oldest is dropped'),
   topic_bytes: positiveInt()
     .default(8388608)
@@ -142,6 +147,16 @@ const engineSchema = z.preprocess(
           ping_threshold_ms: int(10, 60_000, 'an integer from 10 to 60000')
             .default(1000)
             .describe('/readyz answers 503 while a probe takes longer than this (Redis hung or overloaded)'),
+          node_lease_ms: int(3000, 600_000, 'an integer from 3000 to 600000')
+            .default(15_000)
+            .describe(
+              'A node that stops renewing its lease (renewed every third of it) counts as dead this long after its last renewal: its Pusher presence members leave, its gateway clients get their close items, its queue consumers expire. Shorter: faster departures, but a node stalled that long is taken for dead',
+            ),
+          presence_sweep_ms: int(100, 600_000, 'an integer from 100 to 600000')
+            .optional()
+            .describe(
+              "How often each node removes dead nodes' presence members (Pusher `member_removed`); a departure comes at most `node_lease_ms` plus this after the node died. Unset: a third of `node_lease_ms`",
+            ),
           publish_batch_max: int(1, 1000, 'an integer from 1 to 1000')
             .default(64)
             .describe(

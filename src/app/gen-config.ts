@@ -48,6 +48,8 @@ engine:
 #   ping_interval_ms: 1000      # how often /readyz probes Redis
 #   ping_threshold_ms: 1000     # /readyz 503 while Redis answers slower than this
 #   publish_batch_max: 64       # publications waiting together go in one script call; 1: off
+#   node_lease_ms: 15000        # a node silent this long counts as dead (its presence members leave)
+#   presence_sweep_ms: 5000     # how often survivors remove dead nodes' presence members
 #   cluster: [10.0.0.1:7000, 10.0.0.2:7000, 10.0.0.3:7000]  # Redis Cluster instead (not with sentinels)
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
@@ -99,6 +101,7 @@ namespaces:
   main:
     # history_size: 100             # buffered messages per channel
     # max_channels: 10000           # channels clients give history to; one more evicts the least recently active
+    # max_new_channels_per_minute: 300  # new such channels one connection may make a minute
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped
     # max_topics: 100

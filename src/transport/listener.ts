@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { countLimit } from '../core/limit-counters.js';
+import { HeartbeatWheel } from './heartbeat.js';
 import { sendJson } from './http-util.js';
 import { ConnectionLimiter, installRateGuard, type RateGuardOptions } from './limits.js';
 import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
@@ -50,23 +51,9 @@ export interface ListenerOptions {
 }
 
 /**
- * What the heartbeat keeps per socket: the TCP socket's `bytesRead` at the last ping. A socket
- * that read nothing since (not even the pong ws answers a ping with) is dropped. Reading the
- * byte count instead of listening for 'pong' keeps one event name off every WebSocket: its
- * listener table is a dictionary, 184 B for up to three names and 280 B for four.
- */
-const SEEN = Symbol('switchboard.heartbeatSeen');
-type Alive = WebSocket & { [SEEN]?: number; _socket?: { bytesRead?: unknown } };
-
-function bytesRead(ws: Alive): number {
-  const read = ws._socket?.bytesRead;
-  return typeof read === 'number' ? read : -1;
-}
-
-/**
  * One HTTP listener for every dialect: plain routes, WebSocket upgrades routed by path and query,
- * and one heartbeat for all sockets (ping every `heartbeatMs`; a socket that did not answer the
- * previous ping is dropped).
+ * and one heartbeat for all sockets (each pinged every `heartbeatMs`, the pings spread over the
+ * interval by heartbeat.ts; a socket that did not answer the previous ping is dropped).
  */
 export class Listener {
   readonly server: Server;
@@ -81,7 +68,7 @@ export class Listener {
   private readonly upgrades = new Map<string, UpgradeRoute[]>();
   /** Routes that also take every path below theirs (`prefix: true`), tried when no exact path matches. */
   private readonly prefixUpgrades: UpgradeRoute[] = [];
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: HeartbeatWheel;
   private accepting = true;
   private readonly limiter: ConnectionLimiter;
   /** Every accepted TCP socket, per address and in total. */
@@ -117,8 +104,11 @@ export class Listener {
       clientTracking: false,
     });
     const clients = this.clients;
+    const heartbeat = new HeartbeatWheel(options.heartbeatMs);
+    this.heartbeat = heartbeat;
     this.untrack = function (this: WebSocket) {
       clients.delete(this);
+      heartbeat.delete(this);
     };
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
     const timeouts = options.timeouts ? httpServerOptions(options.timeouts) : {};
@@ -166,8 +156,6 @@ export class Listener {
       },
       this.transport.counters,
     );
-    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
-    this.heartbeat.unref();
     const perSecond = options.maxMessagesPerSecond;
     this.rateGuard =
       perSecond === undefined
@@ -200,7 +188,7 @@ export class Listener {
   /** Stop taking new connections and requests; existing ones are left to the caller. */
   stopAccepting(): void {
     this.accepting = false;
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     this.closeServer();
   }
 
@@ -227,18 +215,6 @@ export class Listener {
   private closeServer(): Promise<void> {
     this.serverClosed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
     return this.serverClosed;
-  }
-
-  private beat(): void {
-    for (const ws of this.clients as Set<Alive>) {
-      const read = bytesRead(ws);
-      if (read === ws[SEEN]) {
-        ws.terminate();
-        continue;
-      }
-      ws[SEEN] = read;
-      ws.ping();
-    }
   }
 
   private errorBody(url: URL, status: number, message: string): Record<string, unknown> {
@@ -336,6 +312,7 @@ export class Listener {
     this.clients.add(ws);
     ws.on('close', this.untrack);
     bindTransport(ws, this.transport);
+    this.heartbeat.add(ws);
     attachListeners(
       ws,
       route.exemptFromRateLimit ? undefined : this.rateGuard,
@@ -363,18 +340,9 @@ function attachListeners(
   path: string,
   remote: string | undefined,
 ): void {
-  // Not a byte count: the first heartbeat only pings.
-  (ws as Alive)[SEEN] = -2;
-  // Without a readable byte count (not ws 8 over a net.Socket), pongs are what shows life.
-  if (bytesRead(ws) < 0) ws.on('pong', countPong);
   // Installed before the dialect's listener so that it sees every frame first. The guard's
   // detail is the log line's fields: the only per-socket thing it keeps besides its state.
   if (rateGuard !== undefined) installRateGuard(ws, rateGuard, path, remote);
-}
-
-/** Without a byte count every beat reads -1: a pong makes the next beat see a change. */
-function countPong(this: Alive): void {
-  this[SEEN] = -2;
 }
 
 function destroySelf(this: Duplex): void {

@@ -63,6 +63,15 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, ms = 
   }
 }
 
+/** `p`, or a failure after `ms`: a socket nobody closes must fail the test, not hang it. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Run one command on a short-lived connection (probes, admin commands). */
 export async function redisCall(port: number, ...args: (string | number)[]): Promise<unknown> {
   const r = new Redis({

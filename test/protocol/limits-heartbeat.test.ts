@@ -65,4 +65,28 @@ describe('limits: heartbeat', () => {
       await alive.close();
     });
   }
+
+  it('drops a dead connection among 300 live ones within two heartbeats, the live ones kept', async () => {
+    const port = Number(new URL(server.url).port);
+    const live = await Promise.all(
+      Array.from({ length: 300 }, () => RawClient.connect(server.wsUrl(ENDPOINTS.site))),
+    );
+    const pings = live.map(() => 0);
+    for (const [i, c] of live.entries()) {
+      c.ws.on('ping', () => {
+        pings[i]!++;
+      });
+    }
+    const dead = await mute(port, ENDPOINTS.site);
+    await dead.closed;
+    // Its bound, counted in heartbeats rather than milliseconds: a peer that stops answering is
+    // pinged at most once more and dropped at the next visit, so no live client, each pinged once
+    // per heartbeat, saw more than three pings meanwhile (two, plus one for where its turn falls).
+    assert.ok(Math.max(...pings) <= 3, `pings of the live clients meanwhile: up to ${Math.max(...pings)}`);
+    assert.ok(
+      live.every((c) => c.ws.readyState === c.ws.OPEN),
+      'every live client is still open',
+    );
+    await Promise.all(live.map((c) => c.close()));
+  });
 });

@@ -33,7 +33,8 @@ export const meshModule: DialectModule<'mesh', typeof meshSection, typeof meshNa
     sample: {
       toggle: '# mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint',
       section: `# mesh:
-#   client_path: /client        # WebSocket path of gateway clients`,
+#   client_path: /client        # WebSocket path of gateway clients
+#   close_after_lost_items: 1   # lost items (Redis down) before a gateway client gets 1013; 0: never`,
       namespace: `api_keys:                       # mesh: Bearer keys of backends (/ws/v1, /v1/*)
   - \${SECRET}
 # trusted_networks: [10.0.0.0/8]  # mesh: peers (TCP address, not X-Forwarded-For) needing no key

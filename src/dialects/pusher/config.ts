@@ -14,6 +14,7 @@ export const PUSHER_WEBHOOK_EVENTS = [
   'member_added',
   'member_removed',
   'client_event',
+  'cache_miss',
 ] as const;
 
 const pusherWebhookSchema = z.strictObject(
@@ -29,7 +30,7 @@ const pusherWebhookSchema = z.strictObject(
         },
       )
       .default([...PUSHER_WEBHOOK_EVENTS])
-      .describe('The events this URL receives; default: all five'),
+      .describe('The events this URL receives; default: all six'),
   },
   { error: 'expected a mapping with url (and event_types)' },
 );
@@ -72,6 +73,11 @@ const pusherSchema = z.strictObject(
     webhook_retry_ms: positiveInt()
       .default(300000)
       .describe('A failing webhook request is retried with back-off for this long, then dropped'),
+    cache_miss_webhook_interval_ms: positiveInt()
+      .default(60000)
+      .describe(
+        'A `cache-` channel found empty by a subscriber is reported (`cache_miss` webhook) at most once per this long across the cluster; every subscriber still gets `pusher:cache_miss`',
+      ),
     webhook_queue_size: positiveInt()
       .default(10000)
       .describe('Webhook events one node holds per app while its URL fails; past it the oldest are dropped'),

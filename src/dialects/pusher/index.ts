@@ -9,8 +9,10 @@ import type { Departure } from '../../engines/presence.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { Dialect } from '../../transport/routes.js';
 import type { DialectContext } from '../context.js';
+import { NewChannelRate } from '../kit/new-channel-rate.js';
 import type { DialectModule } from '../module.js';
 import { decodePathPart, OCCUPANCY_PREFIX, PusherApps } from './apps.js';
+import { CacheMissWebhooks } from './cache-miss.js';
 import { checkPusherApps, hasPusherApp, pusherNamespaceKeys } from './config.js';
 import { pusherHttpRoutes } from './http-api.js';
 import { announceDepartures } from './presence.js';
@@ -30,11 +32,22 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     maxJsonDepth: limits.max_json_depth,
   };
   for (const app of apps.all) {
-    const maxChannels = ctx.config.namespaces[app.namespace]?.max_channels;
-    if (maxChannels !== undefined)
-      app.channels = new ChannelBound(ctx.hub, app.namespace, maxChannels, 'max_channels');
+    const ns = ctx.config.namespaces[app.namespace];
+    if (ns !== undefined)
+      app.channels = new NewChannelRate(
+        new ChannelBound(ctx.hub, app.namespace, ns.max_channels, 'max_channels'),
+        ns.max_new_channels_per_minute,
+      );
     if (app.config.webhooks.length > 0)
       app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+    if (app.webhooks?.wants('cache_miss'))
+      app.cacheMisses = new CacheMissWebhooks(
+        ctx.hub,
+        app.namespace,
+        app.webhooks,
+        app.config.cache_miss_webhook_interval_ms,
+        app.config.webhook_queue_size,
+      );
   }
   const presence = ctx.hub.presence;
   if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);

@@ -58,6 +58,8 @@ export interface RedisEngineOptions {
   connectTimeoutMs?: number;
   /** Node registry entries and queue consumers expire this long after their last heartbeat. */
   leaseTtlMs?: number;
+  /** How often this node removes dead nodes' presence members. Default a third of leaseTtlMs. */
+  presenceSweepMs?: number;
   /** Every Redis command fails after this long without an answer. Default 1500. */
   commandTimeoutMs?: number;
   /** The readiness probe's period. Default 1000. */
@@ -126,6 +128,7 @@ export class RedisEngine implements Engine {
       countTimeoutMs: options.countTimeoutMs ?? 500,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      presenceSweepMs: options.presenceSweepMs ?? Math.floor((options.leaseTtlMs ?? 15_000) / 3),
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       pingThresholdMs: options.pingThresholdMs ?? 1000,
@@ -311,7 +314,7 @@ export class RedisEngine implements Engine {
     this.probe.start();
     // Presence entries left by this node id's previous process, and by nodes that died.
     await this.presence.sweep(true);
-    const presenceSweep = setInterval(() => void this.presence.sweep(), Math.floor(this.o.leaseTtlMs / 3));
+    const presenceSweep = setInterval(() => void this.presence.sweep(), this.o.presenceSweepMs);
     const beat = setInterval(() => void this.heartbeat(), Math.floor(this.o.leaseTtlMs / 3));
     const poll = setInterval(() => this.queues.pullAll(), 1000);
     const sweep = setInterval(() => this.log.sweep(), 60_000);
