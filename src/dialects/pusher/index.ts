@@ -137,10 +137,11 @@ export const pusherModule: DialectModule<'pusher', undefined, typeof pusherNames
 #   max_user_info_bytes: 1024      # one presence member's channel_data
 #   webhooks:                      # signed POSTs of channel, member and client events
 #     - url: https://backend.example/pusher/webhooks
-#       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event]
+#       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event, cache_miss]
 #   webhook_batch_ms: 250          # events this close together share one request
 #   webhook_retry_ms: 300000       # retry a failing URL with back-off this long, then drop
-#   webhook_queue_size: 10000      # events held per app while the URL fails`,
+#   webhook_queue_size: 10000      # events held per app while the URL fails
+#   cache_miss_webhook_interval_ms: 60000  # one cache_miss webhook per empty cache- channel this often`,
     },
   },
   // The app paths are taken only when some namespace is an app (a config without one keeps /app/).
