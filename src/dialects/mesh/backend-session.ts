@@ -8,9 +8,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { BinaryFrames, type SessionKind } from '../kit/session.js';
 import { authorizeBackendLogged } from './auth.js';
 import {

@@ -10,13 +10,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
 import type { Connection } from '../../core/connection.js';
 import { countLimit } from '../../core/limit-counters.js';
 import type { JsonValue } from '../../core/types.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { BinaryFrames, type SessionKind } from '../kit/session.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';

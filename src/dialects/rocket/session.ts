@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { RocketConfig } from '../../app/config-schema.js';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { textFrame } from '../../transport/frame.js';
@@ -15,6 +14,7 @@ import {
   type SessionKind,
 } from '../kit/session.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
+import type { RocketConfig } from './config.js';
 import { encodeError, ROCKET_HUB_ERRORS, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
 import { authenticate, hasPermission, type Identity, Permission } from './permissions.js';
