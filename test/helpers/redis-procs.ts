@@ -10,6 +10,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { track } from './children.js';
 
 export const HOST = '127.0.0.1';
 
@@ -111,7 +112,7 @@ export class RedisProc {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', this.args, { cwd: this.dir, stdio: 'ignore' });
+    this.child = track(spawn('redis-server', this.args, { cwd: this.dir, stdio: 'ignore' }));
     await waitFor(
       `redis-server on ${this.port}`,
       async () => (await redisCall(this.port, 'PING')) === 'PONG',

@@ -25,7 +25,8 @@ import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 import { ShardChannelTransport } from './shard-transport.js';
-import { Subscriber, type Topics } from './subscriber.js';
+import { Subscriber } from './subscriber.js';
+import type { Topics } from './topic-table.js';
 
 export interface RedisEngineOptions {
   /** redis:// or rediss:// URL (with `sentinels`: only credentials, database and TLS). */
@@ -144,17 +145,27 @@ export class RedisEngine implements Engine {
     const onError = (err: unknown, what: string) =>
       this.logger?.warn({ err, node: this.nodeId }, `redis engine: ${what}`);
     if (cluster) {
-      const shards = new ShardSubscriber(this.subConn as unknown as Cluster, onError);
+      const commands = this.cmd as unknown as Cluster;
+      const shards = new ShardSubscriber(
+        this.subConn as unknown as Cluster,
+        onError,
+        () => commands.slots,
+        this.o.commandTimeoutMs,
+      );
       this.sub = shards;
-      this.health = new ClusterHealth(this.cmd as unknown as Cluster, (ok) => {
-        this.logger?.[ok ? 'info' : 'warn'](
-          { node: this.nodeId, redis: this.where },
-          ok
-            ? 'redis engine: every Redis Cluster master answers again; repairing what pub/sub missed'
-            : 'redis engine: a Redis Cluster master is unreachable or slots are not served; not ready',
-        );
-        if (ok) shards.resync();
-      });
+      this.health = new ClusterHealth(
+        commands,
+        (ok) => {
+          this.logger?.[ok ? 'info' : 'warn'](
+            { node: this.nodeId, redis: this.where },
+            ok
+              ? 'redis engine: every Redis Cluster master answers again; repairing what pub/sub missed'
+              : 'redis engine: a Redis Cluster master is unreachable or slots are not served; not ready',
+          );
+          if (ok) shards.resync();
+        },
+        () => shards.follow(),
+      );
     } else {
       this.master = new MasterGuard(
         this.cmd,
