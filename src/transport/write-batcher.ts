@@ -101,8 +101,20 @@ export function holdForTurn(target: Holdable): void {
   turnList.push(target);
   if (!turnScheduled) {
     turnScheduled = true;
-    process.nextTick(releaseTurn);
+    queueMicrotask(scheduleTurnRelease);
   }
+}
+
+/**
+ * The turn's release is queued from a microtask, not straight away: Node runs the ticks queued
+ * by a callback before that callback's promise continuations (an I/O or timer callback that
+ * queued a tick, or one running as a tick itself, as IPC messages do), so a tick queued by the
+ * first publication of an awaited publish loop would release after that publication alone, and
+ * each socket would get two writes per burst. A tick queued from a microtask runs only once the
+ * microtask queue is empty, i.e. after the whole loop.
+ */
+function scheduleTurnRelease(): void {
+  process.nextTick(releaseTurn);
 }
 
 /**
