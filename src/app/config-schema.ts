@@ -124,6 +124,7 @@ export const PUSHER_WEBHOOK_EVENTS = [
   'member_added',
   'member_removed',
   'client_event',
+  'cache_miss',
 ] as const;
 
 const pusherWebhookSchema = z.strictObject(
@@ -139,7 +140,7 @@ const pusherWebhookSchema = z.strictObject(
         },
       )
       .default([...PUSHER_WEBHOOK_EVENTS])
-      .describe('The events this URL receives; default: all five'),
+      .describe('The events this URL receives; default: all six'),
   },
   { error: 'expected a mapping with url (and event_types)' },
 );
@@ -182,6 +183,11 @@ const pusherSchema = z.strictObject(
     webhook_retry_ms: positiveInt()
       .default(300000)
       .describe('A failing webhook request is retried with back-off for this long, then dropped'),
+    cache_miss_webhook_interval_ms: positiveInt()
+      .default(60000)
+      .describe(
+        'A `cache-` channel found empty by a subscriber is reported (`cache_miss` webhook) at most once per this long across the cluster; every subscriber still gets `pusher:cache_miss`',
+      ),
     webhook_queue_size: positiveInt()
       .default(10000)
       .describe('Webhook events one node holds per app while its URL fails; past it the oldest are dropped'),
@@ -229,6 +235,11 @@ const namespaceSchema = section({
     .default(10000)
     .describe(
       'Channels with history the namespace holds when a client (rocket `broadcast`, Pusher client event) makes one more: the least recently active are evicted with their history',
+    ),
+  max_new_channels_per_minute: positiveInt()
+    .default(300)
+    .describe(
+      'Channels new to this node one connection may give history per minute (rocket `broadcast`, Pusher client events); past it rocket `RATE_LIMITED`, Pusher error 4301. Raise it for a backend that broadcasts to many channels',
     ),
   api_keys: z
     .array(nonEmpty(), { error: 'expected a list of strings' })
@@ -314,6 +325,16 @@ const engineSchema = z.preprocess(
           ping_threshold_ms: int(10, 60_000, 'an integer from 10 to 60000')
             .default(1000)
             .describe('/readyz answers 503 while a probe takes longer than this (Redis hung or overloaded)'),
+          node_lease_ms: int(3000, 600_000, 'an integer from 3000 to 600000')
+            .default(15_000)
+            .describe(
+              'A node that stops renewing its lease (renewed every third of it) counts as dead this long after its last renewal: its Pusher presence members leave, its gateway clients get their close items, its queue consumers expire. Shorter: faster departures, but a node stalled that long is taken for dead',
+            ),
+          presence_sweep_ms: int(100, 600_000, 'an integer from 100 to 600000')
+            .optional()
+            .describe(
+              "How often each node removes dead nodes' presence members (Pusher `member_removed`); a departure comes at most `node_lease_ms` plus this after the node died. Unset: a third of `node_lease_ms`",
+            ),
           publish_batch_max: int(1, 1000, 'an integer from 1 to 1000')
             .default(64)
             .describe(
@@ -443,6 +464,11 @@ export const configSchema = z
       client_path: urlPath()
         .default('/client')
         .describe('WebSocket path of gateway clients; not a reserved path'),
+      close_after_lost_items: int(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')
+        .default(1)
+        .describe(
+          'Items of one gateway client the engine could not store (Redis down) before the client is closed with 1013; each is counted. 1: at the first, so a backend never sees a conversation with a hole. Above 1 the client stays through a short outage and its backend may miss frames; 0: never closed',
+        ),
     }).describe("The mesh dialect's gateway client endpoint"),
     limits: section({
       max_frame_bytes: positiveInt()

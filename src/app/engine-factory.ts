@@ -22,6 +22,8 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
         pingIntervalMs: config.engine.ping_interval_ms,
         pingThresholdMs: config.engine.ping_threshold_ms,
         publishBatchMax: config.engine.publish_batch_max,
+        leaseTtlMs: config.engine.node_lease_ms,
+        presenceSweepMs: config.engine.presence_sweep_ms,
         logger,
       });
     }

@@ -35,6 +35,8 @@ engine:
 #   ping_interval_ms: 1000      # how often /readyz probes Redis
 #   ping_threshold_ms: 1000     # /readyz 503 while Redis answers slower than this
 #   publish_batch_max: 64       # publications waiting together go in one script call; 1: off
+#   node_lease_ms: 15000        # a node silent this long counts as dead (its presence members leave)
+#   presence_sweep_ms: 5000     # how often survivors remove dead nodes' presence members
 #   cluster: [10.0.0.1:7000, 10.0.0.2:7000, 10.0.0.3:7000]  # Redis Cluster instead (not with sentinels)
 
 # 0..1023, baked into every client_id: in a cluster each node needs its own.
@@ -73,6 +75,7 @@ dialects:
 
 # mesh:
 #   client_path: /client        # WebSocket path of gateway clients
+#   close_after_lost_items: 1   # lost items (Redis down) before a gateway client gets 1013; 0: never
 
 # limits:
 #   max_frame_bytes: 65536      # larger inbound frames are closed with 1009
@@ -110,6 +113,7 @@ namespaces:
     # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel
     # max_channels: 10000           # channels clients give history to; one more evicts the least recently active
+    # max_new_channels_per_minute: 300  # new such channels one connection may make a minute
     # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped
@@ -138,10 +142,11 @@ namespaces:
     #   max_user_info_bytes: 1024      # one presence member's channel_data
     #   webhooks:                      # signed POSTs of channel, member and client events
     #     - url: https://backend.example/pusher/webhooks
-    #       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event]
+    #       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event, cache_miss]
     #   webhook_batch_ms: 250          # events this close together share one request
     #   webhook_retry_ms: 300000       # retry a failing URL with back-off this long, then drop
     #   webhook_queue_size: 10000      # events held per app while the URL fails
+    #   cache_miss_webhook_interval_ms: 60000  # one cache_miss webhook per empty cache- channel this often
 
   # default:                        # mesh's namespace when a request names no ?site=
   #   api_keys: ["\${DEFAULT_API_KEY}"]

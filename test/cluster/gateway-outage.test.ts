@@ -8,28 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { get } from '../helpers/http.js';
-import { waitFor } from '../helpers/redis-procs.js';
+import { metricValue as counter } from '../helpers/metrics.js';
+import { waitFor, within } from '../helpers/redis-procs.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 import { redisServerAvailable, ThrowawayRedis } from './helpers.js';
 
 const skip = !redisServerAvailable() && 'redis-server is not on PATH (needed for a private, killable Redis)';
-
-async function counter(url: string, name: string): Promise<number> {
-  const line = (await get(`${url}/metrics`)).text
-    .split('\n')
-    .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-/** `p`, or a failure after `ms`: a socket nobody closes must fail the test, not hang it. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 describe('mesh gateway clients while Redis is down', { skip }, () => {
   let redis: ThrowawayRedis;

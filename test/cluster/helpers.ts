@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { stopChild, track } from '../helpers/children.js';
 import { freePort, redisServerAvailable } from '../helpers/redis-procs.js';
 
 /**
@@ -116,10 +117,12 @@ export async function startNode(options: {
   const config = nodeConfig(options);
   const file = join(options.dir, `node-${options.nodeId}.yaml`);
   writeFileSync(file, JSON.stringify(config)); // JSON is YAML
-  const child = spawn(process.execPath, [MAIN, 'serve', '--config', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHBOARD_CONFIG: '' },
-  });
+  const child = track(
+    spawn(process.execPath, [MAIN, 'serve', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SWITCHBOARD_CONFIG: '' },
+    }),
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -163,10 +166,7 @@ export async function startNode(options: {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child, exited),
   };
 }
 
@@ -314,22 +314,24 @@ export class ThrowawayRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        ...this.extraArgs,
-      ],
-      {
-        stdio: 'ignore',
-      },
+    this.child = track(
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(this.port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          ...this.extraArgs,
+        ],
+        {
+          stdio: 'ignore',
+        },
+      ),
     );
     const deadline = Date.now() + 5000;
     for (;;) {

@@ -13,7 +13,7 @@ import {
   APP,
   closeAll,
   connect,
-  nextEvent,
+  frameOf,
   type PusherClient,
   subscribe,
 } from '../protocol/pusher-fixtures.js';
@@ -28,55 +28,45 @@ const DEPARTURE_BOUND_MS = 15_000 + 2 * 5_000 + 2_000;
 
 type Hook = { name: string; channel: string; user_id?: string };
 
-/** The next frame named `event` on `channel` about `userId` (skipping others), within `ms`. */
-async function frameOf(
-  c: PusherClient,
-  event: string,
-  channel: string,
-  userId: string,
-  ms: number,
-): Promise<any> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`no ${event} on ${channel} within ${ms} ms`);
-    const f = await nextEvent(c.raw, left);
-    if (f.event === event && f.channel === channel && f.data?.user_id === userId) return f;
-  }
-}
-
-describe('cluster: pusher presence and webhooks when a node is killed', () => {
-  let dir: string;
-  let receiver: WebhookReceiver;
-  let nodes: NodeProcess[] = [];
+/**
+ * Pusher nodes over one Redis (with `engine` keys), their webhooks going to one receiver: started
+ * before the tests of the describe it is called in, stopped after them.
+ */
+function usePusherNodes(nodeIds: number[], engine?: Record<string, unknown>) {
+  const cluster = { receiver: undefined as unknown as WebhookReceiver, nodes: [] as NodeProcess[] };
   const clients: PusherClient[] = [];
+  let dir: string;
   before(async () => {
     dir = tempDir();
-    receiver = await startWebhookReceiver(APP);
-    const pusher = { ...APP, webhooks: [{ url: receiver.url }], webhook_batch_ms: 50 };
-    nodes = await Promise.all(
-      [121, 122, 123].map((nodeId) => startNode({ nodeId, prefix, dir, namespaces: { app: { pusher } } })),
+    cluster.receiver = await startWebhookReceiver(APP);
+    const pusher = { ...APP, webhooks: [{ url: cluster.receiver.url }], webhook_batch_ms: 50 };
+    cluster.nodes = await Promise.all(
+      nodeIds.map((nodeId) => startNode({ nodeId, prefix, dir, engine, namespaces: { app: { pusher } } })),
     );
   });
   after(async () => {
     await Promise.allSettled(clients.map((c) => c.raw.close()));
-    await Promise.all(nodes.map((n) => n.stop()));
-    await receiver?.close();
+    await Promise.all(cluster.nodes.map((n) => n.stop()));
+    await cluster.receiver?.close();
     await deleteRedisPrefix(prefix);
     removeDir(dir);
   });
-
   const on = async (node: NodeProcess) => {
     const c = await connect(node);
     clients.push(c);
     return c;
   };
-  const hooks = (): Hook[] => receiver.requests.flatMap((r) => r.events as Hook[]);
+  return { cluster, on };
+}
+
+describe('cluster: pusher presence and webhooks when a node is killed', () => {
+  const { cluster, on } = usePusherNodes([121, 122, 123]);
+  const hooks = (): Hook[] => cluster.receiver.requests.flatMap((r) => r.events as Hook[]);
   const count = (name: string, channel: string, user?: string) =>
     hooks().filter((h) => h.name === name && h.channel === channel && h.user_id === user).length;
 
   it("removes the dead node's members once, and its webhooks go out once cluster-wide", async () => {
-    const [a, b, c] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+    const [a, b, c] = cluster.nodes as [NodeProcess, NodeProcess, NodeProcess];
     const room = 'presence-room';
     const solo = 'presence-solo';
     // ann on A and on C; bob on B; carl on C only; dora alone on C in another channel.
@@ -99,13 +89,13 @@ describe('cluster: pusher presence and webhooks when a node is killed', () => {
       });
 
     // Every node sends the webhooks of its own connections; each event once.
-    await receiver.waitForEvents(6);
+    await cluster.receiver.waitForEvents(6);
     await bob.raw.silentFor(300); // batching window of every node
     assert.equal(count('channel_occupied', room), 1);
     assert.equal(count('channel_occupied', solo), 1);
     for (const user of ['ann', 'bob', 'carl']) assert.equal(count('member_added', room, user), 1, user);
     assert.equal(count('member_added', solo, 'dora'), 1);
-    assert.ok(receiver.requests.every((r) => r.valid));
+    assert.ok(cluster.receiver.requests.every((r) => r.valid));
 
     await c.kill9();
     const killedAt = Date.now();
@@ -141,6 +131,50 @@ describe('cluster: pusher presence and webhooks when a node is killed', () => {
     assert.deepEqual(list.presence.ids.sort(), ['ann', 'bob', 'eve']);
     assert.equal(list.presence.count, 3);
     await closeAll(eve);
-    nodes = [a, b];
+    cluster.nodes = [a, b];
+  });
+});
+
+/**
+ * `engine.node_lease_ms` and `engine.presence_sweep_ms` set how soon the presence members of a
+ * node that died leave: with the defaults nothing can leave before the 15 s lease; with a 3 s
+ * lease and a 0.5 s sweep, `member_removed` (the event and the webhook) comes well before that.
+ */
+const LEASE_MS = 3000;
+const SWEEP_MS = 500;
+/** Below the default lease alone, so it fails unless the settings took effect. */
+const SHORT_BOUND_MS = 12_000;
+
+describe('cluster: a shorter node lease and presence sweep make a dead node’s members leave sooner', () => {
+  const { cluster, on } = usePusherNodes([131, 132], {
+    node_lease_ms: LEASE_MS,
+    presence_sweep_ms: SWEEP_MS,
+  });
+
+  it('sends member_removed within the configured lease and sweep', async (t) => {
+    const [a, b] = cluster.nodes as [NodeProcess, NodeProcess];
+    const room = 'presence-room';
+    const bob = await on(a);
+    await subscribe(bob, room, { user_id: 'bob' });
+    const carl = await on(b);
+    await subscribe(carl, room, { user_id: 'carl' });
+    await frameOf(bob, 'pusher_internal:member_added', room, 'carl', 5000);
+
+    await b.kill9();
+    const killedAt = Date.now();
+    const left = await frameOf(bob, 'pusher_internal:member_removed', room, 'carl', SHORT_BOUND_MS);
+    const tookMs = Date.now() - killedAt;
+    assert.deepEqual(left.data, { user_id: 'carl' });
+    const removed = () =>
+      cluster.receiver.requests
+        .flatMap((r) => r.events as { name: string; user_id?: string }[])
+        .filter((e) => e.name === 'member_removed' && e.user_id === 'carl').length;
+    while (removed() < 1 && Date.now() - killedAt < SHORT_BOUND_MS)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal(removed(), 1, 'the member_removed webhook, once');
+    assert.ok(cluster.receiver.requests.every((r) => r.valid));
+    // For the record (not asserted beyond the bound: the machine may be loaded).
+    t.diagnostic(`member_removed ${tookMs} ms after the kill (lease ${LEASE_MS} ms, sweep ${SWEEP_MS} ms)`);
+    cluster.nodes = [a];
   });
 });

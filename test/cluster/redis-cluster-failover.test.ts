@@ -7,7 +7,9 @@
  * `redis-cli --cluster reshard` does), then the master now holding it is killed with SIGKILL and
  * its replica takes over. For every client: no duplicate, no ord going back, nothing lost across
  * the reshard, and across the kill nothing lost but what Redis' asynchronous replication lost
- * (absent from the promoted master). /readyz goes 503 and back to 200 during the failover.
+ * (absent from the promoted master). /readyz is 503 from the kill until the promoted replica
+ * serves the slot, then 200, and nothing is refused after that; a client subscribing during the
+ * switch is refused in the dialect's shape or waits, and is subscribed once the slot has a master.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -124,7 +126,11 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
   /** Held while the clients resume, so that a slow restart never outruns the history window. */
   let paused: Promise<void> | undefined;
   let failed = 0;
+  /** When each refused publish attempt was sent (ms since the epoch). */
+  const failedAt: number[] = [];
   let publishers: Promise<void>[] = [];
+  /** Clients opened during the failover (subscribed without `after`). */
+  const late: SiteSubscriber[] = [];
   let clients: { stay: SiteSubscriber[]; resumeA: SiteSubscriber[]; resumeB: SiteSubscriber[] };
 
   before(async () => {
@@ -146,23 +152,30 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
       while (!stopPublishing) {
         if (paused) await paused;
         const i = next++;
+        const sentAt = Date.now();
         const status = await post(CHANNEL, { i }).catch(() => 0);
         if (status === 200) acked.add(i);
         else {
           failed++;
+          failedAt.push(sentAt);
           await new Promise((r) => setTimeout(r, 5));
         }
       }
     });
   });
+  // Runs whatever the tests left behind, failed half-way or not; each step is bounded (a node
+  // that does not stop is killed) and none keeps the next from running.
   after(async () => {
     stopPublishing = true;
-    await Promise.all(publishers);
-    for (const c of Object.values(clients ?? {}).flat()) await c.close();
-    const late = await restarting?.catch(() => undefined);
-    await Promise.all([...nodes, ...(late ? [late] : [])].map((n) => n.stop()));
-    await procs?.stop();
-    removeDir(dir);
+    try {
+      await Promise.all(publishers);
+      await Promise.all([...Object.values(clients ?? {}).flat(), ...late].map((c) => c.close()));
+    } finally {
+      const restarted = await restarting?.catch(() => undefined);
+      await Promise.allSettled([...nodes, ...(restarted ? [restarted] : [])].map((n) => n.stop()));
+      await procs?.stop();
+      removeDir(dir);
+    }
   });
 
   const phase = async (what: string, n = PER_PHASE) => {
@@ -227,23 +240,53 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
       const o = owner(await clusterNodes(survivor.port), slot);
       return o && o.port !== victimPort ? o : undefined;
     };
-    const seen: number[] = [];
+    // A user subscribing during the switch: answered in the site dialect's shape ("Redis is
+    // unreachable") while the slot has no master, and subscribed once it has one.
+    const attempts: { sentAt: number; outcome: 'ok' | 'refused' | 'other'; detail?: string }[] = [];
+    const subscribing = (async () => {
+      while (late.length === 0 && Date.now() - killedAt < 30_000) {
+        const sentAt = Date.now();
+        try {
+          late.push(await SiteSubscriber.open(a, CHANNEL));
+          attempts.push({ sentAt, outcome: 'ok' });
+        } catch (err) {
+          const detail = (err as Error).message;
+          const shaped = /^subscribe refused: "[^"]*Redis is unreachable/.test(detail);
+          attempts.push({ sentAt, outcome: shaped ? 'refused' : 'other', detail });
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    })();
+    // Each change of /readyz, with when its answer came.
+    const seen: { status: number; at: number }[] = [];
     let promoted: ClusterNode | undefined;
     const deadline = Date.now() + 30_000;
-    while (!(promoted && seen.at(-1) === 200 && seen.includes(503))) {
+    const statuses = () => seen.map((s) => s.status);
+    while (!(promoted && seen.at(-1)?.status === 200 && statuses().includes(503))) {
       if (Date.now() > deadline)
-        assert.fail(`readyz never went 503 then 200 after the promotion: ${seen.join(',')}`);
+        assert.fail(`readyz never went 503 then 200 after the promotion: ${statuses().join(',')}`);
       const s = await readyz(a);
-      if (seen.at(-1) !== s) seen.push(s);
+      if (seen.at(-1)?.status !== s) seen.push({ status: s, at: Date.now() });
       promoted ??= await promotedOwner().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const switchMs = Date.now() - killedAt;
-    // Mostly [503, 200]; on a busy machine ready moments may show between the promotion and
-    // ioredis moving the sharded subscriptions (docs/cluster.md says so): the loop above checked
-    // 503 during the switch and 200 once the replica serves the slot; the sequence is reported.
+    const readyAt = seen.at(-1)!.at;
+    const switchMs = readyAt - killedAt;
+    // Ready until the kill is noticed (a poll may land before it), then 503 without a ready
+    // moment until the promoted replica serves the slot and this node listens there, then 200.
+    assert.deepEqual(
+      statuses().slice(statuses()[0] === 200 ? 1 : 0),
+      [503, 200],
+      `readyz after the kill: ${JSON.stringify(seen.map((x) => ({ ...x, at: x.at - killedAt })))}`,
+    );
     const master = promoted as ClusterNode;
     assert.notEqual(master.port, victimPort);
+    await subscribing;
+    assert.equal(late.length, 1, `a subscribe during the switch succeeded: ${JSON.stringify(attempts)}`);
+    for (const x of attempts) {
+      assert.notEqual(x.outcome, 'other', `a subscribe refused in the dialect's shape: ${x.detail}`);
+      if (x.sentAt >= readyAt) assert.equal(x.outcome, 'ok', 'no subscribe refused once /readyz said 200');
+    }
 
     let resume: () => void = () => undefined;
     paused = new Promise<void>((r) => {
@@ -269,6 +312,11 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
     const held = new Set(history);
     const oldestHeld = Math.min(...history);
     const replicationLost = [...acked].filter((id) => id > oldestHeld && !held.has(id));
+    assert.deepEqual(
+      failedAt.filter((t) => t >= readyAt),
+      [],
+      'no publish refused once /readyz said 200 after the switch',
+    );
     const report: Record<string, Counts> = {};
     for (const [name, parts] of Object.entries(clients)) {
       const { lostIds, ...figures } = count(
@@ -286,13 +334,18 @@ describe('Redis Cluster: live reshard and kill -9 of a master under publishing',
         assert.ok(!held.has(id), `${name}: lost ${id} although the promoted master has it`);
       }
     }
+    const joined = count(late[0]!.messages, new Set());
+    assert.equal(joined.duplicated, 0, 'the client that joined during the switch: no duplicate');
+    assert.equal(joined.outOfOrder, 0, 'the client that joined during the switch: ords only go up');
     t.diagnostic(
       JSON.stringify({
         acked: acked.size,
         ackedAtKill,
         refusedDuringSwitch: failed - failedAtKill,
         switchMs,
-        readyz: seen,
+        readyz: seen.map((x) => ({ ...x, at: x.at - killedAt })),
+        subscribeAttempts: attempts.map((x) => ({ outcome: x.outcome, at: x.sentAt - killedAt })),
+        refusals: [...new Set(attempts.map((x) => x.detail).filter(Boolean))],
         replicationLost: replicationLost.length,
         report,
       }),

@@ -91,13 +91,15 @@ describe('redis engine: a hung Redis', { skip }, () => {
   }
 
   for (const how of ['SIGSTOP', 'DEBUG SLEEP'] as const) {
-    it(`${how}: publishes fail within the timeout, say "not published", and none runs afterwards`, async () => {
+    it(`${how}: publishes fail within the timeout, say "not published", and none runs afterwards`, async (t) => {
       const channel = `hang-${how.replace(' ', '-')}`;
       await watcher.log.watch('ns', channel);
       for (let i = 0; i < 5; i++) await publisher.log.publish('ns', channel, { data: i }, opts);
       await until(() => rec.got.filter((p) => p.channel === channel).length === 5, 'the first 5');
 
       let sleeper: Redis | undefined;
+      // A failed assertion must not leave this connection keeping the test process alive.
+      t.after(() => sleeper?.disconnect());
       if (how === 'SIGSTOP') redis.pause();
       else {
         sleeper = new Redis(redis.url);
@@ -133,7 +135,6 @@ describe('redis engine: a hung Redis', { skip }, () => {
         rec.got.filter((p) => p.channel === channel).map((p) => p.data),
         [0, 1, 2, 3, 4, 'after'],
       );
-      sleeper?.disconnect();
     });
   }
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { track } from '../helpers/children.js';
 import { type Endpoint, MAIN, nodeConfig, until } from './helpers.js';
 
 /** One worker as the primary reported it ("worker listening"). */
@@ -38,10 +39,11 @@ export class WorkersProcess implements Endpoint {
   static async start(options: { prefix: string; dir: string; workers: number }): Promise<WorkersProcess> {
     const file = join(options.dir, 'workers.yaml');
     writeFileSync(file, JSON.stringify(nodeConfig({ nodeId: 1, prefix: options.prefix })));
-    const child = spawn(
-      process.execPath,
-      [MAIN, 'serve', '--config', file, '--workers', String(options.workers)],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SWITCHBOARD_CONFIG: '' } },
+    const child = track(
+      spawn(process.execPath, [MAIN, 'serve', '--config', file, '--workers', String(options.workers)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SWITCHBOARD_CONFIG: '' },
+      }),
     );
     const p = new WorkersProcess(child);
     let exited = false;

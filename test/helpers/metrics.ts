@@ -13,3 +13,11 @@ export async function limitHits(
     .find((l) => l.startsWith('switchboard_limit_hits_total{') && l.includes(`limit="${limit}"`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
+
+/** The value of an unlabelled counter or gauge `name` on /metrics (0 when absent). */
+export async function metricValue(serverUrl: string, name: string): Promise<number> {
+  const line = (await get(`${serverUrl}/metrics`)).text
+    .split('\n')
+    .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}

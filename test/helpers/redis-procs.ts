@@ -10,6 +10,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { track } from './children.js';
 
 export const HOST = '127.0.0.1';
 
@@ -63,6 +64,15 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, ms = 
   }
 }
 
+/** `p`, or a failure after `ms`: a socket nobody closes must fail the test, not hang it. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Run one command on a short-lived connection (probes, admin commands). */
 export async function redisCall(port: number, ...args: (string | number)[]): Promise<unknown> {
   const r = new Redis({
@@ -102,7 +112,7 @@ export class RedisProc {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', this.args, { cwd: this.dir, stdio: 'ignore' });
+    this.child = track(spawn('redis-server', this.args, { cwd: this.dir, stdio: 'ignore' }));
     await waitFor(
       `redis-server on ${this.port}`,
       async () => (await redisCall(this.port, 'PING')) === 'PONG',

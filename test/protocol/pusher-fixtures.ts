@@ -50,6 +50,23 @@ export async function nextEvent(c: RawClient, timeoutMs?: number): Promise<any> 
   return msg;
 }
 
+/** The next frame named `event` on `channel` about `userId` (skipping others), within `ms`. */
+export async function frameOf(
+  c: PusherClient,
+  event: string,
+  channel: string,
+  userId: string,
+  ms: number,
+): Promise<any> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no ${event} on ${channel} within ${ms} ms`);
+    const f = await nextEvent(c.raw, left);
+    if (f.event === event && f.channel === channel && f.data?.user_id === userId) return f;
+  }
+}
+
 export async function connect(
   server: Pick<PusherTestServer, 'wsUrl'>,
   key = APP.key,

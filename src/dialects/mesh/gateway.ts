@@ -131,9 +131,12 @@ function startGatewaySession(
     pause: () => ws.pause(),
     resume: () => ws.resume(),
   });
-  // Once an item of this connection is lost, its later frames are not stored either (the backend
-  // would see a conversation with a hole in it): they are counted as lost, and the client, closed
-  // with 1013, reconnects. Its close item is still tried, so a backend can learn it left.
+  // Once `mesh.close_after_lost_items` items of this connection are lost (by default the first),
+  // its later frames are not stored either (the backend would see a conversation with a hole in
+  // it): they are counted as lost, and the client, closed with 1013, reconnects. Its close item is
+  // still tried, so a backend can learn it left.
+  const closeAfter = config.mesh.close_after_lost_items;
+  let lostHere = 0;
   let broken = false;
   const push = (d: JsonValue, always = false) => {
     const item = { node: hub.nodeId, client: conn.id, topic, data: d };
@@ -148,7 +151,8 @@ function startGatewaySession(
       },
       (err) => {
         outage.lost(1, err, namespace);
-        if (broken) return;
+        lostHere++;
+        if (broken || closeAfter === 0 || lostHere < closeAfter) return;
         broken = true;
         gatewayStats.outageCloses++;
         socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);

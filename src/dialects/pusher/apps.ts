@@ -1,5 +1,6 @@
 import type { Config, PusherConfig } from '../../app/config-schema.js';
-import type { ChannelBound } from '../../core/channel-bound.js';
+import type { NewChannelRate } from '../kit/new-channel-rate.js';
+import type { CacheMissWebhooks } from './cache-miss.js';
 import type { WebhookSender } from './webhooks.js';
 
 /** One Pusher app: a namespace with `pusher: {app_id, key, secret, …}`. */
@@ -8,8 +9,13 @@ export interface PusherApp {
   config: PusherConfig;
   /** Set by the dialect when the app has webhooks. */
   webhooks?: WebhookSender;
-  /** Set by the dialect: `max_channels`, what client events may make the app's namespace hold. */
-  channels?: ChannelBound;
+  /** Set by the dialect when a webhook wants `cache_miss`. */
+  cacheMisses?: CacheMissWebhooks;
+  /**
+   * Set by the dialect: `max_channels`, what client events may make the app's namespace hold, and
+   * `max_new_channels_per_minute`, how fast one connection may add to it.
+   */
+  channels?: NewChannelRate;
   /** The app's open connections on this node (its quota is `max_connections`: error 4004). */
   connections: number;
 }

@@ -9,7 +9,9 @@ import { countLimit } from '../../core/limit-counters.js';
 import type { Departure } from '../../engines/presence.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { Dialect } from '../../transport/routes.js';
+import { NewChannelRate } from '../kit/new-channel-rate.js';
 import { decodePathPart, OCCUPANCY_PREFIX, PusherApps } from './apps.js';
+import { CacheMissWebhooks } from './cache-miss.js';
 import { pusherHttpRoutes } from './http-api.js';
 import { announceDepartures } from './presence.js';
 import { errorFrame, PusherCode, protocolProblem } from './protocol.js';
@@ -28,11 +30,22 @@ export function pusherDialect(ctx: DialectContext): Dialect {
     maxJsonDepth: limits.max_json_depth,
   };
   for (const app of apps.all) {
-    const maxChannels = ctx.config.namespaces[app.namespace]?.max_channels;
-    if (maxChannels !== undefined)
-      app.channels = new ChannelBound(ctx.hub, app.namespace, maxChannels, 'max_channels');
+    const ns = ctx.config.namespaces[app.namespace];
+    if (ns !== undefined)
+      app.channels = new NewChannelRate(
+        new ChannelBound(ctx.hub, app.namespace, ns.max_channels, 'max_channels'),
+        ns.max_new_channels_per_minute,
+      );
     if (app.config.webhooks.length > 0)
       app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+    if (app.webhooks?.wants('cache_miss'))
+      app.cacheMisses = new CacheMissWebhooks(
+        ctx.hub,
+        app.namespace,
+        app.webhooks,
+        app.config.cache_miss_webhook_interval_ms,
+        app.config.webhook_queue_size,
+      );
   }
   const presence = ctx.hub.presence;
   if (presence) presence.onDeparted = (departures) => void onDeparted(ctx.hub, apps, departures);

@@ -263,6 +263,7 @@ export class PusherSession implements ConnectionSink {
       return;
     }
     this.socket.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
+    await this.app.cacheMisses?.miss(channel);
   }
 
   private async unsubscribe(channel: string): Promise<void> {
@@ -331,7 +332,11 @@ export class PusherSession implements ConnectionSink {
       );
     const userId = kind === 'presence' ? this.presence.get(channel) : undefined;
     // A backend that signs any name a client asks for lets clients give channels history.
-    await this.app.channels?.admit(channel);
+    if (this.app.channels && (await this.app.channels.admit(this.conn, channel)) === undefined)
+      return this.error(
+        PusherCode.clientEventRateLimited,
+        `Client event rejected: ${this.app.channels.refusal}`,
+      );
     await this.hub.publish(this.app.namespace, channel, {
       data,
       event,

@@ -10,7 +10,7 @@ import type { JsonValue } from '../../core/types.js';
 import { sign } from './signing.js';
 
 export type WebhookEvent =
-  | { name: 'channel_occupied' | 'channel_vacated'; channel: string }
+  | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: string }
   | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
   | {
       name: 'client_event';

@@ -8,6 +8,7 @@ import { ChannelBound } from '../../core/channel-bound.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
+import { NewChannelRate } from '../kit/new-channel-rate.js';
 import type { RequestRate } from '../kit/serial-inbox.js';
 import { KnownChannels } from './known-channels.js';
 import { RocketSession } from './session.js';
@@ -25,7 +26,10 @@ export function rocketDialect(ctx: DialectContext): Dialect {
     const rocket = ns.rocket;
     if (rocket === undefined) continue;
     const known = new KnownChannels();
-    const bound = new ChannelBound(ctx.hub, namespace, ns.max_channels, 'max_channels');
+    const newChannels = new NewChannelRate(
+      new ChannelBound(ctx.hub, namespace, ns.max_channels, 'max_channels'),
+      ns.max_new_channels_per_minute,
+    );
     upgrades.push({
       path: rocket.path,
       authorize: (req) => {
@@ -40,7 +44,7 @@ export function rocketDialect(ctx: DialectContext): Dialect {
           namespace,
           rocket,
           known,
-          bound,
+          newChannels,
           socketLimits: socketLimitsFor(ctx.config.limits),
           rate,
           remoteAddress: req.socket.remoteAddress,

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { RocketConfig } from '../../app/config-schema.js';
-import type { ChannelBound } from '../../core/channel-bound.js';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
@@ -9,6 +8,7 @@ import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
 import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
+import type { NewChannelRate } from '../kit/new-channel-rate.js';
 import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
 import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
@@ -47,8 +47,11 @@ export interface RocketSessionOptions {
   namespace: string;
   rocket: RocketConfig;
   known: KnownChannels;
-  /** `max_channels`: a broadcast that gives one more channel history evicts the least recently active. */
-  bound: ChannelBound;
+  /**
+   * `max_channels`: a broadcast that gives one more channel history evicts the least recently
+   * active; `max_new_channels_per_minute`: how fast one connection may do that.
+   */
+  newChannels: NewChannelRate;
   socketLimits: SocketLimits;
   /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
   rate: RequestRate;
@@ -265,7 +268,8 @@ export class RocketSession implements ConnectionSink, Access {
       );
       return;
     }
-    await this.opts.bound.admit(channel);
+    if ((await this.opts.newChannels.admit(this.conn, channel)) === undefined)
+      return this.sendError(RocketErrorId.rateLimited, this.opts.newChannels.refusal);
     const { publication } = await this.hub.publish(this.opts.namespace, channel, {
       data,
       event,

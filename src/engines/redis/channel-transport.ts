@@ -12,7 +12,7 @@ import {
   PublishBatcher,
   type PublishOutcome,
 } from './publish-batcher.js';
-import type { Topics } from './subscriber.js';
+import type { Topics } from './topic-table.js';
 
 /**
  * Channels on one Redis: the publish, history and channel-listing scripts (lua/), one pub/sub topic
@@ -34,6 +34,7 @@ export class RedisChannelTransport implements ChannelTransport {
     publishing: BatcherOptions,
   ) {
     sub.onResync(() => this.sink?.onResync());
+    this.waitMs = publishing.timeoutMs;
     this.publisher = new PublishBatcher(
       {
         one: (args, deadline) => this.publishOne(args, deadline),
@@ -53,6 +54,13 @@ export class RedisChannelTransport implements ChannelTransport {
 
   /** The node's publications on their way to Redis: deadline, batching (publish-batcher.ts). */
   protected readonly publisher: PublishBatcher;
+  /** How long one engine call may take (engine.command_timeout_ms). */
+  protected readonly waitMs: number;
+
+  /** A read, which may be tried again: on one Redis it is simply run (Redis Cluster: shard-transport.ts). */
+  protected read<T>(command: () => Promise<T>): Promise<T> {
+    return command();
+  }
 
   async append(
     ns: string,
@@ -128,13 +136,15 @@ export class RedisChannelTransport implements ChannelTransport {
       'last' in query ? ['last', query.last, -1] : ['after', query.after, query.limit ?? -1];
     let reply: (string | number)[];
     try {
-      reply = await this.cmd.sbHistory(
-        this.keys.ord(ns, channel),
-        this.keys.history(ns, channel),
-        this.keys.cut(ns, channel),
-        mode,
-        n,
-        limit,
+      reply = await this.read(() =>
+        this.cmd.sbHistory(
+          this.keys.ord(ns, channel),
+          this.keys.history(ns, channel),
+          this.keys.cut(ns, channel),
+          mode,
+          n,
+          limit,
+        ),
       );
     } catch (err) {
       throw unavailable('history read', err);
@@ -185,7 +195,7 @@ export class RedisChannelTransport implements ChannelTransport {
 
   async top(ns: string, channel: string): Promise<number> {
     try {
-      return Number((await this.cmd.get(this.keys.ord(ns, channel))) ?? 0);
+      return Number((await this.read(() => this.cmd.get(this.keys.ord(ns, channel)))) ?? 0);
     } catch (err) {
       throw unavailable('watch', err);
     }
@@ -193,7 +203,7 @@ export class RedisChannelTransport implements ChannelTransport {
 
   async now(): Promise<number> {
     try {
-      const [seconds, micros] = await this.cmd.time();
+      const [seconds, micros] = await this.read(() => this.cmd.time());
       return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     } catch (err) {
       throw unavailable('watch', err);

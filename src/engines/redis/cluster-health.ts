@@ -6,20 +6,34 @@ const PROBE_TIMEOUT_MS = 1000;
 /**
  * Whether this node can serve every channel on Redis Cluster right now: each master of the slot
  * map answers, and says `cluster_state:ok` (all 16384 slots served). A killed master makes it
- * false within one probe (its slots' channels cannot publish), until a replica took over and the
- * client follows it; then `onChange(true)` runs (the engine repairs what pub/sub lost meanwhile).
- * A replica that dies changes nothing. Probed every 500 ms: `CLUSTER INFO` on each master, a few
- * microseconds of Redis time.
+ * false at once: its connection's end removes it from the client's pool ('-node'), which marks
+ * the cluster unhealthy before the next probe, and no probe that started before that can mark it
+ * healthy again. It stays false (its slots' channels cannot publish) until a replica took over and
+ * the client's slot map names it; then `onChange(true)` runs (the engine repairs what pub/sub lost
+ * meanwhile). A replica that dies changes nothing. Probed every 500 ms: `CLUSTER INFO` on each
+ * master, a few microseconds of Redis time. A failed probe refreshes the slot map at once, and
+ * each probe runs `follow` (the subscriber client refreshes its slot map if it lags behind this
+ * one).
  */
 export class ClusterHealth {
   private healthy = false;
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** Bumped by every loss seen between probes: a probe started before it cannot report healthy. */
+  private generation = 0;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly onChange: (ok: boolean) => void,
-  ) {}
+    private readonly follow: () => void = () => undefined,
+  ) {
+    cluster.on('-node', (redis: { options?: { host?: string; port?: number } } | undefined) => {
+      const key = `${redis?.options?.host}:${redis?.options?.port}`;
+      if (!this.cluster.slots.some((nodes) => nodes?.[0] === key)) return; // not a slot's master
+      this.generation++;
+      this.set(false);
+    });
+  }
 
   get ok(): boolean {
     return this.healthy && this.cluster.status === 'ready';
@@ -37,9 +51,14 @@ export class ClusterHealth {
   async probe(): Promise<boolean> {
     if (this.probing) return this.healthy;
     this.probing = true;
+    const generation = this.generation;
     try {
-      const ok = await this.check();
+      const ok = (await this.check()) && generation === this.generation;
       this.set(ok);
+      // A dead master in the map: ask the cluster again now rather than at the client's next
+      // periodic refresh (2 s), so the node follows a promotion within one probe.
+      if (!ok && this.cluster.status === 'ready') this.cluster.refreshSlotsCache();
+      this.follow();
       return ok;
     } finally {
       this.probing = false;
@@ -63,7 +82,7 @@ export class ClusterHealth {
       const answers = Promise.all(
         [...owners].map(async (key) => {
           const m = byKey.get(key);
-          if (!m) return false;
+          if (!m) return false; // its connection ended: a dead master the map still names
           const info = String(await m.call('CLUSTER', 'INFO'));
           return info.includes('cluster_state:ok');
         }),

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { NodeBus } from '../cluster/node-bus.js';
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
-import type { Topics } from './subscriber.js';
+import type { Topics } from './topic-table.js';
 
 /**
  * Node-addressed messages on Redis pub/sub: node `id` listens on topic `ctl:<id>` (on Redis

@@ -4,7 +4,7 @@ import type { PushResult, QueueConsumer, QueueLimits, QueueStore, TopicStats } f
 import { unavailable } from './errors.js';
 import type { Keys } from './keys.js';
 import { redisStats } from './redis-stats.js';
-import type { Topics } from './subscriber.js';
+import type { Topics } from './topic-table.js';
 
 /** Local state of a topic this node has consumers for. */
 interface LocalTopic {

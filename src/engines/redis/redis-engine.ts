@@ -25,7 +25,8 @@ import { RedisPresence } from './presence.js';
 import { RedisQueues } from './queues.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 import { ShardChannelTransport } from './shard-transport.js';
-import { Subscriber, type Topics } from './subscriber.js';
+import { Subscriber } from './subscriber.js';
+import type { Topics } from './topic-table.js';
 
 export interface RedisEngineOptions {
   /** redis:// or rediss:// URL (with `sentinels`: only credentials, database and TLS). */
@@ -58,6 +59,8 @@ export interface RedisEngineOptions {
   connectTimeoutMs?: number;
   /** Node registry entries and queue consumers expire this long after their last heartbeat. */
   leaseTtlMs?: number;
+  /** How often this node removes dead nodes' presence members. Default a third of leaseTtlMs. */
+  presenceSweepMs?: number;
   /** Every Redis command fails after this long without an answer. Default 1500. */
   commandTimeoutMs?: number;
   /** The readiness probe's period. Default 1000. */
@@ -126,6 +129,7 @@ export class RedisEngine implements Engine {
       countTimeoutMs: options.countTimeoutMs ?? 500,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      presenceSweepMs: options.presenceSweepMs ?? Math.floor((options.leaseTtlMs ?? 15_000) / 3),
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       pingThresholdMs: options.pingThresholdMs ?? 1000,
@@ -141,17 +145,27 @@ export class RedisEngine implements Engine {
     const onError = (err: unknown, what: string) =>
       this.logger?.warn({ err, node: this.nodeId }, `redis engine: ${what}`);
     if (cluster) {
-      const shards = new ShardSubscriber(this.subConn as unknown as Cluster, onError);
+      const commands = this.cmd as unknown as Cluster;
+      const shards = new ShardSubscriber(
+        this.subConn as unknown as Cluster,
+        onError,
+        () => commands.slots,
+        this.o.commandTimeoutMs,
+      );
       this.sub = shards;
-      this.health = new ClusterHealth(this.cmd as unknown as Cluster, (ok) => {
-        this.logger?.[ok ? 'info' : 'warn'](
-          { node: this.nodeId, redis: this.where },
-          ok
-            ? 'redis engine: every Redis Cluster master answers again; repairing what pub/sub missed'
-            : 'redis engine: a Redis Cluster master is unreachable or slots are not served; not ready',
-        );
-        if (ok) shards.resync();
-      });
+      this.health = new ClusterHealth(
+        commands,
+        (ok) => {
+          this.logger?.[ok ? 'info' : 'warn'](
+            { node: this.nodeId, redis: this.where },
+            ok
+              ? 'redis engine: every Redis Cluster master answers again; repairing what pub/sub missed'
+              : 'redis engine: a Redis Cluster master is unreachable or slots are not served; not ready',
+          );
+          if (ok) shards.resync();
+        },
+        () => shards.follow(),
+      );
     } else {
       this.master = new MasterGuard(
         this.cmd,
@@ -311,7 +325,7 @@ export class RedisEngine implements Engine {
     this.probe.start();
     // Presence entries left by this node id's previous process, and by nodes that died.
     await this.presence.sweep(true);
-    const presenceSweep = setInterval(() => void this.presence.sweep(), Math.floor(this.o.leaseTtlMs / 3));
+    const presenceSweep = setInterval(() => void this.presence.sweep(), this.o.presenceSweepMs);
     const beat = setInterval(() => void this.heartbeat(), Math.floor(this.o.leaseTtlMs / 3));
     const poll = setInterval(() => this.queues.pullAll(), 1000);
     const sweep = setInterval(() => this.log.sweep(), 60_000);

@@ -1,9 +1,11 @@
+import type { Cluster } from 'ioredis';
 import type { ChannelInfo, Publication, PublishInput } from '../../core/types.js';
 import type { CountRequest } from '../cluster/envelope.js';
 import { RedisChannelTransport } from './channel-transport.js';
 import { decodeEntry, entryBody, envelopeHead, messageOf } from './codec.js';
 import { unavailable } from './errors.js';
 import type { PublishArgs, PublishOutcome } from './publish-batcher.js';
+import { whileSlotMoves } from './slot-retry.js';
 
 /**
  * A channel's entry in the namespace index is refreshed at most this often per node: the index
@@ -55,6 +57,14 @@ export class ShardChannelTransport extends RedisChannelTransport {
       // stored and on the channel's topic; namespace watchers repair with the next publication
     }
     return { publication: { ...input, channel, ord, time }, receivers: receivers + namespaceReceivers };
+  }
+
+  /**
+   * A read refused while its slot's master changes (a node started during a failover still maps
+   * the slot to the dead master) is tried again for up to engine.command_timeout_ms.
+   */
+  protected override read<T>(command: () => Promise<T>): Promise<T> {
+    return whileSlotMoves(this.cmd as unknown as Cluster, this.waitMs, command);
   }
 
   /** publish-shard.lua: the keys and topic of the channel's slot only. */

@@ -1,20 +1,8 @@
 import type { Redis } from 'ioredis';
 import { unavailable } from './errors.js';
+import { type TopicHandler, type Topics, TopicTable } from './topic-table.js';
 
-export type TopicHandler = (message: string) => void;
-
-/**
- * What the engine's parts need from pub/sub: topics with handlers, and a signal after every loss
- * once the topics are back. `Subscriber` (one Redis, SUBSCRIBE) and `ShardSubscriber` (Redis
- * Cluster, SSUBSCRIBE) provide it.
- */
-export interface Topics {
-  readonly synced: boolean;
-  onResync(listener: () => void): void;
-  has(topic: string): boolean;
-  add(topic: string, handler: TopicHandler): Promise<void>;
-  remove(topic: string, handler?: TopicHandler): Promise<void>;
-}
+export type { TopicHandler, Topics } from './topic-table.js';
 
 /**
  * The node's one dedicated pub/sub connection. Owners add a topic with its handler; `add`
@@ -26,24 +14,15 @@ export interface Topics {
  * connection was down (history reads, queue pulls). Until that has happened `synced` is false and
  * the node reports not ready.
  */
-export class Subscriber implements Topics {
-  private readonly handlers = new Map<string, TopicHandler>();
-  private readonly resyncListeners: (() => void)[] = [];
+export class Subscriber extends TopicTable implements Topics {
   private syncedConnection = false;
 
   constructor(
     private readonly redis: Redis,
-    private readonly onError: (err: unknown, what: string) => void,
+    onError: (err: unknown, what: string) => void,
   ) {
-    redis.on('message', (topic: string, message: string) => {
-      const handler = this.handlers.get(topic);
-      if (!handler) return; // unsubscribed meanwhile
-      try {
-        handler(message);
-      } catch (err) {
-        this.onError(err, `handling a message on ${topic}`);
-      }
-    });
+    super(onError);
+    redis.on('message', this.dispatch);
     redis.on('ready', () => void this.resync());
     redis.on('close', () => {
       this.syncedConnection = false;
@@ -55,21 +34,12 @@ export class Subscriber implements Topics {
     return this.syncedConnection && this.redis.status === 'ready';
   }
 
-  /** Called after every (re)connect once all topics are subscribed again. */
-  onResync(listener: () => void): void {
-    this.resyncListeners.push(listener);
-  }
-
-  has(topic: string): boolean {
-    return this.handlers.has(topic);
-  }
-
   async add(topic: string, handler: TopicHandler): Promise<void> {
     this.handlers.set(topic, handler);
     try {
       await this.redis.subscribe(topic);
     } catch (err) {
-      if (this.handlers.get(topic) === handler) this.handlers.delete(topic);
+      this.forget(topic, handler);
       throw unavailable('subscribe', err);
     }
   }
@@ -80,8 +50,7 @@ export class Subscriber implements Topics {
    * left, and the next resync only restores topics that still have a handler.
    */
   async remove(topic: string, handler?: TopicHandler): Promise<void> {
-    if (handler !== undefined && this.handlers.get(topic) !== handler) return;
-    if (!this.handlers.delete(topic)) return;
+    if (!this.forget(topic, handler)) return;
     if (this.redis.status !== 'ready') return;
     await this.redis.unsubscribe(topic).catch(() => undefined);
   }
@@ -96,12 +65,6 @@ export class Subscriber implements Topics {
       return;
     }
     this.syncedConnection = true;
-    for (const listener of this.resyncListeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.onError(err, 'resync listener');
-      }
-    }
+    this.notifyResync();
   }
 }
