@@ -5,7 +5,6 @@
 // `?local=1` for this node only). Actions on a
 // connection by id (send, subscribe, kick) are routed by the hub to whatever node holds it.
 
-import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
 import { HubError, HubErrorCode } from '../core/errors.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../core/inspect.js';
 import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { namespaceRefusal, type Principal } from './admin-auth.js';
 import { ApiError, apiRoute, intParam, publicationJson, readObject } from './admin-http.js';

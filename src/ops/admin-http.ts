@@ -2,10 +2,10 @@
 // failure answered in the operator endpoints' one shape (ops-error.ts) and a status that says
 // whose fault it was: an engine outage is 503, never 401 or 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DialectContext } from '../app/context.js';
 import { HubError, HubErrorCode } from '../core/errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth.js';
 import type { Publication } from '../core/types.js';
+import type { DialectContext } from '../dialects/context.js';
 import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
 import type { HttpMethod, HttpRoute } from '../transport/routes.js';
 import { authenticate, type Principal } from './admin-auth.js';

@@ -5,8 +5,8 @@
 // figures, asked through the hub's `inspect` control message) and `missing` (live nodes that did
 // not answer within the engine's control timeout).
 import type { ServerResponse } from 'node:http';
-import type { DialectContext } from '../app/context.js';
 import { sumStats } from '../core/inspect.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { ADMIN_ONLY } from './admin-auth.js';
 import { ApiError, apiRoute } from './admin-http.js';

@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { framePayload, isBinaryFrame } from './frame.js';
-import { transportCounters } from './limits.js';
-import { Hold, type Holdable, holdAcrossTurns, holdForTurn, holdForWindow } from './write-batcher.js';
+import { type SocketTransport, transportOf } from './transport-state.js';
+import { Hold, type Holdable } from './write-batcher.js';
 
 export interface SocketLimits {
   /** Past this many bytes waiting in the socket, the client is closed as a slow consumer. */
@@ -111,6 +111,8 @@ export class ClientSocket implements Holdable {
    */
   private pending: Buffer | Buffer[] | null = null;
   private pendingBytes = 0;
+  /** The listener's batcher and counters (never another server's). */
+  private readonly transport: SocketTransport;
 
   constructor(
     readonly ws: WebSocket,
@@ -120,6 +122,7 @@ export class ClientSocket implements Holdable {
     this.tcp = corkable(internals._socket) ? internals._socket : null;
     this.sender = this.tcp === null ? null : directSender(internals);
     this.flushBytes = Math.min(MAX_HELD_BYTES, limits.maxOutboundBytes);
+    this.transport = transportOf(ws);
   }
 
   get open(): boolean {
@@ -232,7 +235,7 @@ export class ClientSocket implements Holdable {
       this.tcp!.cork();
     }
     if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
-      transportCounters.slowConsumers++;
+      this.transport.counters.slowConsumers++;
       this.close(1013, 'slow consumer');
       return false;
     }
@@ -254,18 +257,19 @@ export class ClientSocket implements Holdable {
     }
     this.tcp.cork();
     const windowMs = this.limits.coalesceMs ?? 0;
-    if (delivery && holdAcrossTurns(windowMs)) {
+    const batcher = this.transport.batcher;
+    if (delivery && batcher.holdAcrossTurns(windowMs)) {
       this.hold = Hold.window;
-      holdForWindow(this, windowMs);
+      batcher.holdForWindow(this, windowMs);
     } else {
       this.hold = Hold.turn;
-      holdForTurn(this);
+      batcher.holdForTurn(this);
     }
   }
 
   private promoteToTurn(): void {
     this.hold = Hold.turn;
-    holdForTurn(this);
+    this.transport.batcher.holdForTurn(this);
   }
 }
 

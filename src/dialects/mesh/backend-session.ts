@@ -8,11 +8,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
 import type { Connection } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { SerialInbox } from '../kit/serial-inbox.js';
 import { authorizeBackendLogged } from './auth.js';
 import {

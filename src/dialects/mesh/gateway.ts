@@ -10,7 +10,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce } from '../../core/render-cache.js';
@@ -19,6 +18,7 @@ import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js'
 import { encodeFrame } from '../../transport/frame.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { SerialInbox } from '../kit/serial-inbox.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
 import { renderRawFrame } from './codec.js';

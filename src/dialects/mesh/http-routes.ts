@@ -5,10 +5,10 @@
  * with `{"error": "..."}`, an unknown site 404.
  */
 import type { ServerResponse } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { authorizeBackendLogged } from './auth.js';
 import {
   errorEnvelope,

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import type { RocketConfig } from '../../app/config-schema.js';
 import type { Connection, ConnectionSink } from '../../core/connection.js';
 import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
@@ -11,6 +10,7 @@ import { textFrame } from '../../transport/frame.js';
 import type { NewChannelRate } from '../kit/new-channel-rate.js';
 import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
+import type { RocketConfig } from './config.js';
 import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
 import { authenticate, hasPermission, type Identity, Permission } from './permissions.js';

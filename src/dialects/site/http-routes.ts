@@ -2,12 +2,12 @@
 // endpoint now, served by src/ops/stats.ts). Every failure is
 // `{"status":"error","message":"…"}` with the status docs/protocol/site.md names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { secretEquals } from '../../core/secret-compare.js';
 import type { JsonValue } from '../../core/types.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { postAuth } from './auth.js';
 import type { SiteRegistry } from './sites.js';
 import { issueToken, verifyToken } from './tokens.js';
