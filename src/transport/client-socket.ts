@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { framePayload, isBinaryFrame } from './frame.js';
-import { type SocketTransport, transportOf } from './transport-state.js';
-import { Hold, type Holdable } from './write-batcher.js';
+import { transportOf } from './transport-state.js';
+import { Hold, type Holdable, type WriteBatcher } from './write-batcher.js';
 
 export interface SocketLimits {
   /** Past this many bytes waiting in the socket, the client is closed as a slow consumer. */
@@ -96,8 +96,8 @@ export class ClientSocket implements Holdable {
   hold: Hold = Hold.none;
   /** Bytes a turn may hold corked before they are flushed early (see admit). */
   private readonly flushBytes: number;
-  /** The listener's batcher and counters (never another server's). */
-  private readonly transport: SocketTransport;
+  /** The batcher of the listener that accepted the socket (never another server's). */
+  private readonly batcher: WriteBatcher;
 
   constructor(
     readonly ws: WebSocket,
@@ -107,7 +107,7 @@ export class ClientSocket implements Holdable {
     this.tcp = corkable(internals._socket) ? internals._socket : null;
     this.sender = this.tcp === null ? null : directSender(internals);
     this.flushBytes = Math.min(MAX_HELD_BYTES, limits.maxOutboundBytes);
-    this.transport = transportOf(ws);
+    this.batcher = transportOf(ws).batcher;
   }
 
   get open(): boolean {
@@ -184,7 +184,8 @@ export class ClientSocket implements Holdable {
       this.tcp!.cork();
     }
     if (this.ws.bufferedAmount > this.limits.maxOutboundBytes) {
-      this.transport.counters.slowConsumers++;
+      // Its listener's count; looked up here, off the write path, rather than kept per socket.
+      transportOf(this.ws).counters.slowConsumers++;
       this.close(1013, 'slow consumer');
       return false;
     }
@@ -206,7 +207,7 @@ export class ClientSocket implements Holdable {
     }
     this.tcp.cork();
     const windowMs = this.limits.coalesceMs ?? 0;
-    const batcher = this.transport.batcher;
+    const batcher = this.batcher;
     if (delivery && batcher.holdAcrossTurns(windowMs)) {
       this.hold = Hold.window;
       batcher.holdForWindow(this, windowMs);
@@ -218,7 +219,7 @@ export class ClientSocket implements Holdable {
 
   private promoteToTurn(): void {
     this.hold = Hold.turn;
-    this.transport.batcher.holdForTurn(this);
+    this.batcher.holdForTurn(this);
   }
 }
 
