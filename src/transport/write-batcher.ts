@@ -129,9 +129,21 @@ export class WriteBatcher {
     this.turn.held.push(target);
     if (!this.turnScheduled) {
       this.turnScheduled = true;
-      process.nextTick(this.releaseTurn);
+      queueMicrotask(this.scheduleTurnRelease);
     }
   }
+
+  /**
+   * The turn's release is queued from a microtask, not straight away: Node runs the ticks queued
+   * by a callback before that callback's promise continuations (an I/O or timer callback that
+   * queued a tick, or one running as a tick itself, as IPC messages do), so a tick queued by the
+   * first publication of an awaited publish loop would release after that publication alone, and
+   * each socket would get two writes per burst. A tick queued from a microtask runs only once the
+   * microtask queue is empty, i.e. after the whole loop.
+   */
+  private readonly scheduleTurnRelease = (): void => {
+    process.nextTick(this.releaseTurn);
+  };
 
   /**
    * Whether a delivery written now should be held across turns: a window is set and the last
