@@ -146,10 +146,13 @@ export const pusherModule: DialectModule<'pusher', undefined, typeof pusherNames
 #   cache_miss_webhook_interval_ms: 60000  # one cache_miss webhook per empty cache- channel this often`,
     },
   },
-  // The app paths are taken only when some namespace is an app (a config without one keeps /app/).
+  // Taken only when some namespace is an app (a config without one leaves /app/ and /apps free).
   routes: (config) =>
     hasPusherApp(config)
-      ? [{ path: '/app', scope: 'below', owner: "the Pusher apps' paths (/app/KEY)" }]
+      ? [
+          { path: '/app', scope: 'below', owner: "the Pusher apps' paths (/app/KEY)" },
+          { path: '/apps', scope: 'tree', owner: "the Pusher apps' HTTP API (/apps/ID/…)" },
+        ]
       : [],
   create: pusherDialect,
 };
