@@ -9,24 +9,18 @@ import type { DialectContext } from '../dialects/context.js';
 import { gatewayStats } from '../dialects/mesh/gateway-outage.js';
 import { redisStats } from '../engines/redis/redis-stats.js';
 
-/** The metrics of one server, plus the additive counters dialects may feed. */
+/** The metrics of one server. */
 export interface OpsMetrics {
   readonly registry: Registry;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
   /** The same figures as prom-client JSON (what `serve --workers` merges across workers). */
   json(): ReturnType<Registry['getMetricsAsJSON']>;
-  /** Count an error answered to a client, by dialect and the dialect's own error code. */
-  countError(dialect: string, code: string): void;
 }
 
-// Dialects hold the hub, not this object: the lookup by hub lets any dialect count errors without
-// a new field on DialectContext (see countError below).
-const byHub = new WeakMap<Hub, OpsMetrics>();
-
-/** Count an error for the server that owns `hub`; a no-op when that server has no metrics. */
+/** Count an error answered to a client of `hub`'s server, by dialect and the dialect's own code. */
 export function countError(hub: Hub, dialect: string, code: string): void {
-  byHub.get(hub)?.countError(dialect, code);
+  hub.errors.count(dialect, code);
 }
 
 /** Every namespace the server serves: the configured ones and the chat namespace. */
@@ -132,11 +126,16 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     }
   };
 
-  const errors = new Counter({
+  // Counted by the hub (core/error-counts.ts) where each dialect answers an error; read here.
+  new Counter({
     name: 'switchboard_errors_total',
     help: 'Errors answered to clients, by dialect and error code',
     labelNames: ['dialect', 'code'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [dialect, code, n] of hub.errors.entries()) this.inc({ dialect, code }, n);
+    },
   });
   // The gateway's losses are process-wide counts; the transport's refusals, cuts and flushes are
   // this server's listener's own.
@@ -262,10 +261,6 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       await readQueues();
       return registry.getMetricsAsJSON();
     },
-    countError: (dialect, code) => errors.inc({ dialect, code }),
   };
-  byHub.set(hub, metrics);
-  // Dialects depend on core, not on ops: they report errors through the hub's hook.
-  hub.errorSink = metrics.countError;
   return metrics;
 }

@@ -89,7 +89,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
         chat.max_username_length,
       );
       if (!r.ok) {
-        hub.errorSink?.('chat', r.code);
+        hub.errors.count('chat', r.code);
         return { ok: false, status: r.status, body: { error: r.error } };
       }
       try {

@@ -25,7 +25,7 @@ export const PUBLISH_PATH = '/v1/mesh/publish';
 
 /** Every error envelope goes through here, so each is counted once (errors_total). */
 function fail(hub: Hub, res: ServerResponse, status: number, err: MeshError): void {
-  hub.errorSink?.('mesh', String(err.code));
+  hub.errors.count('mesh', String(err.code));
   sendJson(res, status, errorEnvelope(err));
 }
 

@@ -39,7 +39,9 @@ export function pusherDialect(ctx: DialectContext): Dialect {
         ns.max_new_channels_per_minute,
       );
     if (app.config.webhooks.length > 0)
-      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) => ctx.hub.errorSink?.('pusher', code));
+      app.webhooks = new WebhookSender(app.config, ctx.logger, (code) =>
+        ctx.hub.errors.count('pusher', code),
+      );
     if (app.webhooks?.wants('cache_miss'))
       app.cacheMisses = new CacheMissWebhooks(
         ctx.hub,
@@ -70,7 +72,7 @@ export function pusherDialect(ctx: DialectContext): Dialect {
         // with the code, then a close with the same code (4001 unknown app, 4007 version, …).
         onConnection: (ws, req, url) => {
           const refuse = (code: number, message: string) => {
-            ctx.hub.errorSink?.('pusher', String(code));
+            ctx.hub.errors.count('pusher', String(code));
             ws.send(errorFrame(code, message));
             ws.close(code, message);
           };
@@ -144,10 +146,13 @@ export const pusherModule: DialectModule<'pusher', undefined, typeof pusherNames
 #   cache_miss_webhook_interval_ms: 60000  # one cache_miss webhook per empty cache- channel this often`,
     },
   },
-  // The app paths are taken only when some namespace is an app (a config without one keeps /app/).
+  // Taken only when some namespace is an app (a config without one leaves /app/ and /apps free).
   routes: (config) =>
     hasPusherApp(config)
-      ? [{ path: '/app', scope: 'below', owner: "the Pusher apps' paths (/app/KEY)" }]
+      ? [
+          { path: '/app', scope: 'below', owner: "the Pusher apps' paths (/app/KEY)" },
+          { path: '/apps', scope: 'tree', owner: "the Pusher apps' HTTP API (/apps/ID/…)" },
+        ]
       : [],
   create: pusherDialect,
 };

@@ -14,7 +14,7 @@ import { issueToken, verifyToken } from './tokens.js';
 
 /** Every HTTP failure goes through here; REST errors have no code, so they count as `http_<status>`. */
 function fail(hub: Hub, res: ServerResponse, status: number, message: string): void {
-  hub.errorSink?.('site', `http_${status}`);
+  hub.errors.count('site', `http_${status}`);
   // 401/403 refuse a credential (a /post token or auth).
   if (status === 401 || status === 403) {
     const site = new URL(res.req.url ?? '/', 'http://x').searchParams.get('site') ?? undefined;
