@@ -122,7 +122,17 @@ export function curveSvg(r: CurveResult): string {
       unit: 'ms',
       series: [
         { name: 'paced p99', color: '#c0392b', points: pts(sub, (s) => s.pacedP99Ms) },
-        { name: 'heartbeat lateness', color: '#1e8449', points: pts(sub, (s) => s.heartbeatLateMs) },
+        { name: 'heartbeat late, traffic', color: '#1e8449', points: pts(sub, (s) => s.heartbeatLateMs) },
+        {
+          name: 'heartbeat late, idle',
+          color: '#1e8449',
+          dashed: true,
+          // Runs before the heartbeat wheel have no idle figure.
+          points: pts(
+            sub.filter((s) => s.heartbeatIdleLateMs !== undefined),
+            (s) => s.heartbeatIdleLateMs,
+          ),
+        },
       ],
     },
     {

@@ -10,8 +10,13 @@
 //     one anonymous chat user posts a B-byte text to a new room N times over S seconds (default
 //     5,364 rooms of 10 KB in 60 s); run once with the default
 //     `chat.max_rooms` and once with a huge one to see what the bound keeps
+//   node dist/bench/exposure.js rocket [--channels N] [--seconds S] [--bytes B] [--max-channels M] [--new-per-minute R] [--engine-url redis://…]
+//     one rocket WRITE user subscribes to a new channel, broadcasts B bytes to it and leaves it, N times over
+//     S seconds (default the chat flood's 5,364 channels of 10 KB in 60 s); defaults are the
+//     server's `max_channels` and `max_new_channels_per_minute`, huge values show what no bound keeps
 //
-// Prints one JSON line: RSS (MiB) at start, after the flood, and after a settle of a few seconds,
+// Prints one JSON line: RSS (MiB) at start, after the flood, and after a settle of a few seconds
+// (rocket: also the server CPU seconds the flood cost),
 // plus what the server reports (topic depth, rooms listed). The load average goes beside it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +31,8 @@ interface Server {
   child: ChildProcess;
   url: string;
   rssMiB(): number;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -66,6 +73,12 @@ async function startServer(config: Record<string, unknown>): Promise<Server> {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round((kb / 1024) * 10) / 10;
+    },
+    cpuSeconds: () => {
+      // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name), in clock ticks of 1/100 s.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
@@ -215,6 +228,81 @@ async function chat(
   }
 }
 
+async function rocket(
+  channels: number,
+  seconds: number,
+  bytes: number,
+  maxChannels: number | undefined,
+  newPerMinute: number | undefined,
+  engineUrl: string | undefined,
+) {
+  const server = await startServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    ...(engineUrl ? { engine: { type: 'redis', url: engineUrl, prefix: `bench${Date.now()}` } } : {}),
+    admin: { key: ADMIN_KEY },
+    log: { level: 'info' },
+    // Three frames per channel (subscribe, broadcast, unsubscribe) at 89 channels a second is over the generic
+    // 100 frames/s per connection: a credentialed backend may be given more, so it is opened up.
+    limits: { max_messages_per_second: 1000, max_messages_burst: 2000 },
+    namespaces: {
+      app: {
+        rocket: { path: '/rocket', users: { flood: { secret: 'w', permissions: ['READ', 'WRITE'] } } },
+        ...(maxChannels !== undefined && { max_channels: maxChannels }),
+        ...(newPerMinute !== undefined && { max_new_channels_per_minute: newPerMinute }),
+      },
+    },
+  });
+  try {
+    await sleep(500);
+    const start = server.rssMiB();
+    const ws = await open(`${server.url.replace(/^http/, 'ws')}/rocket`);
+    const replies = { broadcasted: 0, rate_limited: 0, other: 0 };
+    ws.on('message', (data: Buffer) => {
+      const reply = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+      if ('broadcasted' in reply) replies.broadcasted++;
+      else if (reply.err === 'RATE_LIMITED') replies.rate_limited++;
+      else if ('err' in reply) replies.other++;
+    });
+    ws.send(JSON.stringify({ authenticate: { user: 'flood', secret: 'w' } }));
+    const data = 'z'.repeat(bytes);
+    const cpu0 = server.cpuSeconds();
+    const t0 = Date.now();
+    for (let i = 0; i < channels; i++) {
+      const due = t0 + (i * seconds * 1000) / channels;
+      if (due > Date.now()) await sleep(due - Date.now());
+      if (ws.readyState !== WebSocket.OPEN) break;
+      ws.send(JSON.stringify({ subscribe: { channel: `c${i}` } }));
+      ws.send(JSON.stringify({ broadcast: { event: 'e', channel: `c${i}`, data } }));
+      // Within limits.max_channels_per_connection: the channel keeps its history without it.
+      ws.send(JSON.stringify({ unsubscribe: { channel: `c${i}` } }));
+    }
+    await sleep(1000);
+    const floodSeconds = (Date.now() - t0) / 1000;
+    const floodCpu = server.cpuSeconds() - cpu0;
+    const flooded = server.rssMiB();
+    ws.close();
+    await sleep(3000);
+    const kept = (await adminGet(server.url, '/admin/api/namespaces/app/channels?local=1')) as unknown[];
+    return {
+      scenario: 'rocket',
+      engine: engineUrl ? 'redis' : 'memory',
+      server_cpu_s: Math.round(floodCpu * 100) / 100,
+      channels,
+      bytes,
+      max_channels: maxChannels ?? 'default',
+      max_new_channels_per_minute: newPerMinute ?? 'default',
+      ...replies,
+      flood_s: Math.round(floodSeconds),
+      rss_start_mib: start,
+      rss_flooded_mib: flooded,
+      rss_after_close_mib: server.rssMiB(),
+      channels_kept: kept.length,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
@@ -223,6 +311,9 @@ const { positionals, values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     bytes: { type: 'string' },
     'max-rooms': { type: 'string', default: '1000' },
+    channels: { type: 'string', default: '5364' },
+    'max-channels': { type: 'string' },
+    'new-per-minute': { type: 'string' },
     'engine-url': { type: 'string' },
     keyed: { type: 'boolean', default: false },
   },
@@ -239,5 +330,15 @@ else if (which === 'chat')
     Number(values['max-rooms']),
     values['engine-url'],
   );
-else throw new Error('usage: exposure.js gateway|chat [options]');
+else if (which === 'rocket') {
+  const optional = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  result = await rocket(
+    Number(values.channels),
+    Number(values.seconds),
+    Number(values.bytes ?? 10_000),
+    optional(values['max-channels']),
+    optional(values['new-per-minute']),
+    values['engine-url'],
+  );
+} else throw new Error('usage: exposure.js gateway|chat|rocket [options]');
 console.log(JSON.stringify({ ...result, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) }));

@@ -73,7 +73,7 @@ export function renderConfigReference(): string {
   const out: string[] = [
     '# Configuration reference',
     '',
-    '<!-- Generated from src/app/config-schema.ts by `switchboard gen-config --reference`. Do not edit by hand:',
+    '<!-- Generated from the config schema (src/app/config-schema.ts, src/dialects/*/config.ts) by `switchboard gen-config --reference`. Do not edit by hand:',
     '     npm run build && node dist/src/cli/main.js gen-config --reference --out docs/config-reference.md --force -->',
     '',
     'Every key the config file accepts, generated from the schema the server validates with. How to',

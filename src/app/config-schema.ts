@@ -1,235 +1,48 @@
 // The config file's contract (docs/configuration.md) as one zod schema. Keys stay snake_case, exactly as they
 // are written in YAML, so an error path, a docs entry and a `--set` flag all name a key the same way.
 // Every object is strict: a misspelt key is a start-up error, not a silently ignored setting.
-import { isIP } from 'node:net';
+// The server's own sections are here; each dialect brings its own (src/dialects/<name>/config.ts,
+// through its module), and they are composed below in the order of the registry.
 import { z } from 'zod';
 import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING } from '../core/json-depth.js';
+import type { DialectModule } from '../dialects/module.js';
+import { DIALECT_MODULES } from '../dialects/registry.js';
+import { routeConflicts } from '../dialects/route-claims.js';
+import {
+  bool,
+  int,
+  NAMESPACE_NAME,
+  nonEmpty,
+  originList,
+  positiveInt,
+  section,
+  str,
+} from './config-fields.js';
+import { MODULES } from './dialects.js';
+
+export { cidrProblem, NAMESPACE_NAME } from './config-fields.js';
 
 /** The most worker processes `workers` accepts (far more than any host has cores). */
 export const MAX_WORKERS = 256;
 
-export const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Namespace names end up in URLs (`?site=`), Redis keys and metrics labels: keep them plain. */
-export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Rocket user names follow the same rule (the original protocol's INVALID_USER_NAME leaves the format open). */
-export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+type Registered = (typeof DIALECT_MODULES)[number];
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+type KeysOf<M> = M extends DialectModule<string, z.ZodType | undefined, infer K> ? K : never;
+type SectionOf<M> =
+  M extends DialectModule<infer N, infer S, z.core.$ZodLooseShape>
+    ? S extends z.ZodType
+      ? { [key in N]: S }
+      : never
+    : never;
+type DialectSwitch = z.ZodDefault<z.ZodBoolean>;
 
-/** Paths the listener routes itself; `prefix: true` also reserves everything below the path. */
-export const RESERVED_PATHS: readonly { path: string; prefix: boolean }[] = [
-  { path: '/', prefix: false },
-  { path: '/ws', prefix: false },
-  { path: '/ws/v1', prefix: false },
-  { path: '/token', prefix: false },
-  { path: '/post', prefix: false },
-  { path: '/stats', prefix: false },
-  { path: '/version', prefix: false },
-  { path: '/api', prefix: true },
-  { path: '/v1', prefix: true },
-  { path: '/admin', prefix: true },
-  { path: '/metrics', prefix: false },
-  { path: '/healthz', prefix: false },
-  { path: '/readyz', prefix: false },
-  { path: '/assets', prefix: true },
-  { path: '/sdk', prefix: true },
-];
-
-/** The WebSocket paths of Pusher apps (`/app/KEY`), taken only when a namespace has `pusher`. */
-export const PUSHER_PATH_PREFIX = '/app/';
-
-/** Why `path` may not be used for a rocket vhost or the gateway client endpoint, or null if it may. */
-export function reservedPathConflict(path: string, clientPath?: string): string | null {
-  for (const r of RESERVED_PATHS) {
-    if (path === r.path || (r.prefix && path.startsWith(`${r.path}/`))) {
-      return r.prefix ? `${r.path} and the paths under it are reserved` : `${r.path} is reserved`;
-    }
-  }
-  if (clientPath !== undefined && path === clientPath) return `${clientPath} is the mesh client_path`;
-  return null;
-}
-
-// Small builders so that every message reads as "expected …" and names what would be accepted.
-const int = (min: number, max: number, what: string) =>
-  z
-    .int({ error: `expected ${what}` })
-    .min(min, { error: `expected ${what}` })
-    .max(max, { error: `expected ${what}` });
-const positiveInt = () => int(1, Number.MAX_SAFE_INTEGER, 'a positive integer');
-const str = () => z.string({ error: 'expected a string' });
-const nonEmpty = () => str().min(1, { error: 'must not be empty' });
-const bool = () => z.boolean({ error: 'expected true or false' });
-const urlPath = () =>
-  str().regex(/^(\/[^/?#\s]+)+$/, {
-    error: 'expected a path like "/name": starting with "/", no trailing "/", query, fragment or spaces',
-  });
-
-// A YAML section whose keys are all commented out parses as null; read it as "all defaults".
-const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
-  z.preprocess((v) => v ?? {}, z.strictObject(shape, { error: 'expected a mapping' }));
-
-const rocketUserSchema = z.strictObject(
-  {
-    // An empty secret is deliberate in the original: that user accepts any secret.
-    secret: str().describe("The user's secret. An empty string accepts any secret"),
-    permissions: z
-      .array(z.enum(PERMISSIONS, { error: `expected one of ${PERMISSIONS.join(', ')}` }), {
-        error: 'expected a list of permissions',
-      })
-      .describe('What the user may do: READ, WRITE and/or MANAGE'),
-  },
-  { error: 'expected a mapping with secret and permissions' },
-);
-
-const rocketSchema = z.strictObject(
-  {
-    path: urlPath().describe(
-      'WebSocket path of the vhost, e.g. /demo. Unique, and not a reserved path or mesh.client_path',
-    ),
-    trigger_topic: nonEmpty().default('trigger').describe('Queue topic that receives `trigger` events'),
-    users: z
-      .record(
-        str().regex(USER_NAME, { error: 'user names are 1-64 characters of A-Z a-z 0-9 _ . @ -' }),
-        rocketUserSchema,
-        {
-          error: 'expected a mapping of user name to user',
-        },
-      )
-      .default({})
-      .describe('User name → `{ secret, permissions }`'),
-  },
-  { error: 'expected a mapping' },
-);
-
-// Origins as browsers send them: scheme://host[:port], nothing after ("null" for opaque origins).
-const originList = () =>
-  z.array(
-    str().regex(/^(null|[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+\/?)$/i, {
-      error: 'expected an origin like "https://app.example" or "http://localhost:3000" (no path)',
-    }),
-    { error: 'expected a list of origins' },
-  );
-
-/** Pusher app ids and keys appear in URL paths (`/app/KEY`, `/apps/ID/events`): keep them plain. */
-export const PUSHER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const pusherName = () => str().regex(PUSHER_NAME, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ . -' });
-
-/** What a Pusher webhook can report (docs/protocol/pusher.md, "Webhooks"). */
-export const PUSHER_WEBHOOK_EVENTS = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'cache_miss',
-] as const;
-
-const pusherWebhookSchema = z.strictObject(
-  {
-    url: str()
-      .regex(/^https?:\/\/[^\s]+$/, { error: 'expected an http:// or https:// URL' })
-      .describe('Where the signed POSTs go'),
-    event_types: z
-      .array(
-        z.enum(PUSHER_WEBHOOK_EVENTS, { error: `expected one of ${PUSHER_WEBHOOK_EVENTS.join(', ')}` }),
-        {
-          error: 'expected a list of event types',
-        },
-      )
-      .default([...PUSHER_WEBHOOK_EVENTS])
-      .describe('The events this URL receives; default: all six'),
-  },
-  { error: 'expected a mapping with url (and event_types)' },
-);
-
-const pusherSchema = z.strictObject(
-  {
-    app_id: pusherName().describe('The app id of the HTTP API (`/apps/ID/events`); unique'),
-    key: pusherName().describe('The app key clients connect with (`/app/KEY`); unique'),
-    secret: nonEmpty().describe('Signs channel auth, user sign-in and HTTP API requests'),
-    enable_client_messages: bool()
-      .default(false)
-      .describe('Accept `client-*` events on private and presence channels'),
-    activity_timeout: int(1, 3600, 'seconds from 1 to 3600')
-      .default(120)
-      .describe('Seconds of silence after which clients ping (`activity_timeout` in the handshake)'),
-    max_connections: positiveInt()
-      .default(10000)
-      .describe(
-        "The app's WebSocket connections on one node; past it a new one gets error 4004 and is closed",
-      ),
-    max_client_events_per_second: positiveInt()
-      .default(10)
-      .describe('Client events one connection may send per second; more get error 4301'),
-    max_presence_members: positiveInt()
-      .default(100)
-      .describe('Distinct users in one presence channel; a new one past it gets subscription_error'),
-    max_event_bytes: positiveInt()
-      .default(10240)
-      .describe("Size of one event's `data` sent through the HTTP API; larger gets 413"),
-    max_user_info_bytes: positiveInt()
-      .default(1024)
-      .describe("Size of one presence member's `channel_data` (JSON text)"),
-    webhooks: z
-      .array(pusherWebhookSchema, { error: 'expected a list of webhooks' })
-      .default([])
-      .describe('Signed HTTP POSTs of channel, presence and client events (Pusher webhooks)'),
-    webhook_batch_ms: int(0, 60000, 'an integer from 0 to 60000')
-      .default(250)
-      .describe('Events that happen within this long go out in one webhook request'),
-    webhook_retry_ms: positiveInt()
-      .default(300000)
-      .describe('A failing webhook request is retried with back-off for this long, then dropped'),
-    cache_miss_webhook_interval_ms: positiveInt()
-      .default(60000)
-      .describe(
-        'A `cache-` channel found empty by a subscriber is reported (`cache_miss` webhook) at most once per this long across the cluster; every subscriber still gets `pusher:cache_miss`',
-      ),
-    webhook_queue_size: positiveInt()
-      .default(10000)
-      .describe('Webhook events one node holds per app while its URL fails; past it the oldest are dropped'),
-  },
-  { error: 'expected a mapping with app_id, key and secret' },
-);
-
-/** `10.0.0.0/8`, `::1/128`, or a bare address (one host). Checked here so a typo fails at start. */
-export function cidrProblem(value: string): string | null {
-  const slash = value.indexOf('/');
-  const address = slash === -1 ? value : value.slice(0, slash);
-  const family = isIP(address);
-  if (family === 0) return `"${address}" is not an IPv4 or IPv6 address`;
-  if (slash === -1) return null;
-  const bits = value.slice(slash + 1);
-  const max = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `the prefix length must be 0-${max}`;
-  return null;
-}
-
-const cidrList = () =>
-  z.array(
-    str().superRefine((value, ctx) => {
-      const problem = cidrProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `expected a CIDR like "10.0.0.0/8": ${problem}` });
-    }),
-    { error: 'expected a list of CIDR networks' },
-  );
-
-const namespaceSchema = section({
-  secret: nonEmpty()
-    .optional()
-    .describe('site: HMAC key for `subscribe`. Without it, no site subscription can authenticate'),
-  post_secret: nonEmpty()
-    .optional()
-    .describe('site: HMAC key for `POST /post`. Without it, no `/post` can authenticate'),
-  token_ttl: positiveInt().default(300).describe('Seconds a `/token` stays valid (its `expires`)'),
-  post_token_reuse: bool()
-    .default(true)
-    .describe(
-      'site: false makes `POST /post` accept each token once (a replay gets 403 `token already used`)',
-    ),
+/** Namespace keys that are no single dialect's: history, queues, the origins every socket checks. */
+const commonNamespaceKeys = {
   history_size: positiveInt().default(100).describe('Publications kept per channel (resume with `after`)'),
   max_channels: positiveInt()
     .default(10000)
@@ -241,18 +54,6 @@ const namespaceSchema = section({
     .describe(
       'Channels new to this node one connection may give history per minute (rocket `broadcast`, Pusher client events); past it rocket `RATE_LIMITED`, Pusher error 4301. Raise it for a backend that broadcasts to many channels',
     ),
-  api_keys: z
-    .array(nonEmpty(), { error: 'expected a list of strings' })
-    .default([])
-    .describe('mesh: keys accepted on `/ws/v1` and `/v1/*` (`Authorization: Bearer KEY` or `?key=`)'),
-  trusted_networks: cidrList()
-    .default([])
-    .describe(
-      'mesh: CIDR networks whose requests to `/ws/v1` and `/v1/*` need no API key (the TCP peer address; never X-Forwarded-For)',
-    ),
-  client_topic: nonEmpty()
-    .default('client')
-    .describe('mesh: queue topic that receives gateway client traffic'),
   topic_size: positiveInt().default(2000).describe('Queued items per topic; past that the oldest is dropped'),
   topic_bytes: positiveInt()
     .default(8388608)
@@ -265,9 +66,30 @@ const namespaceSchema = section({
     .describe(
       'Browser origins allowed to open site and rocket WebSockets and gateway connections; unset: any',
     ),
-  rocket: rocketSchema.optional().describe('Makes the namespace a WebRocket vhost'),
-  pusher: pusherSchema.optional().describe('Makes the namespace a Pusher Channels app'),
-});
+};
+
+// The typed merges of the registered dialects' parts. zod infers the config's type from these
+// shapes, so a dialect's keys are typed wherever `Config` is read.
+const namespaceKeys = Object.assign(
+  {},
+  commonNamespaceKeys,
+  ...DIALECT_MODULES.map((m) => m.configSchema.namespaceKeys),
+) as typeof commonNamespaceKeys & UnionToIntersection<KeysOf<Registered>>;
+
+const dialectSections = Object.fromEntries(
+  DIALECT_MODULES.flatMap((m) => (m.configSchema.section ? [[m.name, m.configSchema.section]] : [])),
+) as UnionToIntersection<SectionOf<Registered>>;
+
+const dialectSwitches = Object.fromEntries(
+  DIALECT_MODULES.map((m) => [
+    m.name,
+    bool()
+      .default(true)
+      .describe(m.configSchema.toggle ?? m.name),
+  ]),
+) as { [name in Registered['name']]: DialectSwitch };
+
+const namespaceSchema = section(namespaceKeys);
 
 const engineSchema = z.preprocess(
   (v) => v ?? { type: 'memory' },
@@ -420,56 +242,10 @@ export const configSchema = z
           'Browser origins, besides the server itself, allowed to send mutating admin API requests (CSRF guard)',
         ),
     }).describe('Access to the operator endpoints'),
-    dialects: section({
-      site: bool().default(true).describe('The site dialect: `/ws?site=`, `/token`, `/post`'),
-      mesh: bool().default(true).describe('The mesh dialect: `/ws/v1`, `/v1/*`, the gateway client endpoint'),
-      rocket: bool().default(true).describe("The rocket dialect: every namespace's vhost path"),
-      pusher: bool()
-        .default(true)
-        .describe('The pusher dialect: `/app/KEY` and `/apps/*` of namespaces with `pusher`'),
-      chat: bool()
-        .default(true)
-        .describe(
-          'The chat dialect: `/ws?username=`, `/api/*`, the page at `/` (anonymous: anyone can post)',
-        ),
-    }).describe('Which client dialects are served; the operator endpoints always are'),
-    chat: section({
-      namespace: str()
-        .regex(NAMESPACE_NAME, { error: 'expected a namespace name' })
-        .default('chat')
-        .describe('Namespace of the chat rooms; it exists even when `namespaces` does not list it'),
-      kozma: bool().default(false).describe('Run the Kozma Prutkov bot (room `kozma`)'),
-      max_messages_in_room: positiveInt().default(1024).describe('History kept per room'),
-      max_message_length: positiveInt().default(10500).describe('Characters; longer texts are cut'),
-      max_room_title_length: positiveInt().default(50).describe('Characters; longer room names are cut'),
-      max_username_length: positiveInt()
-        .default(50)
-        .describe('Characters; longer usernames are refused (400)'),
-      max_rooms: positiveInt()
-        .default(1000)
-        .describe(
-          'Rooms kept; one more evicts the least recently active room with its history (anyone can create rooms)',
-        ),
-      max_new_rooms_per_minute: positiveInt()
-        .default(30)
-        .describe('New rooms one client address may create per minute; past it the socket closes with 1008'),
-      rooms_listed: positiveInt()
-        .default(100)
-        .describe('`GET /api/rooms` lists at most this many rooms: the most recently active'),
-      allowed_origins: originList()
-        .optional()
-        .describe('Browser origins allowed to open chat WebSockets; unset: any'),
-    }).describe('The nane chat dialect (`/ws?username=`, `/api/*`, the page at `/`)'),
-    mesh: section({
-      client_path: urlPath()
-        .default('/client')
-        .describe('WebSocket path of gateway clients; not a reserved path'),
-      close_after_lost_items: int(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')
-        .default(1)
-        .describe(
-          'Items of one gateway client the engine could not store (Redis down) before the client is closed with 1013; each is counted. 1: at the first, so a backend never sees a conversation with a hole. Above 1 the client stays through a short outage and its backend may miss frames; 0: never closed',
-        ),
-    }).describe("The mesh dialect's gateway client endpoint"),
+    dialects: section(dialectSwitches).describe(
+      'Which client dialects are served; the operator endpoints always are',
+    ),
+    ...dialectSections,
     limits: section({
       max_frame_bytes: positiveInt()
         .default(65536)
@@ -554,7 +330,8 @@ export const configSchema = z
   // the value may then be partly invalid, hence the defensive reads.
   .superRefine(
     (cfg, ctx) => {
-      checkPaths(cfg, ctx);
+      checkRoutes(cfg, ctx);
+      for (const m of DIALECT_MODULES) m.configSchema.check?.(cfg, ctx);
       checkWorkers(cfg, ctx);
     },
     { when: () => true },
@@ -575,65 +352,19 @@ function checkWorkers(cfg: unknown, ctx: z.RefinementCtx): void {
   });
 }
 
-/** Rocket vhost paths: unique, and never one the listener routes itself. */
-function checkPaths(cfg: unknown, ctx: z.RefinementCtx): void {
-  const clientPath = stringAt(cfg, 'mesh', 'client_path');
-  if (clientPath !== undefined) {
-    const conflict = reservedPathConflict(clientPath);
-    if (conflict) ctx.addIssue({ code: 'custom', path: ['mesh', 'client_path'], message: conflict });
+/**
+ * The paths the modules claim under this config (src/dialects/module.ts): a path two of them
+ * want (a rocket vhost on a reserved path, two vhosts on one path) is refused on the key that
+ * placed it, naming what has it already.
+ */
+function checkRoutes(cfg: unknown, ctx: z.RefinementCtx): void {
+  for (const { claim, message } of routeConflicts(MODULES.flatMap((m) => m.routes(cfg)))) {
+    if (claim.key) ctx.addIssue({ code: 'custom', path: [...claim.key], message });
   }
-  const namespaces = (cfg as { namespaces?: unknown } | undefined)?.namespaces;
-  if (typeof namespaces !== 'object' || namespaces === null) return;
-  const seen = new Map<string, string>();
-  const pusherSeen = new Map<string, string>();
-  const hasPusher = Object.values(namespaces).some((ns) => stringAt(ns, 'pusher', 'key') !== undefined);
-  if (hasPusher && clientPath?.startsWith(PUSHER_PATH_PREFIX))
-    ctx.addIssue({
-      code: 'custom',
-      path: ['mesh', 'client_path'],
-      message: "paths under /app/ are the Pusher apps' paths",
-    });
-  for (const [name, ns] of Object.entries(namespaces)) {
-    for (const field of ['app_id', 'key'] as const) {
-      const value = stringAt(ns, 'pusher', field);
-      if (value === undefined) continue;
-      const other = pusherSeen.get(`${field}\0${value}`);
-      if (other === undefined) pusherSeen.set(`${field}\0${value}`, name);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['namespaces', name, 'pusher', field],
-          message: `${value} is already the pusher ${field} of namespace ${other}`,
-        });
-    }
-    const rocketPath = stringAt(ns, 'rocket', 'path');
-    if (rocketPath === undefined) continue;
-    const path = ['namespaces', name, 'rocket', 'path'];
-    const conflict =
-      reservedPathConflict(rocketPath, clientPath) ??
-      (hasPusher && rocketPath.startsWith(PUSHER_PATH_PREFIX)
-        ? "paths under /app/ are the Pusher apps' paths"
-        : null);
-    if (conflict) ctx.addIssue({ code: 'custom', path, message: conflict });
-    const other = seen.get(rocketPath);
-    if (other === undefined) seen.set(rocketPath, name);
-    else
-      ctx.addIssue({
-        code: 'custom',
-        path,
-        message: `${rocketPath} is already the path of namespace ${other}`,
-      });
-  }
-}
-
-function stringAt(value: unknown, a: string, b: string): string | undefined {
-  const inner = (value as Record<string, unknown> | null | undefined)?.[a];
-  const leaf = (inner as Record<string, unknown> | null | undefined)?.[b];
-  return typeof leaf === 'string' ? leaf : undefined;
 }
 
 /** The parsed, defaulted configuration the rest of the server reads. */
 export type Config = z.output<typeof configSchema>;
 export type NamespaceConfig = Config['namespaces'][string];
-export type RocketConfig = NonNullable<NamespaceConfig['rocket']>;
-export type PusherConfig = NonNullable<NamespaceConfig['pusher']>;
+export type { PusherConfig } from '../dialects/pusher/config.js';
+export type { RocketConfig } from '../dialects/rocket/config.js';

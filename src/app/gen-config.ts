@@ -2,9 +2,22 @@
 // secrets, and every other key present as a commented-out line showing its default (or an example
 // when it has none), so the file doubles as a reference. Tests load the output through loadConfig
 // and check that every schema key appears in it and that the commented limits are the defaults.
+// Each dialect's lines come from its module (`configSchema.sample`), in the registry's order.
 import { MAX_CHANNELS_PER_CONNECTION } from '../core/channel-name.js';
 import { MAX_JSON_DEPTH } from '../core/json-depth.js';
+import type { ConfigSample } from '../dialects/module.js';
+import { DIALECT_MODULES } from '../dialects/registry.js';
 import { randomSecret } from './demo-config.js';
+
+/** The modules' sample lines of one kind, indented, each `\${SECRET}` a fresh secret. */
+function samples(kind: keyof ConfigSample, indent: string, separator = '\n'): string {
+  return DIALECT_MODULES.flatMap((m) => {
+    const text = m.configSchema.sample?.[kind];
+    return text === undefined ? [] : [text.replace(/\$\{SECRET\}/g, () => randomSecret())];
+  })
+    .map((text) => text.replace(/^/gm, indent))
+    .join(separator);
+}
 
 export function generateConfigYaml(): string {
   return `# Switchboard configuration. Reference: docs/configuration.md
@@ -55,27 +68,9 @@ admin:
 
 # Client dialects to serve. Chat is anonymous (anyone can post and create rooms): off unless wanted.
 dialects:
-  chat: false
-  # site: true                  # /ws?site=, /token, /post
-  # mesh: true                  # /ws/v1, /v1/*, the gateway client endpoint
-  # rocket: true                # the namespaces' rocket vhost paths
-  # pusher: true                # /app/KEY and /apps/* of namespaces with pusher
+${samples('toggle', '  ')}
 
-# chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
-#   namespace: chat
-#   kozma: false                # the Kozma Prutkov bot posting aphorisms to room "kozma"
-#   max_messages_in_room: 1024
-#   max_message_length: 10500
-#   max_room_title_length: 50
-#   max_username_length: 50
-#   max_rooms: 1000             # one more evicts the least recently active room and its history
-#   max_new_rooms_per_minute: 30  # per client address; past it the socket closes with 1008
-#   rooms_listed: 100           # GET /api/rooms lists the most recently active rooms, at most this many
-#   allowed_origins: [https://chat.example]  # browser origins allowed on chat sockets; unset: any
-
-# mesh:
-#   client_path: /client        # WebSocket path of gateway clients
-#   close_after_lost_items: 1   # lost items (Redis down) before a gateway client gets 1013; 0: never
+${samples('section', '', '\n\n')}
 
 # limits:
 #   max_frame_bytes: 65536      # larger inbound frames are closed with 1009
@@ -104,49 +99,14 @@ log:
 
 namespaces:
   main:
-    secret: ${randomSecret()}       # site: key of the subscribe HMAC
-    post_secret: ${randomSecret()}  # site: key of the /post HMAC
-    api_keys:                       # mesh: Bearer keys of backends (/ws/v1, /v1/*)
-      - ${randomSecret()}
-    # trusted_networks: [10.0.0.0/8]  # mesh: peers (TCP address, not X-Forwarded-For) needing no key
-    # token_ttl: 300                # seconds a /token stays valid
-    # post_token_reuse: true        # false: each token works for one /post only (replays get 403)
     # history_size: 100             # buffered messages per channel
     # max_channels: 10000           # channels clients give history to; one more evicts the least recently active
     # max_new_channels_per_minute: 300  # new such channels one connection may make a minute
-    # client_topic: client          # queue topic of gateway client traffic
     # topic_size: 2000              # queued items per topic before the oldest is dropped
     # topic_bytes: 8388608          # queued bytes per topic before the oldest are dropped
     # max_topics: 100
     # allowed_origins: [https://app.example]  # browser origins allowed to connect; unset: any
-    rocket:                         # a WebRocket vhost
-      path: /main
-      # trigger_topic: trigger
-      users:
-        reader:
-          secret: ${randomSecret()}
-          permissions: [READ]
-        backend:
-          secret: ${randomSecret()}
-          permissions: [READ, WRITE, MANAGE]
-    # pusher:                       # a Pusher Channels app: clients at /app/KEY, HTTP API at /apps/ID
-    #   app_id: "1"
-    #   key: ${randomSecret()}
-    #   secret: ${randomSecret()}
-    #   enable_client_messages: false  # accept client-* events on private and presence channels
-    #   activity_timeout: 120          # seconds of silence before clients ping
-    #   max_connections: 10000         # the app's connections per node; past it error 4004
-    #   max_client_events_per_second: 10
-    #   max_presence_members: 100      # users per presence channel
-    #   max_event_bytes: 10240         # data of one HTTP API event; larger gets 413
-    #   max_user_info_bytes: 1024      # one presence member's channel_data
-    #   webhooks:                      # signed POSTs of channel, member and client events
-    #     - url: https://backend.example/pusher/webhooks
-    #       event_types: [channel_occupied, channel_vacated, member_added, member_removed, client_event, cache_miss]
-    #   webhook_batch_ms: 250          # events this close together share one request
-    #   webhook_retry_ms: 300000       # retry a failing URL with back-off this long, then drop
-    #   webhook_queue_size: 10000      # events held per app while the URL fails
-    #   cache_miss_webhook_interval_ms: 60000  # one cache_miss webhook per empty cache- channel this often
+${samples('namespace', '    ')}
 
   # default:                        # mesh's namespace when a request names no ?site=
   #   api_keys: ["\${DEFAULT_API_KEY}"]

@@ -1,7 +1,8 @@
+import type { DialectContext } from '../dialects/context.js';
+import { alwaysServed } from '../dialects/module.js';
 import { sendOpsError } from '../ops/ops-error.js';
 import { sendJson } from '../transport/http-util.js';
 import type { Dialect } from '../transport/routes.js';
-import type { DialectContext } from './context.js';
 import { sdkRoutes } from './sdk-routes.js';
 
 /**
@@ -36,3 +37,14 @@ export function opsDialect(ctx: DialectContext): Dialect {
     ],
   };
 }
+
+/** Always served: no switch under `dialects:`. */
+export const opsModule = alwaysServed(
+  'ops',
+  [
+    { path: '/healthz', scope: 'exact', owner: 'the liveness probe GET /healthz' },
+    { path: '/readyz', scope: 'exact', owner: 'the readiness probe GET /readyz' },
+    { path: '/sdk', scope: 'tree', owner: 'the browser SDK bundles' },
+  ],
+  opsDialect,
+);

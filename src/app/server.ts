@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Hub } from '../core/hub.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { Engine } from '../engines/engine.js';
 import { checkAdminExposure } from '../ops/admin-guard.js';
 import { isOpsPath, opsErrorBody } from '../ops/ops-error.js';
 import { OpsLog } from '../ops/ops-log.js';
 import { type SocketBudget, socketBudget } from '../transport/fd-budget.js';
 import { Listener } from '../transport/listener.js';
+import { SocketTransport } from '../transport/transport-state.js';
 import type { Config } from './config-schema.js';
-import type { DialectContext } from './context.js';
-import { enabledDialects } from './dialects.js';
+import { checkRouteConflicts, enabledDialects } from './dialects.js';
 import { createEngine } from './engine-factory.js';
 import { namespaceSettings } from './namespaces.js';
 import { swapTls, type TlsReloadResult } from './tls-reload.js';
@@ -22,6 +23,8 @@ export interface RunningServer {
   /** http://host:port with a loopback host when bound to every interface. */
   url: string;
   hub: Hub;
+  /** This server's listener's write batcher and transport counters. */
+  transport: SocketTransport;
   /** Graceful shutdown (docs/security.md): stop accepting, close clients with 1012, flush, stop the engine. */
   close(): Promise<void>;
   /**
@@ -43,9 +46,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   // Before anything starts, so that a missing file leaves nothing running.
   const tls = config.tls && readTls(config.tls);
+  checkRouteConflicts(config);
   checkAdminExposure(config, logger);
   const engine = options.engine ?? (await createEngine(config, logger));
-  const opsLog = new OpsLog(logger, config.log.summary_interval_ms);
+  const transport = new SocketTransport();
+  const opsLog = new OpsLog(logger, config.log.summary_interval_ms, transport.counters);
   const hub = new Hub(engine, namespaceSettings(config), {
     logger,
     maxJsonDepth: config.limits.max_json_depth,
@@ -54,7 +59,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   await hub.start();
   opsLog.start();
-  const ctx: DialectContext = { hub, config, logger, startedAt: Date.now(), ready: () => hub.ready() };
+  const ctx: DialectContext = {
+    hub,
+    config,
+    logger,
+    startedAt: Date.now(),
+    ready: () => hub.ready(),
+    transport,
+  };
   const dialects = enabledDialects(ctx);
   const budget = socketBudget({
     maxConnections: config.limits.max_connections,
@@ -79,6 +91,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     messageBurst: config.limits.max_messages_burst,
     tls,
     logger,
+    transport,
     noRouteAccepted: (path) =>
       path === '/ws'
         ? {
@@ -145,7 +158,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     reloading = next;
     return next;
   };
-  return { port: addr.port, host: addr.host, url, hub, close, reloadTls };
+  return { port: addr.port, host: addr.host, url, hub, transport, close, reloadTls };
 }
 
 function logBudget(logger: Logger, b: SocketBudget): void {

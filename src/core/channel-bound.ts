@@ -12,11 +12,27 @@ import type { ChannelInfo } from './types.js';
  *
  * Names known to exist are remembered here (at most about `max` of them), so publishing to a
  * known channel costs nothing; the engine is listed only when the count may have reached `max`.
+ * Once full, every new channel needs one eviction: listing the whole namespace for each would
+ * cost O(max) per new channel, which a client creating names (chat is anonymous) could turn into
+ * a CPU flood. So one listing is kept as a snapshot of the oldest channels for `SNAPSHOT_MS`, and
+ * the next evictions take the next-oldest from it, skipping any published to here since. On a
+ * cluster, another node's publications and evictions in that window are not seen until the next
+ * listing: the bound can then be passed by what other nodes create within `SNAPSHOT_MS`, and the
+ * next listing evicts that excess.
  * `keyOf` lets chat find a room whatever the case of the name it is given: the first casing seen
  * is the channel's name.
  */
+/** How long one listing of the namespace serves the evictions that follow it. */
+const SNAPSHOT_MS = 1000;
+
 export class ChannelBound {
   private names = new Map<string, string>();
+  /** Eviction candidates of the last listing, oldest first; `next` is the first not yet used. */
+  private oldest: string[] = [];
+  private next = 0;
+  private listedAt = Number.NEGATIVE_INFINITY;
+  /** Keys of candidates published to through this node since the listing: no longer oldest. */
+  private touched = new Set<string>();
 
   constructor(
     private readonly hub: Hub,
@@ -57,27 +73,51 @@ export class ChannelBound {
    */
   async admit(channel: string): Promise<string> {
     const found = this.known(channel);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      if (this.next < this.oldest.length) this.touched.add(this.keyOf(channel));
+      return found;
+    }
     if (this.names.size >= this.max) {
-      const channels = await this.refresh();
-      const listed = this.known(channel);
-      if (listed !== undefined) return listed;
-      await this.evict(channels, channels.length + 1 - this.max);
+      const victim = this.nextOldest();
+      if (victim !== undefined) await this.drop(victim);
+      else {
+        const channels = await this.refresh();
+        const listed = this.known(channel);
+        if (listed !== undefined) return listed;
+        await this.evict(channels, channels.length + 1 - this.max);
+      }
     }
     this.note(channel);
     return this.known(channel) ?? channel;
   }
 
+  /** The next-oldest channel of a fresh snapshot that is still here and untouched, if any. */
+  private nextOldest(): string | undefined {
+    if (performance.now() - this.listedAt > SNAPSHOT_MS) return undefined;
+    while (this.next < this.oldest.length) {
+      const name = this.oldest[this.next++]!;
+      const key = this.keyOf(name);
+      if (this.names.has(key) && !this.touched.has(key)) return name;
+    }
+    return undefined;
+  }
+
   private async evict(channels: ChannelInfo[], excess: number): Promise<void> {
-    if (excess <= 0) return;
-    const oldest = channels
+    const byAge = channels
       .map((c) => ({ name: c.name, time: c.last?.time ?? 0 }))
       .sort((a, b) => a.time - b.time)
-      .slice(0, excess);
-    for (const channel of oldest) {
-      await this.hub.dropChannel(this.namespace, channel.name);
-      this.names.delete(this.keyOf(channel.name));
-      countLimit(this.limit);
-    }
+      .map((c) => c.name);
+    // Taken before the awaits below, so admits that run meanwhile use the rest of this listing.
+    this.oldest = byAge;
+    this.next = Math.max(0, excess);
+    this.listedAt = performance.now();
+    this.touched.clear();
+    for (const name of byAge.slice(0, Math.max(0, excess))) await this.drop(name);
+  }
+
+  private async drop(name: string): Promise<void> {
+    this.names.delete(this.keyOf(name));
+    await this.hub.dropChannel(this.namespace, name);
+    countLimit(this.limit);
   }
 }

@@ -1,17 +1,10 @@
 import type { Logger } from 'pino';
 import type { HeldClient } from '../engines/client-ledger.js';
-import type {
-  ControlMessage,
-  ControlReply,
-  Engine,
-  HistoryQuery,
-  HistoryResult,
-  PresenceStore,
-  PublishResult,
-} from '../engines/engine.js';
+import type { Engine, HistoryQuery, HistoryResult, PresenceStore, PublishResult } from '../engines/engine.js';
 import type { PushResult } from '../engines/queue-store.js';
 import { channelNameProblem, MAX_CHANNELS_PER_CONNECTION } from './channel-name.js';
 import { Connection, type ConnectionInit, type SubscriptionState } from './connection.js';
+import { ErrorCounts } from './error-counts.js';
 import { HubError, HubErrorCode } from './errors.js';
 import {
   type AuthFailure,
@@ -20,24 +13,16 @@ import {
   type HubOptions,
   historyFrom,
   type SubscribeOptions,
-  settle,
 } from './hub-options.js';
-import {
-  answerInspect,
-  type ClusterInspection,
-  gatherCluster,
-  type InspectResult,
-  type InspectSource,
-  type InspectWhat,
-  inspectLocal,
-} from './inspect.js';
+import { HubQueues } from './hub-queues.js';
+import type { ClusterInspection, InspectResult, InspectSource, InspectWhat } from './inspect.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { chain } from './key-chain.js';
-import { countLimit } from './limit-counters.js';
 import type { NamespaceSettings } from './namespace.js';
-import { handleLocalCall, type RemoteCall } from './remote-call.js';
-import { nodeOfClientId, SnowflakeGenerator } from './snowflake.js';
-import type { ChannelInfo, DeliveryCount, JsonValue, Publication, PublishInput, QueueItem } from './types.js';
+import { NodeRequests } from './node-requests.js';
+import type { RemoteCall } from './remote-call.js';
+import { SnowflakeGenerator } from './snowflake.js';
+import type { ChannelInfo, DeliveryCount, Publication, PublishInput, QueueItem } from './types.js';
 
 /**
  * The node-local heart of Switchboard: connections, their subscriptions, fan-out of publications
@@ -49,11 +34,8 @@ export class Hub {
   /** When this hub was built (ms): a node's uptime in cluster views. */
   readonly startedAt = Date.now();
   private advertised: string | null = null;
-  /**
-   * Told of every error a dialect answers to a client (dialect name, the dialect's own code). Set by
-   * the ops dialect when it keeps metrics; unset means nobody counts. Called only on error paths.
-   */
-  errorSink?: (dialect: string, code: string) => void;
+  /** Every error a dialect answered to a client, by dialect and code (read by /metrics). */
+  readonly errors = new ErrorCounts();
   /** Told of every refused credential (HubOptions.authFailed); a no-op without one. */
   readonly authFailed: (failure: AuthFailure) => void;
   /**
@@ -65,8 +47,9 @@ export class Hub {
   /** Subscriptions one connection may hold (limits.max_channels_per_connection). */
   readonly maxChannelsPerConnection: number;
   private readonly log: Logger | undefined;
-  /** What src/core/inspect.ts reads to answer for this node. */
-  private readonly inspectSource: InspectSource;
+  /** Requests to one node or all of them: routing by client id, cluster views. */
+  private readonly requests: NodeRequests;
+  private readonly queues: HubQueues;
   private readonly ids: SnowflakeGenerator;
   /** namespace → channel → local subscribers. */
   private readonly channelSubs = new Map<string, Map<string, Set<Connection>>>();
@@ -94,7 +77,7 @@ export class Hub {
     this.maxChannelsPerConnection = options.maxChannelsPerConnection ?? MAX_CHANNELS_PER_CONNECTION;
     this.authFailed = options.authFailed ?? (() => undefined);
     const hub = this;
-    this.inspectSource = {
+    const inspectSource: InspectSource = {
       nodeId: engine.nodeId,
       get advertisedAddress() {
         return hub.advertised;
@@ -104,6 +87,8 @@ export class Hub {
       startedAt: this.startedAt,
       localConnections: () => this.connections.values(),
     };
+    this.requests = new NodeRequests(this, engine, this.connections, inspectSource);
+    this.queues = new HubQueues(engine, (name) => this.requireNamespace(name));
   }
 
   get nodeId(): number {
@@ -144,7 +129,7 @@ export class Hub {
   async start(): Promise<void> {
     await this.engine.start({
       onPublication: (ns, p) => this.fanOut(ns, p),
-      onControl: (m) => this.handleControl(m),
+      onControl: (m) => this.requests.handleControl(m),
     });
   }
 
@@ -434,30 +419,29 @@ export class Hub {
     return ok;
   }
 
-  // ---- routing by client id ----------------------------------------------------------------
+  // ---- routing by client id and cluster views (node-requests.ts) ---------------------------
 
   /**
    * Write raw data to a connection on whatever node holds it (mesh.send). With `namespace`, only
    * a connection of that namespace is reached (others answer unknown_client).
    */
-  async sendTo(client: string, data: string | Buffer, binary: boolean, namespace?: string): Promise<Done> {
-    const wire = binary ? (typeof data === 'string' ? data : data.toString('base64')) : data.toString();
-    return settle(await this.route(client, { type: 'send', client, data: wire, binary, namespace }));
+  sendTo(client: string, data: string | Buffer, binary: boolean, namespace?: string): Promise<Done> {
+    return this.requests.sendTo(client, data, binary, namespace);
   }
 
   /** Call a function on a connection anywhere (mesh conn.call); `namespace` as for sendTo. */
-  async call(client: string, call: RemoteCall, namespace?: string): Promise<Done> {
-    return settle(await this.route(client, { type: 'call', client, call, namespace }));
+  call(client: string, call: RemoteCall, namespace?: string): Promise<Done> {
+    return this.requests.call(client, call, namespace);
   }
 
   /** Close a connection anywhere; with `namespace`, only a connection of that namespace. */
-  async disconnect(
+  disconnect(
     client: string,
     code = 1000,
     reason = 'disconnected by server',
     namespace?: string,
   ): Promise<Done> {
-    return settle(await this.route(client, { type: 'disconnect', client, code, reason, namespace }));
+    return this.requests.disconnect(client, code, reason, namespace);
   }
 
   /**
@@ -469,12 +453,12 @@ export class Hub {
     what: W,
     namespace?: string,
   ): Promise<ClusterInspection<InspectResult<W>>> {
-    return gatherCluster(this.inspectSource, what, namespace);
+    return this.requests.inspectCluster(what, namespace);
   }
 
   /** This node's own answer to `inspect` (what a node tells the others about itself). */
   inspectLocal<W extends InspectWhat>(what: W, namespace?: string): InspectResult<W> {
-    return inspectLocal(this.inspectSource, what, namespace) as InspectResult<W>;
+    return this.requests.inspectLocal(what, namespace);
   }
 
   /** The ids of the cluster's live nodes (the engine's registry). */
@@ -486,104 +470,51 @@ export class Hub {
    * Ask one node about itself (`inspect`, src/core/inspect.ts); this node answers locally. Throws
    * HubError when the node does not answer in time.
    */
-  async inspectNode<W extends InspectWhat>(
-    node: number,
-    what: W,
-    namespace?: string,
-  ): Promise<InspectResult<W>> {
-    const message: ControlMessage = { type: 'inspect', what, ...(namespace !== undefined && { namespace }) };
-    const reply =
-      node === this.nodeId
-        ? await this.handleControl(message)
-        : await this.engine.control.request(node, message);
-    if (!reply.ok) settle(reply);
-    return (reply as { result?: JsonValue }).result as unknown as InspectResult<W>;
+  inspectNode<W extends InspectWhat>(node: number, what: W, namespace?: string): Promise<InspectResult<W>> {
+    return this.requests.inspectNode(node, what, namespace);
   }
 
-  private async route(client: string, message: ControlMessage): Promise<ControlReply> {
-    const node = nodeOfClientId(client);
-    if (node === undefined)
-      return { ok: false, error: `"${client}" is not a client id`, code: HubErrorCode.unknownClient };
-    if (node === this.nodeId) return this.handleControl(message);
-    return this.engine.control.request(node, message);
-  }
+  // ---- queues and held gateway clients (hub-queues.ts) -------------------------------------
 
-  private async handleControl(message: ControlMessage): Promise<ControlReply> {
-    if (message.type === 'inspect') return answerInspect(this.inspectSource, message.what, message.namespace);
-    const conn = this.connections.get(message.client);
-    const foreign = message.namespace !== undefined && conn?.namespace !== message.namespace;
-    if (!conn || conn.closed || foreign) {
-      return { ok: false, error: `client ${message.client} not found`, code: HubErrorCode.unknownClient };
-    }
-    switch (message.type) {
-      case 'send': {
-        const data = message.binary ? Buffer.from(message.data, 'base64') : message.data;
-        return conn.sink.sendRaw(data, message.binary)
-          ? { ok: true }
-          : {
-              ok: false,
-              error: `client ${message.client} could not be written to`,
-              code: HubErrorCode.unwritable,
-            };
-      }
-      case 'disconnect':
-        conn.sink.close(message.code, message.reason);
-        return { ok: true };
-      case 'call':
-        return handleLocalCall(this, conn, message.call);
-    }
-  }
-
-  // ---- queues ------------------------------------------------------------------------------
-
-  async queuePush(namespace: string, topic: string, item: QueueItem): Promise<PushResult> {
-    const ns = this.requireNamespace(namespace);
-    const result = await this.engine.queues.push(namespace, topic, item, {
-      topicSize: ns.topicSize,
-      topicBytes: ns.topicBytes,
-      maxTopics: ns.maxTopics,
-    });
-    if (result.droppedForBytes > 0) countLimit('topic_bytes', result.droppedForBytes);
-    return result;
+  queuePush(namespace: string, topic: string, item: QueueItem): Promise<PushResult> {
+    return this.queues.push(namespace, topic, item);
   }
 
   /**
    * Make the connection a consumer of the topics. `deliver` writes one item to it and returns
    * false if it could not. Refused as a whole if it already consumes one of them (mesh 202).
    */
-  async queueConsume(
-    conn: Connection,
-    topics: string[],
-    deliver: (item: QueueItem) => boolean,
-  ): Promise<void> {
-    for (const t of topics) {
-      if (conn.consuming.has(t))
-        throw new HubError(HubErrorCode.duplicateConsumer, `already consuming topic "${t}"`);
-    }
-    const consumer = { id: conn.id, deliver: (item: QueueItem) => !conn.closed && deliver(item) };
-    for (const t of new Set(topics)) {
-      const detach = await this.engine.queues.consume(conn.namespace, t, consumer);
-      if (conn.closed) {
-        await detach();
-        return;
-      }
-      conn.consuming.set(t, detach);
-    }
+  queueConsume(conn: Connection, topics: string[], deliver: (item: QueueItem) => boolean): Promise<void> {
+    return this.queues.consume(conn, topics, deliver);
   }
 
   /** Stop consuming every topic (mesh queue.unpop); items not yet written stay in their topic. */
-  async queueStop(conn: Connection): Promise<void> {
-    const detaches = conn.takeConsumers();
-    await Promise.all(detaches.map((d) => d()));
+  queueStop(conn: Connection): Promise<void> {
+    return this.queues.stop(conn);
   }
 
   /** Depth, consumers and drops of every queue topic of a namespace. */
   queueStats(namespace: string): ReturnType<Engine['queues']['stats']> {
-    this.requireNamespace(namespace);
-    return this.engine.queues.stats(namespace);
+    return this.queues.stats(namespace);
   }
 
-  // ---- gateway clients held by nodes (close items after a node dies) -----------------------
+  queueHasConsumer(namespace: string, topic: string): Promise<boolean> {
+    return this.queues.hasConsumer(namespace, topic);
+  }
+
+  /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
+  holdClient(conn: Connection, topic: string): Promise<void> {
+    return this.queues.hold(conn, topic);
+  }
+
+  releaseClient(conn: Connection): Promise<void> {
+    return this.queues.release(conn);
+  }
+
+  /** Gateway clients of nodes that died, each handed to one node of the cluster (engine.clients). */
+  claimOrphanClients(): Promise<HeldClient[]> {
+    return this.queues.claimOrphans();
+  }
 
   /** Per dialect: told when a remote call changed a connection's context (no field per connection). */
   private readonly contextWatchers = new Map<string, (conn: Connection) => void>();
@@ -594,30 +525,6 @@ export class Hub {
 
   contextChanged(conn: Connection): void {
     this.contextWatchers.get(conn.dialect)?.(conn);
-  }
-
-  /** Record that this node holds a gateway client whose items go to `topic` (again after a context change). */
-  holdClient(conn: Connection, topic: string): Promise<void> {
-    return this.engine.clients.hold({
-      client: conn.id,
-      namespace: conn.namespace,
-      topic,
-      context: conn.context,
-    });
-  }
-
-  releaseClient(conn: Connection): Promise<void> {
-    return this.engine.clients.release(conn.id);
-  }
-
-  /** Gateway clients of nodes that died, each handed to one node of the cluster (engine.clients). */
-  claimOrphanClients(): Promise<HeldClient[]> {
-    return this.engine.clients.claimOrphans();
-  }
-
-  queueHasConsumer(namespace: string, topic: string): Promise<boolean> {
-    this.requireNamespace(namespace);
-    return this.engine.queues.hasConsumer(namespace, topic);
   }
 
   /**

@@ -5,7 +5,6 @@
 // `?local=1` for this node only). Actions on a
 // connection by id (send, subscribe, kick) are routed by the hub to whatever node holds it.
 
-import type { DialectContext } from '../app/context.js';
 import type { Connection } from '../core/connection.js';
 import { HubError, HubErrorCode } from '../core/errors.js';
 import {
@@ -17,9 +16,10 @@ import {
 } from '../core/inspect.js';
 import { nodeOfClientId } from '../core/snowflake.js';
 import type { JsonValue } from '../core/types.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { namespaceRefusal, type Principal } from './admin-auth.js';
-import { ApiError, apiRoute, intParam, publicationJson, readObject } from './admin-http.js';
+import { ApiError, apiRoute, hubErrorStatus, intParam, publicationJson, readObject } from './admin-http.js';
 import { namespaceNames } from './metrics.js';
 import { localOnly, reportMissing } from './stats.js';
 
@@ -251,10 +251,8 @@ async function done(op: Promise<{ ok: true }>, id: string): Promise<{ ok: true }
     return await op;
   } catch (err) {
     if (!(err instanceof HubError)) throw err;
-    if (err.code === HubErrorCode.unknownClient) throw new ApiError(404, noSuchConnection(id));
-    if (err.code === HubErrorCode.invalidCall) throw new ApiError(400, err.message);
-    if (err.code === HubErrorCode.engineUnavailable) throw new ApiError(503, err.message);
-    throw new ApiError(502, err.message);
+    const status = hubErrorStatus(err) ?? 502;
+    throw new ApiError(status, err.code === HubErrorCode.unknownClient ? noSuchConnection(id) : err.message);
   }
 }
 

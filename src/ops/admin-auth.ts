@@ -5,8 +5,8 @@
 // With no admin key configured the API is open to anyone (as /stats is); the server then refuses to
 // start on a non-loopback listener unless `admin.insecure` says so (admin-guard.ts).
 import type { IncomingMessage } from 'node:http';
-import type { DialectContext } from '../app/context.js';
 import { secretEquals } from '../core/secret-compare.js';
+import type { DialectContext } from '../dialects/context.js';
 import {
   hasPermission,
   Permission,

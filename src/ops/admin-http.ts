@@ -2,10 +2,11 @@
 // failure answered in the operator endpoints' one shape (ops-error.ts) and a status that says
 // whose fault it was: an engine outage is 503, never 401 or 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DialectContext } from '../app/context.js';
-import { HubError, HubErrorCode } from '../core/errors.js';
+import { HubErrorCode } from '../core/errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth.js';
 import type { Publication } from '../core/types.js';
+import type { DialectContext } from '../dialects/context.js';
+import { type HubErrorTable, wireErrorOf } from '../dialects/kit/hub-errors.js';
 import { BodyTooLarge, readBody, sendJson } from '../transport/http-util.js';
 import type { HttpMethod, HttpRoute } from '../transport/routes.js';
 import { authenticate, type Principal } from './admin-auth.js';
@@ -94,22 +95,30 @@ export function sendError(res: ServerResponse, status: number, error: string): v
   sendOpsError(res, status, error);
 }
 
-/** The status of a hub error the caller can act on; undefined for anything else (a bug: 500). */
+/**
+ * The operator endpoints' answer to each hub error: a status the caller can act on; undefined for
+ * an error the operator cannot fix by asking differently (a routed operation answers 502, any
+ * other route 500).
+ */
+const OPS_HUB_ERRORS: HubErrorTable<number | undefined> = {
+  [HubErrorCode.engineUnavailable]: 503,
+  [HubErrorCode.unknownNamespace]: 404,
+  [HubErrorCode.unknownClient]: 404,
+  [HubErrorCode.invalidData]: 400,
+  [HubErrorCode.invalidChannel]: 400,
+  [HubErrorCode.invalidCall]: 400,
+  [HubErrorCode.alreadySubscribed]: undefined,
+  [HubErrorCode.notSubscribed]: undefined,
+  [HubErrorCode.duplicateConsumer]: undefined,
+  [HubErrorCode.connectionClosed]: undefined,
+  [HubErrorCode.tooManyChannels]: undefined,
+  [HubErrorCode.unwritable]: undefined,
+  [HubErrorCode.nodeUnreachable]: undefined,
+};
+
+/** The status of a hub error the caller can act on (OPS_HUB_ERRORS); undefined for anything else. */
 export function hubErrorStatus(err: unknown): number | undefined {
-  if (!(err instanceof HubError)) return undefined;
-  switch (err.code) {
-    case HubErrorCode.engineUnavailable:
-      return 503;
-    case HubErrorCode.unknownNamespace:
-    case HubErrorCode.unknownClient:
-      return 404;
-    case HubErrorCode.invalidData:
-    case HubErrorCode.invalidChannel:
-    case HubErrorCode.invalidCall:
-      return 400;
-    default:
-      return undefined;
-  }
+  return wireErrorOf(OPS_HUB_ERRORS, err);
 }
 
 function decodeParam(raw: string): string {

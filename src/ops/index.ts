@@ -1,7 +1,8 @@
 // Operations endpoints: `GET /metrics` for Prometheus, `GET /stats` and the admin JSON API under
 // `/admin/api/`, all answering errors in one shape (ops-error.ts). Reference: docs/operations.md.
 import cluster from 'node:cluster';
-import type { DialectContext } from '../app/context.js';
+import type { DialectContext } from '../dialects/context.js';
+import { alwaysServed } from '../dialects/module.js';
 import type { Dialect } from '../transport/routes.js';
 import { adminApiRoutes } from './admin-api.js';
 import { ADMIN_ONLY, authenticate } from './admin-auth.js';
@@ -45,3 +46,15 @@ export function opsApiDialect(ctx: DialectContext): Dialect {
     ],
   };
 }
+
+/** Always served: no switch under `dialects:`. */
+export const opsApiModule = alwaysServed(
+  'ops-api',
+  [
+    { path: '/metrics', scope: 'exact', owner: 'the Prometheus scrape GET /metrics' },
+    { path: '/stats', scope: 'exact', owner: 'GET /stats' },
+    { path: '/admin', scope: 'tree', owner: 'the admin API and dashboard' },
+    { path: '/assets', scope: 'tree', owner: "the served pages' assets", shared: true },
+  ],
+  opsApiDialect,
+);

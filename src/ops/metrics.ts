@@ -3,32 +3,24 @@
 // is read from the hub at scrape time (collect callbacks), so nothing on the hot path pays for them.
 // Reference of every metric: docs/operations.md "Metrics".
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { DialectContext } from '../app/context.js';
 import type { Hub } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
+import type { DialectContext } from '../dialects/context.js';
 import { gatewayStats } from '../dialects/mesh/gateway-outage.js';
 import { redisStats } from '../engines/redis/redis-stats.js';
-import { transportCounters } from '../transport/limits.js';
-import { batcherCounters } from '../transport/write-batcher.js';
 
-/** The metrics of one server, plus the additive counters dialects may feed. */
+/** The metrics of one server. */
 export interface OpsMetrics {
   readonly registry: Registry;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
   /** The same figures as prom-client JSON (what `serve --workers` merges across workers). */
   json(): ReturnType<Registry['getMetricsAsJSON']>;
-  /** Count an error answered to a client, by dialect and the dialect's own error code. */
-  countError(dialect: string, code: string): void;
 }
 
-// Dialects hold the hub, not this object: the lookup by hub lets any dialect count errors without
-// a new field on DialectContext (see countError below).
-const byHub = new WeakMap<Hub, OpsMetrics>();
-
-/** Count an error for the server that owns `hub`; a no-op when that server has no metrics. */
+/** Count an error answered to a client of `hub`'s server, by dialect and the dialect's own code. */
 export function countError(hub: Hub, dialect: string, code: string): void {
-  byHub.get(hub)?.countError(dialect, code);
+  hub.errors.count(dialect, code);
 }
 
 /** Every namespace the server serves: the configured ones and the chat namespace. */
@@ -134,13 +126,20 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
     }
   };
 
-  const errors = new Counter({
+  // Counted by the hub (core/error-counts.ts) where each dialect answers an error; read here.
+  new Counter({
     name: 'switchboard_errors_total',
     help: 'Errors answered to clients, by dialect and error code',
     labelNames: ['dialect', 'code'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [dialect, code, n] of hub.errors.entries()) this.inc({ dialect, code }, n);
+    },
   });
-  // The transport's refusals and cuts are process-wide counts (shared by every server in the process).
+  // The gateway's losses are process-wide counts; the transport's refusals, cuts and flushes are
+  // this server's listener's own.
+  const transport = ctx.transport;
   mirroredCounter(
     'switchboard_gateway_items_lost_total',
     'Gateway client items (handshake, frames, close) the engine could not store: lost (process-wide)',
@@ -153,34 +152,34 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
   );
   mirroredCounter(
     'switchboard_slow_consumer_closes_total',
-    'Connections closed with 1013 because they fell too far behind (process-wide)',
-    () => transportCounters.slowConsumers,
+    'Connections closed with 1013 because they fell too far behind',
+    () => transport.counters.slowConsumers,
   );
   mirroredCounter(
     'switchboard_rate_limited_closes_total',
-    'Connections closed with 1008 for sending frames too fast (process-wide)',
-    () => transportCounters.rateLimited,
+    'Connections closed with 1008 for sending frames too fast',
+    () => transport.counters.rateLimited,
   );
   new Counter({
     name: 'switchboard_socket_flushes_total',
-    help: 'Socket write-outs: one per socket per event-loop turn or coalescing window that wrote to it, by hold (process-wide)',
+    help: 'Socket write-outs: one per socket per event-loop turn or coalescing window that wrote to it, by hold',
     labelNames: ['hold'],
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ hold: 'turn' }, batcherCounters.turnFlushes);
-      this.inc({ hold: 'window' }, batcherCounters.windowFlushes);
+      this.inc({ hold: 'turn' }, transport.batcher.counters.turnFlushes);
+      this.inc({ hold: 'window' }, transport.batcher.counters.windowFlushes);
     },
   });
   new Counter({
     name: 'switchboard_connections_refused_total',
-    help: 'WebSocket upgrades refused with 503 by a connection cap (process-wide)',
+    help: 'WebSocket upgrades refused with 503 by a connection cap',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ reason: 'max_connections' }, transportCounters.refusedTotal);
-      this.inc({ reason: 'max_connections_per_ip' }, transportCounters.refusedPerIp);
+      this.inc({ reason: 'max_connections' }, transport.counters.refusedTotal);
+      this.inc({ reason: 'max_connections_per_ip' }, transport.counters.refusedPerIp);
     },
   });
 
@@ -262,10 +261,6 @@ export function createMetrics(ctx: DialectContext): OpsMetrics {
       await readQueues();
       return registry.getMetricsAsJSON();
     },
-    countError: (dialect, code) => errors.inc({ dialect, code }),
   };
-  byHub.set(hub, metrics);
-  // Dialects depend on core, not on ops: they report errors through the hub's hook.
-  hub.errorSink = metrics.countError;
   return metrics;
 }

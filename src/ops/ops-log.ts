@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../app/config-schema.js';
 import type { AuthFailure } from '../core/hub.js';
 import { limitCounts } from '../core/limit-counters.js';
-import { transportCounters } from '../transport/limits.js';
+import type { TransportCounters } from '../transport/transport-state.js';
 
 interface Pending {
   count: number;
@@ -13,13 +13,13 @@ interface Pending {
   namespace: string | undefined;
 }
 
-/** What `transportCounters` and `limitCounts()` say, as one flat record of counts. */
-function firedCounts(): Map<string, number> {
+/** What the listener's counters and `limitCounts()` say, as one flat record of counts. */
+function firedCounts(transport: TransportCounters): Map<string, number> {
   const counts = new Map<string, number>([
-    ['slow_consumer_closes', transportCounters.slowConsumers],
-    ['rate_limited_closes', transportCounters.rateLimited],
-    ['refused_max_connections', transportCounters.refusedTotal],
-    ['refused_max_connections_per_ip', transportCounters.refusedPerIp],
+    ['slow_consumer_closes', transport.slowConsumers],
+    ['rate_limited_closes', transport.rateLimited],
+    ['refused_max_connections', transport.refusedTotal],
+    ['refused_max_connections_per_ip', transport.refusedPerIp],
   ]);
   for (const [limit, n] of limitCounts()) counts.set(`limit_${limit}`, n);
   return counts;
@@ -29,13 +29,17 @@ export class OpsLog {
   /** `dialect/reason` keys already logged in full during this interval. */
   private readonly seen = new Set<string>();
   private readonly pending = new Map<string, Pending>();
-  private fired = firedCounts();
+  private fired: Map<string, number>;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly intervalMs: number,
-  ) {}
+    /** The listener's counters, whose growth each summary reports. */
+    private readonly transport: TransportCounters,
+  ) {
+    this.fired = firedCounts(transport);
+  }
 
   start(): void {
     this.timer = setInterval(() => this.flush(), this.intervalMs);
@@ -80,7 +84,7 @@ export class OpsLog {
     this.pending.clear();
     this.seen.clear();
 
-    const now = firedCounts();
+    const now = firedCounts(this.transport);
     const delta: Record<string, number> = {};
     for (const [name, n] of now) {
       const d = n - (this.fired.get(name) ?? 0);

@@ -5,8 +5,8 @@
 // figures, asked through the hub's `inspect` control message) and `missing` (live nodes that did
 // not answer within the engine's control timeout).
 import type { ServerResponse } from 'node:http';
-import type { DialectContext } from '../app/context.js';
 import { sumStats } from '../core/inspect.js';
+import type { DialectContext } from '../dialects/context.js';
 import type { HttpRoute } from '../transport/routes.js';
 import { ADMIN_ONLY } from './admin-auth.js';
 import { ApiError, apiRoute } from './admin-http.js';
@@ -15,8 +15,26 @@ import { namespaceNames } from './metrics.js';
 export interface StatsOptions {
   /** This node alone: no question to the other nodes. */
   local: boolean;
-  /** Also count the channels the engine knows over every namespace (`/stats` has always had it). */
-  channels: boolean;
+  /**
+   * Count the channels the engine knows over every namespace: `fresh` for `/stats` (it always
+   * had it), `cached` for `/admin/api/stats`, which the dashboard polls every 2 s.
+   */
+  channels: 'fresh' | 'cached';
+}
+
+/** How long one channel count serves `/admin/api/stats`: listing every channel is an engine scan. */
+export const CHANNEL_COUNT_TTL_MS = 5000;
+
+/** One count per server, shared by the requests that arrive while it is computed or fresh. */
+const channelCounts = new WeakMap<DialectContext, { at: number; value: Promise<number | null> }>();
+
+function cachedChannelCount(ctx: DialectContext): Promise<number | null> {
+  const now = Date.now();
+  const entry = channelCounts.get(ctx);
+  if (entry && now - entry.at < CHANNEL_COUNT_TTL_MS) return entry.value;
+  const value = countChannels(ctx);
+  channelCounts.set(ctx, { at: now, value });
+  return value;
 }
 
 export async function statsAnswer(
@@ -27,7 +45,7 @@ export async function statsAnswer(
   const { hub } = ctx;
   const own = hub.inspectLocal('stats');
   const [channels, view] = await Promise.all([
-    options.channels ? countChannels(ctx) : undefined,
+    options.channels === 'fresh' ? countChannels(ctx) : cachedChannelCount(ctx),
     options.local ? undefined : hub.inspectCluster('stats'),
   ]);
   const self = {
@@ -38,7 +56,7 @@ export async function statsAnswer(
     memory: own.memory,
     connections: own.connections,
     subscriptions: own.subscriptions,
-    ...(channels !== undefined && { channels }),
+    channels,
     messages: own.messages,
   };
   if (!view) return self;
@@ -78,10 +96,10 @@ export function reportMissing(res: ServerResponse, missing: { node: number }[]):
 
 /** Server-wide figures are the operator's: a manager (namespace-scoped) key gets 403. */
 export function statsRoutes(ctx: DialectContext): HttpRoute[] {
-  const route = (path: string, channels: boolean) =>
+  const route = (path: string, channels: StatsOptions['channels']) =>
     apiRoute(ctx, 'GET', path, ({ principal, url, res }) => {
       if (principal.kind !== 'admin') throw new ApiError(403, ADMIN_ONLY);
       return statsAnswer(ctx, res, { local: localOnly(url), channels });
     });
-  return [route('/stats', true), route('/admin/api/stats', false)];
+  return [route('/stats', 'fresh'), route('/admin/api/stats', 'cached')];
 }

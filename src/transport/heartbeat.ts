@@ -27,21 +27,21 @@ const MIN_TICK_MS = 10;
 export const PINGS_PER_TURN = 512;
 
 /**
- * The heartbeat as a timing wheel. Every socket is placed in one of `slots` slots (round-robin as
- * they arrive); a timer visits one slot every `intervalMs / slots`, so each socket is visited once
- * per `intervalMs`, and the pings of N sockets are spread over the interval instead of written in
- * one turn (which at 19,000 sockets held the event loop for ~190 ms every interval).
+ * The heartbeat as a timing wheel. A timer visits one of `slots` slots every `intervalMs / slots`,
+ * so each socket is visited once per `intervalMs`, and the pings of N sockets are spread over the
+ * interval as the connections were over time, instead of written in one turn (which at 19,000
+ * sockets held the event loop for ~190 ms every interval). A socket joins the slot visited last,
+ * so its first ping leaves one interval after it opened; sockets that open together (a reconnect
+ * storm) share a slot, whose visit PINGS_PER_TURN bounds per turn.
  *
  * A visit pings a socket that read something since its previous visit and terminates one that
  * read nothing, so a peer that stopped answering is closed within two intervals of the last thing
- * it sent (plus the turns a busy node takes to reach its slot): the same bound as one sweep of
- * every socket had.
+ * it sent (plus the turns a busy node takes to reach its slot).
  */
 export class HeartbeatWheel {
   private readonly slots: Set<Alive>[];
   private readonly timer: NodeJS.Timeout;
   private next = 0;
-  private placed = 0;
   /** Visits that did not finish in their turn (a slot over PINGS_PER_TURN), continued in order. */
   private readonly pending: Iterator<Alive>[] = [];
   private draining = false;
@@ -59,7 +59,8 @@ export class HeartbeatWheel {
     const alive = ws as Alive;
     // Not a byte count: the first visit only pings.
     alive[SEEN] = -2;
-    const slot = this.placed++ % this.slots.length;
+    // The slot just visited: its next visit is one whole interval away.
+    const slot = (this.next + this.slots.length - 1) % this.slots.length;
     alive[SLOT] = slot;
     this.slots[slot]!.add(alive);
     // Without a readable byte count (not ws 8 over a net.Socket), pongs are what shows life.

@@ -3,25 +3,9 @@
 import type { WebSocket } from 'ws';
 import { shedReceiverBuffer } from './client-socket.js';
 import { FULL, type RateRule, ruleFor } from './rate-limit.js';
+import { newTransportCounters, type TransportCounters } from './transport-state.js';
 
-/** Counts of what the transport refused or cut, for logs and metrics. Process-wide, only grows. */
-export interface TransportCounters {
-  /** Upgrades refused with 503 because `max_connections` was reached. */
-  refusedTotal: number;
-  /** TCP connections refused at accept because `max_connections_per_ip` was reached for that IP. */
-  refusedPerIp: number;
-  /** Connections closed with 1008 by the inbound rate backstop. */
-  rateLimited: number;
-  /** Connections closed with 1013 "slow consumer" by ClientSocket. */
-  slowConsumers: number;
-}
-
-export const transportCounters: TransportCounters = {
-  refusedTotal: 0,
-  refusedPerIp: 0,
-  rateLimited: 0,
-  slowConsumers: 0,
-};
+export type { TransportCounters } from './transport-state.js';
 
 export interface ConnectionLimits {
   /** Open WebSocket connections (plus upgrades in progress) allowed in total. */
@@ -55,7 +39,11 @@ export class ConnectionLimiter {
    */
   private readonly releaseSocket: (this: Slotted) => void;
 
-  constructor(private readonly limits: ConnectionLimits) {
+  /** `counters`: the listener's, where refusals are counted (a fresh set when none is given). */
+  constructor(
+    private readonly limits: ConnectionLimits,
+    private readonly counters: TransportCounters = newTransportCounters(),
+  ) {
     const limiter = this;
     this.releaseSocket = function (this: Slotted) {
       const ip = this[SLOT];
@@ -114,12 +102,12 @@ export class ConnectionLimiter {
 
   private take(ip: string): string | undefined {
     if (this.total >= this.limits.maxConnections) {
-      transportCounters.refusedTotal++;
+      this.counters.refusedTotal++;
       return 'server has too many connections, retry later';
     }
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.limits.maxConnectionsPerIp) {
-      transportCounters.refusedPerIp++;
+      this.counters.refusedPerIp++;
       return 'too many connections from your address, retry later';
     }
     this.total++;
@@ -146,6 +134,8 @@ export interface RateGuardOptions {
   messagesPerSecond: number;
   /** Frames allowed back to back (`max_messages_burst`). */
   burst: number;
+  /** The listener's counters, where a cut is counted. */
+  counters: TransportCounters;
   /**
    * Called once when the connection is cut (for a log line), with the path and remote address
    * given to `installRateGuard` for that socket. One options object may be shared by many sockets.
@@ -216,7 +206,7 @@ function guardFrame(this: WebSocket): void {
     return;
   }
   state.cut = true;
-  transportCounters.rateLimited++;
+  state.options.counters.rateLimited++;
   state.options.onExceeded?.({ path: state.path, remote: state.remote });
   this.close(1008, 'rate limit exceeded');
   this.pause();

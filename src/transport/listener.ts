@@ -9,6 +9,7 @@ import { sendJson } from './http-util.js';
 import { ConnectionLimiter, installRateGuard, type RateGuardOptions } from './limits.js';
 import type { Dialect, HttpRoute, UpgradeRoute } from './routes.js';
 import { type HttpTimeouts, httpServerOptions, SocketCounter, watchBodyRate } from './socket-guard.js';
+import { bindTransport, SocketTransport } from './transport-state.js';
 
 export interface ListenerOptions {
   maxFrameBytes: number;
@@ -45,6 +46,8 @@ export interface ListenerOptions {
   messageBurst?: number;
   /** Serve HTTPS and WSS with this certificate chain and key (PEM). Default: plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Its sockets' write batcher and counters, made before the dialects that report them. Default: its own. */
+  transport?: SocketTransport;
 }
 
 /**
@@ -73,6 +76,8 @@ export class Listener {
   /** One rate-guard configuration shared by every socket (undefined: no backstop configured). */
   private readonly rateGuard: RateGuardOptions | undefined;
   private serverClosed?: Promise<void>;
+  /** What this listener's sockets share: the write batcher, the counts of refusals and cuts. */
+  readonly transport: SocketTransport;
 
   constructor(
     dialects: Dialect[],
@@ -90,6 +95,7 @@ export class Listener {
         this.upgrades.set(u.path, list);
       }
     }
+    this.transport = options.transport ?? new SocketTransport();
     // perMessageDeflate stays off: it costs CPU and memory per connection on the fan-out path.
     this.wss = new WebSocketServer({
       noServer: true,
@@ -125,6 +131,7 @@ export class Listener {
         maxPerIp: options.maxConnectionsPerIp ?? Number.POSITIVE_INFINITY,
       },
       !options.tls,
+      this.transport.counters,
     );
     this.server.prependListener('connection', this.sockets.onConnection);
     this.sockets.onCountedClose = (socket) => this.limiter.socketClosed(socket);
@@ -142,10 +149,13 @@ export class Listener {
       else socket.destroy();
     });
     // The per-IP count is taken at accept (SocketCounter); upgrades are capped in total only.
-    this.limiter = new ConnectionLimiter({
-      maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
-      maxConnectionsPerIp: Number.POSITIVE_INFINITY,
-    });
+    this.limiter = new ConnectionLimiter(
+      {
+        maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
+        maxConnectionsPerIp: Number.POSITIVE_INFINITY,
+      },
+      this.transport.counters,
+    );
     const perSecond = options.maxMessagesPerSecond;
     this.rateGuard =
       perSecond === undefined
@@ -153,6 +163,7 @@ export class Listener {
         : {
             messagesPerSecond: perSecond,
             burst: options.messageBurst ?? perSecond * 2,
+            counters: this.transport.counters,
             onExceeded: (fields) =>
               options.logger.warn(fields as object, 'connection closed: inbound rate limit exceeded'),
           };
@@ -300,6 +311,7 @@ export class Listener {
   private attach(ws: WebSocket, req: IncomingMessage, url: URL, route: UpgradeRoute, state: unknown): void {
     this.clients.add(ws);
     ws.on('close', this.untrack);
+    bindTransport(ws, this.transport);
     this.heartbeat.add(ws);
     attachListeners(
       ws,

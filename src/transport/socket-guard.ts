@@ -5,7 +5,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { countLimit } from '../core/limit-counters.js';
-import { normalizeIp, transportCounters } from './limits.js';
+import { normalizeIp } from './limits.js';
+import type { TransportCounters } from './transport-state.js';
 
 export interface SocketCaps {
   /** TCP sockets open at once, of every kind. */
@@ -44,6 +45,8 @@ export class SocketCounter {
   constructor(
     private readonly caps: SocketCaps,
     private readonly plainHttp: boolean,
+    /** The listener's counters, where a refusal at accept is counted. */
+    private readonly counters: TransportCounters,
   ) {
     const counter = this;
     this.onClose = function (this: Marked) {
@@ -83,7 +86,7 @@ export class SocketCounter {
       return;
     }
     if (fromIp >= this.caps.maxPerIp) {
-      transportCounters.refusedPerIp++;
+      this.counters.refusedPerIp++;
       this.refuse(socket, 'too many connections from your address, retry later');
       return;
     }

@@ -145,6 +145,10 @@ describe('the admin dashboard in Chromium', () => {
     await page.locator('#f-subscriptions', { hasText: /^1$/ }).waitFor();
     for (let i = 0; i < 5; i++) await server.hub.publish('demo', 'news', { data: { n: i } });
     await page.locator('#f-accepted', { hasText: /^5$/ }).waitFor();
+    // The engine's channel count, as /stats counts it afresh (the dashboard's is at most 5 s old).
+    const channels = (await get(`${server.url}/stats`, { authorization: `Bearer ${KEY}` })).body.channels;
+    assert.ok(channels >= 1, 'news has history');
+    await page.locator('#f-channels', { hasText: new RegExp(`^${channels}$`) }).waitFor({ timeout: 15_000 });
     await page.locator('#chart polyline.series.in').waitFor();
     const demo = page.locator('#namespaces tr', { hasText: 'demo' });
     await demo.waitFor();

@@ -11,6 +11,7 @@ import type { ControlReply } from '../../src/engines/engine.js';
 import { RedisEngine } from '../../src/engines/redis/redis-engine.js';
 import { ADMIN, BOSS, CONFIG } from '../helpers/admin-fixtures.js';
 import { get, post } from '../helpers/http.js';
+import { waitFor } from '../helpers/redis-procs.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 import {
@@ -210,6 +211,21 @@ describe('cluster: /stats and the admin API cover every node', () => {
     assert.deepEqual(await subscribers(a, '?local=1'), { news: 1, sport: 1 });
     assert.deepEqual(await subscribers(b, '?local=1'), { news: 1 });
     assert.deepEqual(await subscribers(c, '?local=1'), {});
+  });
+
+  it('/admin/api/stats counts the channels made through every node, the dashboard’s cheap way', async () => {
+    const fresh = async () => (await get(`${b.url}/stats?local=1`, ADMIN)).body.channels as number;
+    const before = await fresh();
+    await a.hub.publish('demo', 'made-on-a', { data: 1 });
+    await c.hub.publish('other', 'made-on-c', { data: 2 });
+    assert.equal(await fresh(), before + 2, '/stats counts afresh, whichever node made them');
+    // /admin/api/stats answers a count at most a few seconds old: it catches up.
+    let polled = -1;
+    await waitFor('the polled channel count to include both channels', async () => {
+      polled = (await get(`${b.url}/admin/api/stats`, ADMIN)).body.channels;
+      return polled === before + 2;
+    });
+    assert.equal(polled, before + 2);
   });
 
   describe('with a node that hangs and a node killed with SIGKILL', () => {

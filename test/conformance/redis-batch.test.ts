@@ -90,6 +90,34 @@ describe('redis engine: publish batching', () => {
     );
   });
 
+  it('a batch reaches exactly the nodes watching its channels or their namespace, and counts them', async () => {
+    const publisher = await engine(11, recorder(), 16);
+    const byChannel = recorder();
+    const byNamespace = recorder();
+    await (await engine(12, byChannel)).log.watch('counted', 'a');
+    await (await engine(13, byNamespace)).log.watchNamespace('counted');
+    // One turn: 30 publications over three channels of a watched namespace, 3 to a namespace
+    // nobody watches; each asks how many subscribers it reached (one per node that got it).
+    const results = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) =>
+        publisher.log.publish('counted', 'abc'[i % 3]!, { data: i }, { historySize: 10, count: true }),
+      ),
+      ...Array.from({ length: 3 }, (_, i) =>
+        publisher.log.publish('unwatched', 'a', { data: i }, { historySize: 10, count: true }),
+      ),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.delivered?.delivered),
+      [...Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 2 : 1)), 0, 0, 0],
+      'channel a: both nodes; b and c: the namespace watcher; the unwatched namespace: none',
+    );
+    await until(() => byNamespace.got.length === 30 && byChannel.got.length === 10, 'deliveries');
+    assert.deepEqual(
+      byChannel.got.map((p) => p.data),
+      Array.from({ length: 10 }, (_, i) => i * 3),
+    );
+  });
+
   it('a Redis error on one channel fails only that channel’s publications of the batch', async () => {
     const publisher = await engine(3, recorder(), 64);
     // A key of the wrong type where channel "broken" keeps its history: RPUSH fails there.

@@ -197,6 +197,7 @@ describe('the Kozma Prutkov bot on a real server', () => {
         logger: pino({ level: 'silent' }),
         startedAt: Date.now(),
         ready: () => true,
+        transport: server.transport,
       },
       { kozma: { firstDelayMs: 0, nextDelayMs: () => 5 } },
     );

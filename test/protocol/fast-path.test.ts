@@ -12,7 +12,6 @@ import { renderMessage } from '../../src/dialects/chat/codec.js';
 import { renderRawFrame } from '../../src/dialects/mesh/codec.js';
 import { renderPublication } from '../../src/dialects/rocket/codec.js';
 import { encodeMessage } from '../../src/dialects/site/codec.js';
-import { transportCounters } from '../../src/transport/limits.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/ws-client.js';
 
@@ -210,7 +209,7 @@ describe('fan-out fast path', () => {
     const serverSide = (slow.conn.sink as unknown as { socket: { open: boolean } }).socket;
     slow.client.ws.pause();
     try {
-      const cutBefore = transportCounters.slowConsumers;
+      const cutBefore = server.transport.counters.slowConsumers;
       const payload = 'w'.repeat(16 * 1024);
       for (let sent = 0; serverSide.open; sent += 32) {
         assert.ok(sent < 2000, 'never cut although 32 MiB went to a client that does not read');
@@ -222,7 +221,7 @@ describe('fan-out fast path', () => {
         // Then let the other (reading) subscribers of the channel read.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      assert.ok(transportCounters.slowConsumers > cutBefore);
+      assert.ok(server.transport.counters.slowConsumers > cutBefore);
     } finally {
       slow.client.ws.resume();
     }

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { transportCounters } from '../../src/transport/limits.js';
 import { startTestServer } from '../helpers/server.js';
 
 const SLOW_CLIENTS = 50;
@@ -96,7 +95,7 @@ describe('slow consumers', () => {
       assert.deepEqual(reply, { ok: true });
     }
 
-    const cutBefore = transportCounters.slowConsumers;
+    const cutBefore = server.transport.counters.slowConsumers;
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const payload = 'x'.repeat(MESSAGE_BYTES);
@@ -117,8 +116,8 @@ describe('slow consumers', () => {
       slowIds.every((id) => !(hub.connection(id) !== undefined)),
     );
     assert.ok(
-      transportCounters.slowConsumers - cutBefore >= SLOW_CLIENTS,
-      `${transportCounters.slowConsumers - cutBefore} slow consumers counted`,
+      server.transport.counters.slowConsumers - cutBefore >= SLOW_CLIENTS,
+      `${server.transport.counters.slowConsumers - cutBefore} slow consumers counted`,
     );
     const growth = rssPeak - rssBefore;
     t.diagnostic(`RSS growth ${Math.round(growth / 2 ** 20)} MiB (bound ${RSS_BOUND_BYTES / 2 ** 20} MiB)`);
@@ -146,9 +145,9 @@ describe('slow consumers', () => {
     assert.deepEqual(await hub.call(id, { fn: 'subscribe', channels: ['lagging'] }), { ok: true });
 
     client.pause(); // stops reading, like a tab in the background
-    const cutBefore = transportCounters.slowConsumers;
+    const cutBefore = server.transport.counters.slowConsumers;
     const payload = 'y'.repeat(MESSAGE_BYTES);
-    for (let sent = 0; transportCounters.slowConsumers === cutBefore; sent += BATCH) {
+    for (let sent = 0; server.transport.counters.slowConsumers === cutBefore; sent += BATCH) {
       assert.ok(sent < MESSAGES, 'never cut although 20 MiB went to a client that does not read');
       await Promise.all(
         Array.from({ length: BATCH }, () => hub.publish('demo', 'lagging', { data: payload })),

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { ClientSocket } from '../../src/transport/client-socket.js';
 import { textFrame } from '../../src/transport/frame.js';
-import { setBatcherClock } from '../../src/transport/write-batcher.js';
+import { bindTransport, SocketTransport } from '../../src/transport/transport-state.js';
 
 /** A TCP socket stand-in: records each write that would be a syscall, as the bytes it carried. */
 class RecordingSocket extends Writable {
@@ -53,18 +53,20 @@ const WINDOW_MS = 20;
 
 describe('write coalescing', () => {
   let now = 1_000_000;
-  let restoreClock: () => void;
+  // One listener's transport per test, its batcher on the fake clock.
+  let transport: SocketTransport;
   beforeEach(() => {
-    restoreClock = setBatcherClock(() => now);
+    transport = new SocketTransport(() => now);
   });
   afterEach(async () => {
     await sleep(WINDOW_MS * 2); // no hold may outlive its test
-    restoreClock();
   });
 
   function socketPair(coalesceMs = WINDOW_MS) {
     const tcp = new RecordingSocket();
-    const socket = new ClientSocket(fakeWs(tcp), { maxOutboundBytes: 1 << 20, coalesceMs });
+    const ws = fakeWs(tcp);
+    bindTransport(ws, transport);
+    const socket = new ClientSocket(ws, { maxOutboundBytes: 1 << 20, coalesceMs });
     return { tcp, socket };
   }
 

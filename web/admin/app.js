@@ -216,6 +216,8 @@ function renderStats(stats) {
     $('f-delivered').textContent = fmt.format(m.delivered);
     $('f-failed').textContent = fmt.format(m.failed);
     $('f-memory').textContent = megabytes(totals.memory);
+    // The engine's count (every node's channels), refreshed by the server every few seconds.
+    $('f-channels').textContent = stats.channels == null ? '–' : fmt.format(stats.channels);
     $('node').textContent = `node ${stats.node_id} · ${stats.engine} engine · up ${duration(stats.uptime)}`;
     renderNodes(stats);
   } else $('node').textContent = `manager ${auth.label}`;

@@ -1,8 +1,10 @@
 // The chat wire format (docs/protocol/chat.md, after nane), with no I/O: client frames in, typed actions
 // out; publications rendered to exactly nane's message shape. Every length limit counts runes
 // (Unicode code points), as the Go original did with []rune, never UTF-16 units or bytes.
+import { HubErrorCode } from '../../core/errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { Publication } from '../../core/types.js';
+import type { HubErrorTable } from '../kit/hub-errors.js';
 
 /**
  * Every error a chat client or HTTP caller can see. WebSocket problems close the connection with
@@ -31,6 +33,35 @@ export const ChatErrorCode = {
   assetNotFound: 'asset_not_found',
 } as const;
 export type ChatErrorCode = (typeof ChatErrorCode)[keyof typeof ChatErrorCode];
+
+/** nane has no error frames: a hub error ends the connection with a close. */
+export interface ChatClose {
+  code: number;
+  reason: string;
+}
+
+/** What a failed publish (the engine unreachable) closes with, and anything unexpected too. */
+export const PUBLISH_FAILED: ChatClose = { code: 1011, reason: 'could not publish the message' };
+
+/**
+ * Chat's answer to each hub error a message can meet. The client's frame was already checked
+ * (name, depth), so every code is a server-side failure: 1011, reconnect.
+ */
+export const CHAT_HUB_ERRORS: HubErrorTable<ChatClose> = {
+  [HubErrorCode.engineUnavailable]: PUBLISH_FAILED,
+  [HubErrorCode.nodeUnreachable]: PUBLISH_FAILED,
+  [HubErrorCode.unknownNamespace]: PUBLISH_FAILED,
+  [HubErrorCode.invalidData]: PUBLISH_FAILED,
+  [HubErrorCode.invalidChannel]: PUBLISH_FAILED,
+  [HubErrorCode.tooManyChannels]: PUBLISH_FAILED,
+  [HubErrorCode.alreadySubscribed]: PUBLISH_FAILED,
+  [HubErrorCode.notSubscribed]: PUBLISH_FAILED,
+  [HubErrorCode.duplicateConsumer]: PUBLISH_FAILED,
+  [HubErrorCode.connectionClosed]: PUBLISH_FAILED,
+  [HubErrorCode.unknownClient]: PUBLISH_FAILED,
+  [HubErrorCode.invalidCall]: PUBLISH_FAILED,
+  [HubErrorCode.unwritable]: PUBLISH_FAILED,
+};
 
 /** The limits of docs/protocol/chat.md, in runes. */
 export interface ChatLimits {

@@ -155,7 +155,7 @@ function decodeRoom(hub: Hub, res: ServerResponse, raw: string): string | undefi
 
 /** Every `{"error"}` answer goes through here, so each is counted once (errors_total). */
 function fail(hub: Hub, res: ServerResponse, status: number, code: ChatErrorCode, error: string): void {
-  hub.errorSink?.('chat', code);
+  hub.errors.count('chat', code);
   sendJson(res, status, { error }, CORS);
 }
 

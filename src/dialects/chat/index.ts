@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { KeyedRate } from '../../transport/keyed-rate.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
+import type { DialectModule, NoKeys } from '../module.js';
 import { resolveUsername } from './codec.js';
+import { chatSection } from './config.js';
 import { chatApiRoutes } from './http-routes.js';
 import { KozmaBot, type KozmaTiming } from './kozma.js';
 import { chatPageRoutes } from './page-routes.js';
@@ -87,7 +89,7 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
         chat.max_username_length,
       );
       if (!r.ok) {
-        hub.errorSink?.('chat', r.code);
+        hub.errors.count('chat', r.code);
         return { ok: false, status: r.status, body: { error: r.error } };
       }
       try {
@@ -124,3 +126,33 @@ export function chatDialect(ctx: DialectContext, options: ChatDialectOptions = {
     },
   };
 }
+
+export const chatModule: DialectModule<'chat', typeof chatSection, NoKeys> = {
+  name: 'chat',
+  configSchema: {
+    toggle: 'The chat dialect: `/ws?username=`, `/api/*`, the page at `/` (anonymous: anyone can post)',
+    section: chatSection,
+    sample: {
+      // Anonymous (anyone can post and create rooms): off unless wanted.
+      toggle: 'chat: false',
+      section: `# chat:                         # the nane dialect: /ws?username=, /api/*, the page at /
+#   namespace: chat
+#   kozma: false                # the Kozma Prutkov bot posting aphorisms to room "kozma"
+#   max_messages_in_room: 1024
+#   max_message_length: 10500
+#   max_room_title_length: 50
+#   max_username_length: 50
+#   max_rooms: 1000             # one more evicts the least recently active room and its history
+#   max_new_rooms_per_minute: 30  # per client address; past it the socket closes with 1008
+#   rooms_listed: 100           # GET /api/rooms lists the most recently active rooms, at most this many
+#   allowed_origins: [https://chat.example]  # browser origins allowed on chat sockets; unset: any`,
+    },
+  },
+  routes: () => [
+    { path: '/ws', scope: 'exact', owner: 'the chat WebSocket endpoint (/ws?username=)', shared: true },
+    { path: '/api', scope: 'tree', owner: "chat's REST API" },
+    { path: '/', scope: 'exact', owner: 'the chat page' },
+    { path: '/assets', scope: 'tree', owner: "the served pages' assets", shared: true },
+  ],
+  create: (ctx) => chatDialect(ctx),
+};

@@ -1,16 +1,24 @@
 import type { Logger } from 'pino';
-import type { RawData, WebSocket } from 'ws';
-import type { Connection, ConnectionSink } from '../../core/connection.js';
+import type { WebSocket } from 'ws';
 import type { Hub } from '../../core/hub.js';
 import { countLimit } from '../../core/limit-counters.js';
 import { renderOnce, renderOnceWith } from '../../core/render-cache.js';
 import type { Publication } from '../../core/types.js';
-import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
+import type { SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
 import type { KeyedRate } from '../../transport/keyed-rate.js';
 import { normalizeIp } from '../../transport/limits.js';
-import { SerialInbox } from '../kit/serial-inbox.js';
-import { ChatErrorCode, type ChatLimits, PONG, parseClientFrame, renderMessage } from './codec.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
+import { BinaryFrames, DialectSession, type SessionKind } from '../kit/session.js';
+import {
+  CHAT_HUB_ERRORS,
+  ChatErrorCode,
+  type ChatLimits,
+  PONG,
+  PUBLISH_FAILED,
+  parseClientFrame,
+  renderMessage,
+} from './codec.js';
 import type { RoomDirectory } from './room-directory.js';
 
 /** What every chat session shares: built once by the dialect. */
@@ -49,19 +57,17 @@ export function storedMessage(shared: ChatShared, p: Publication): string {
   return renderOnce(p, STORED_RENDER_KEY, () => renderMessage(p, shared.namespace, false));
 }
 
-/** Frames of one connection waiting to be handled before its socket stops being read, and again. */
-const PENDING_HIGH = 1024;
-const PENDING_LOW = 256;
+/**
+ * Every frame is handled (a client reading too slowly is no longer read). nane reads binary frames
+ * like text frames; one that is not UTF-8 closes with 1007.
+ */
+const KIND: SessionKind = { dialect: 'chat', binaryFrames: BinaryFrames.utf8, inbox: 'backpressure' };
 
 /**
  * One chat WebSocket. Frames are handled strictly one after another (a publish may wait for the
  * engine), so a client's messages are published, and its pongs written, in the order it sent them.
  */
-export class ChatSession implements ConnectionSink {
-  private readonly socket: ClientSocket;
-  private readonly conn: Connection;
-  /** This session's work, one step at a time: watchAll first, then each frame in arrival order. */
-  private readonly inbox: SerialInbox;
+export class ChatSession extends DialectSession {
   private ended = false;
   private readonly address: string;
 
@@ -71,20 +77,15 @@ export class ChatSession implements ConnectionSink {
     readonly username: string,
     remoteAddress: string | undefined,
   ) {
-    this.socket = new ClientSocket(ws, shared.socketLimits);
-    this.address = normalizeIp(remoteAddress ?? 'unknown');
-    this.conn = shared.hub.register({
+    super(ws, KIND, {
+      hub: shared.hub,
       namespace: shared.namespace,
-      dialect: 'chat',
-      user: username,
-      sink: this,
+      socketLimits: shared.socketLimits,
       remoteAddress,
+      user: username,
     });
-    this.inbox = new SerialInbox(PENDING_HIGH, undefined, {
-      resumeAt: PENDING_LOW,
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
-    });
+    this.address = normalizeIp(remoteAddress ?? 'unknown');
+    // This session's work, one step at a time: watchAll first, then each frame in arrival order.
     // Frames wait for the watch, so a client always receives its own first message.
     this.inbox.push(
       () => shared.hub.watchAll(this.conn),
@@ -93,9 +94,6 @@ export class ChatSession implements ConnectionSink {
         this.close(1011, 'internal error');
       },
     );
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
-    ws.on('close', () => this.end());
-    ws.on('error', () => this.end());
   }
 
   // ---- ConnectionSink -----------------------------------------------------------------------
@@ -104,31 +102,21 @@ export class ChatSession implements ConnectionSink {
     return this.socket.sendFrame(liveFrame(this.shared, p));
   }
 
-  sendRaw(data: string | Buffer, binary: boolean): boolean {
-    return this.socket.send(data, binary);
-  }
-
-  close(code: number, reason: string): void {
-    this.socket.close(code, reason);
-  }
-
   // ---- inbound -------------------------------------------------------------------------------
 
-  private onFrame(data: RawData, isBinary: boolean): void {
-    let text: string;
-    try {
-      text = decodeFrame(data, isBinary);
-    } catch {
-      this.refuse(ChatErrorCode.invalidJson, 'frame is not valid UTF-8');
-      return;
-    }
+  protected onText(text: string): void {
     this.inbox.push(
-      () => this.handle(text),
+      () => this.handleFrame(text),
       (err) => this.shared.logger.error({ err, client: this.conn.id }, 'chat: frame not handled'),
     );
   }
 
-  private async handle(raw: string): Promise<void> {
+  /** A binary frame that is not UTF-8. */
+  protected override onBinary(): void {
+    this.refuseFrame(ChatErrorCode.invalidJson, 'frame is not valid UTF-8');
+  }
+
+  private async handleFrame(raw: string): Promise<void> {
     if (this.ended || !this.socket.open) return;
     const frame = parseClientFrame(raw, this.shared.limits);
     switch (frame.kind) {
@@ -138,14 +126,14 @@ export class ChatSession implements ConnectionSink {
       case 'ignored':
         return;
       case 'invalid':
-        this.refuse(frame.code, frame.reason);
+        this.refuseFrame(frame.code, frame.reason);
         return;
       case 'message':
         try {
           const room = await this.shared.rooms.resolve(frame.room, this.mayCreateRoom);
           if (room === undefined) {
             // nane has no error frame: a close with a reason is the only way to say it.
-            this.shared.hub.errorSink?.('chat', ChatErrorCode.tooManyRooms);
+            this.shared.hub.errors.count('chat', ChatErrorCode.tooManyRooms);
             countLimit('chat_max_new_rooms_per_minute');
             this.close(1008, 'too many new rooms, slow down');
             return;
@@ -158,7 +146,8 @@ export class ChatSession implements ConnectionSink {
           );
         } catch (err) {
           this.shared.logger.error({ err, client: this.conn.id }, 'chat: publish failed');
-          this.close(1011, 'could not publish the message');
+          const close = wireErrorOf(CHAT_HUB_ERRORS, err) ?? PUBLISH_FAILED;
+          this.close(close.code, close.reason);
         }
     }
   }
@@ -166,25 +155,23 @@ export class ChatSession implements ConnectionSink {
   private readonly mayCreateRoom = (): boolean => this.shared.newRooms.take(this.address);
 
   /** Every 1007 close goes through here, so each is counted once (errors_total). */
-  private refuse(code: ChatErrorCode, reason: string): void {
-    this.shared.hub.errorSink?.('chat', code);
+  private refuseFrame(code: ChatErrorCode, reason: string): void {
+    this.shared.hub.errors.count('chat', code);
     this.close(1007, reason);
+  }
+
+  override onClose(): void {
+    this.end();
+  }
+
+  /** Unregistered at once: nothing more is written to a socket that failed. */
+  override onSocketError(): void {
+    this.end();
   }
 
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    void this.shared.hub.unregister(this.conn);
+    super.onClose();
   }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** nane reads binary frames like text frames; ws has already checked text frames are UTF-8. */
-function decodeFrame(data: RawData, isBinary: boolean): string {
-  let buf: Buffer;
-  if (Buffer.isBuffer(data)) buf = data;
-  else if (Array.isArray(data)) buf = Buffer.concat(data);
-  else buf = Buffer.from(data);
-  return isBinary ? utf8.decode(buf) : buf.toString('utf8');
 }

@@ -8,10 +8,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../app/config-schema.js';
-import type { DialectContext } from '../../app/context.js';
 import { secretInList } from '../../core/secret-compare.js';
 import { bearerToken } from '../../transport/http-util.js';
 import { peerIsTrusted } from '../../transport/trusted-networks.js';
+import type { DialectContext } from '../context.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 

@@ -7,13 +7,11 @@
  * anything targeted at it with mesh.send or a subscription arrives raw, as for a gateway client.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RawData, WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
-import type { Connection } from '../../core/connection.js';
-import { HubError, HubErrorCode } from '../../core/errors.js';
-import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
+import type { WebSocket } from 'ws';
+import { socketLimitsFor } from '../../transport/client-socket.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
-import { SerialInbox } from '../kit/serial-inbox.js';
+import type { DialectContext } from '../context.js';
+import { BinaryFrames, type SessionKind } from '../kit/session.js';
 import { authorizeBackendLogged } from './auth.js';
 import {
   type DecodedRequest,
@@ -26,8 +24,8 @@ import {
   resultEnvelope,
 } from './codec.js';
 import { MeshError, MeshErrorCode } from './errors.js';
-import { rawDataToBuffer, rawSink } from './gateway.js';
-import { type MeshResult, runConnCall, runPublish, runSend } from './handlers.js';
+import { FAILURE_CODE, type MeshResult, meshCodeOf, runConnCall, runPublish, runSend } from './handlers.js';
+import { RawSession } from './raw-session.js';
 
 export const BACKEND_PATH = '/ws/v1';
 
@@ -47,12 +45,11 @@ export function backendUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
 }
 
 /**
- * Requests read but not yet answered. Past the high mark the socket is no longer read (TCP
- * pushes back on the backend) until the backlog is down to the low mark: memory stays bounded
- * without refusing requests of a trusted backend.
+ * Requests read but not yet answered: past the inbox's high mark the socket is no longer read (TCP
+ * pushes back on the backend) until the backlog is down to its low mark, so memory stays bounded
+ * without refusing requests of a trusted backend. Binary frames are read as text.
  */
-const PENDING_HIGH = 1024;
-const PENDING_LOW = 256;
+const KIND: SessionKind = { dialect: 'mesh', binaryFrames: BinaryFrames.text, inbox: 'backpressure' };
 
 /**
  * Consecutive `mesh.publish` requests whose answers may be outstanding at once. Their publications
@@ -63,10 +60,7 @@ const PENDING_LOW = 256;
  */
 const PIPELINED_PUBLISHES = 64;
 
-class BackendSession {
-  private readonly socket: ClientSocket;
-  private readonly conn: Connection;
-  private readonly inbox: SerialInbox;
+class BackendSession extends RawSession {
   /** The last publish answer (each sent after the one before), and how many are outstanding. */
   private publishTail: Promise<void> | undefined;
   private publishesOut = 0;
@@ -77,26 +71,19 @@ class BackendSession {
     req: IncomingMessage,
     private readonly namespace: string,
   ) {
-    this.socket = new ClientSocket(ws, socketLimitsFor(ctx.config.limits));
-    this.inbox = new SerialInbox(PENDING_HIGH, undefined, {
-      resumeAt: PENDING_LOW,
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
-    });
-    this.conn = ctx.hub.register({
+    super(ws, KIND, {
+      hub: ctx.hub,
       namespace,
-      dialect: 'mesh',
-      sink: rawSink(this.socket),
+      socketLimits: socketLimitsFor(ctx.config.limits),
       remoteAddress: req.socket.remoteAddress,
     });
-    ws.on('message', (data: RawData) => this.onFrame(rawDataToBuffer(data).toString('utf8')));
-    ws.on('close', () => {
-      void this.ctx.hub.unregister(this.conn);
-    });
-    ws.on('error', (err) => ctx.logger.debug({ err, client: this.conn.id }, 'backend socket error'));
   }
 
-  private onFrame(text: string): void {
+  override onSocketError(err: Error): void {
+    this.ctx.logger.debug({ err, client: this.conn.id }, 'backend socket error');
+  }
+
+  protected onText(text: string): void {
     // The original protocol's keep-alive for clients that cannot send ping frames (browsers): answered at once.
     if (text === 'ping') {
       this.socket.send('pong');
@@ -160,7 +147,7 @@ class BackendSession {
 
   /** Every error reply is encoded here, so each is counted once (errors_total). */
   private errorText(err: MeshError, id: RequestId | undefined): string {
-    this.ctx.hub.errorSink?.('mesh', String(err.code));
+    this.ctx.hub.errors.count('mesh', String(err.code));
     return JSON.stringify(errorEnvelope(err, id));
   }
 
@@ -188,10 +175,11 @@ class BackendSession {
     try {
       await this.ctx.hub.queueConsume(this.conn, topics, (item) => this.socket.send(encodeQueueEvent(item)));
     } catch (err) {
-      if (err instanceof HubError && err.code === HubErrorCode.duplicateConsumer) {
-        throw new MeshError(MeshErrorCode.duplicateConsume, err.message);
-      }
-      throw new MeshError(MeshErrorCode.consumeFailed, `consume failed: ${message(err)}`);
+      const code = meshCodeOf(err, MeshMethod.pop);
+      throw new MeshError(
+        code,
+        code === MeshErrorCode.duplicateConsume ? message(err) : `consume failed: ${message(err)}`,
+      );
     }
     return { s: true };
   }
@@ -200,7 +188,7 @@ class BackendSession {
     try {
       await this.ctx.hub.queueStop(this.conn);
     } catch (err) {
-      throw new MeshError(MeshErrorCode.unpopFailed, `unpop failed: ${message(err)}`);
+      throw new MeshError(meshCodeOf(err, MeshMethod.unpop), `unpop failed: ${message(err)}`);
     }
     return { s: true };
   }
@@ -212,13 +200,5 @@ class BackendSession {
     return new MeshError(FAILURE_CODE[call.method], `${call.method} failed: ${message(err)}`);
   }
 }
-
-const FAILURE_CODE: Record<MeshMethod, MeshErrorCode> = {
-  [MeshMethod.send]: MeshErrorCode.sendFailed,
-  [MeshMethod.publish]: MeshErrorCode.sendFailed,
-  [MeshMethod.pop]: MeshErrorCode.consumeFailed,
-  [MeshMethod.unpop]: MeshErrorCode.unpopFailed,
-  [MeshMethod.call]: MeshErrorCode.callFailed,
-};
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import { sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { authorizeBackendLogged } from './auth.js';
 
 export const VERSION_PATH = '/version';

@@ -1,3 +1,6 @@
+import { HubErrorCode } from '../../core/errors.js';
+import type { HubErrorTable } from '../kit/hub-errors.js';
+
 /**
  * The numeric error codes of the mesh API (docs/protocol/mesh.md), exactly as the original protocol numbers them. They
  * travel as `{"E": {"c": CODE, "m": "readable message"}}`; docs/errors.md lists each one.
@@ -28,3 +31,24 @@ export class MeshError extends Error {
     this.name = 'MeshError';
   }
 }
+
+/**
+ * The mesh code of each hub error: the two that have one of their own; undefined: the failing
+ * method's code (401 mesh.send and mesh.publish, 201 queue.pop, 203 queue.unpop, 301 conn.call),
+ * with the engine unreachable above all.
+ */
+export const MESH_HUB_ERRORS: HubErrorTable<MeshErrorCode | undefined> = {
+  [HubErrorCode.invalidCall]: MeshErrorCode.invalidParams,
+  [HubErrorCode.duplicateConsumer]: MeshErrorCode.duplicateConsume,
+  [HubErrorCode.unknownClient]: undefined,
+  [HubErrorCode.unwritable]: undefined,
+  [HubErrorCode.nodeUnreachable]: undefined,
+  [HubErrorCode.engineUnavailable]: undefined,
+  [HubErrorCode.unknownNamespace]: undefined,
+  [HubErrorCode.alreadySubscribed]: undefined,
+  [HubErrorCode.notSubscribed]: undefined,
+  [HubErrorCode.connectionClosed]: undefined,
+  [HubErrorCode.invalidData]: undefined,
+  [HubErrorCode.invalidChannel]: undefined,
+  [HubErrorCode.tooManyChannels]: undefined,
+};

@@ -8,8 +8,9 @@
  * of every departure, as they would have from the node itself, within about the lease TTL plus
  * one sweep.
  */
-import type { DialectContext } from '../../app/context.js';
+
 import { nodeOfClientId } from '../../core/snowflake.js';
+import type { DialectContext } from '../context.js';
 
 /** How often a node looks for dead nodes' clients: a third of the Redis lease TTL. */
 export const ORPHAN_SWEEP_MS = 5000;

@@ -9,47 +9,20 @@
  * (mesh.send, publications of channels it was subscribed to) arrives as raw frames.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RawData, WebSocket } from 'ws';
-import type { DialectContext } from '../../app/context.js';
-import type { Connection, ConnectionSink } from '../../core/connection.js';
+import type { WebSocket } from 'ws';
+import type { Connection } from '../../core/connection.js';
 import { countLimit } from '../../core/limit-counters.js';
-import { renderOnce } from '../../core/render-cache.js';
-import type { JsonValue, Publication } from '../../core/types.js';
-import { ClientSocket, socketLimitsFor } from '../../transport/client-socket.js';
-import { encodeFrame } from '../../transport/frame.js';
+import type { JsonValue } from '../../core/types.js';
+import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { UpgradeRoute } from '../../transport/routes.js';
-import { SerialInbox } from '../kit/serial-inbox.js';
+import type { DialectContext } from '../context.js';
+import { BinaryFrames, type SessionKind } from '../kit/session.js';
 import { DEFAULT_NAMESPACE, requestedNamespace } from './auth.js';
-import { renderRawFrame } from './codec.js';
 import { GatewayOutageLog, gatewayStats, OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON } from './gateway-outage.js';
+import { RawSession } from './raw-session.js';
 
 const DEFAULT_CLIENT_TOPIC = 'client';
-/** Items of one connection waiting to be stored before its socket stops being read, and again. */
-const PENDING_HIGH = 1024;
-const PENDING_LOW = 256;
-const RENDER_KEY = 'mesh.raw';
-
-/** The raw rendering as one complete WebSocket frame (binary publications as binary frames). */
-function renderFrame(p: Publication): Buffer {
-  const raw = renderRawFrame(p);
-  return encodeFrame(raw.data, raw.binary);
-}
-
-/** The sink of every mesh connection: publications and mesh.send data as raw frames (docs/architecture.md). */
-export function rawSink(socket: ClientSocket): ConnectionSink {
-  return {
-    deliver: (p) => socket.sendFrame(renderOnce(p, RENDER_KEY, renderFrame)),
-    sendRaw: (data, binary) => socket.send(data, binary),
-    close: (code, reason) => socket.close(code, reason),
-  };
-}
-
-export function rawDataToBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
 
 /** Request headers as a JSON object; Node already lower-cases the names. */
 function headerObject(req: IncomingMessage): Record<string, JsonValue> {
@@ -104,45 +77,83 @@ export function gatewayUpgrade(ctx: DialectContext): UpgradeRoute<{ namespace: s
         : `no ?site= given and no namespace named "${DEFAULT_NAMESPACE}" is configured: pass ?site=NAME or configure a "${DEFAULT_NAMESPACE}" namespace`;
       return { ok: false, status: 404, body: { error } };
     },
-    onConnection: (ws, req, _url, state) => startGatewaySession(ctx, outage, ws, req, state.namespace),
+    onConnection: (ws, req, _url, state) => {
+      new GatewaySession(ctx, outage, ws, req, state.namespace);
+    },
   };
 }
 
-function startGatewaySession(
-  ctx: DialectContext,
-  outage: GatewayOutageLog,
-  ws: WebSocket,
-  req: IncomingMessage,
-  namespace: string,
-): void {
-  const { hub, config } = ctx;
-  const socket = new ClientSocket(ws, socketLimitsFor(config.limits));
-  const conn = hub.register({
-    namespace,
-    dialect: 'gateway',
-    sink: rawSink(socket),
-    remoteAddress: req.socket.remoteAddress,
-  });
-  const topic = clientTopic(ctx, namespace);
-  // One inbox per connection: a connection's items reach the topic in the order they happened;
-  // a client that sends faster than its items are stored is no longer read until they catch up.
-  const inbox = new SerialInbox(PENDING_HIGH, undefined, {
-    resumeAt: PENDING_LOW,
-    pause: () => ws.pause(),
-    resume: () => ws.resume(),
-  });
-  // Once `mesh.close_after_lost_items` items of this connection are lost (by default the first),
-  // its later frames are not stored either (the backend would see a conversation with a hole in
-  // it): they are counted as lost, and the client, closed with 1013, reconnects. Its close item is
-  // still tried, so a backend can learn it left.
-  const closeAfter = config.mesh.close_after_lost_items;
-  let lostHere = 0;
-  let broken = false;
-  const push = (d: JsonValue, always = false) => {
+/**
+ * A connection's items reach the topic in the order they happened (its one inbox); a client that
+ * sends faster than its items are stored is no longer read until they catch up. Binary frames
+ * travel as base64.
+ */
+const KIND: SessionKind = { dialect: 'gateway', binaryFrames: BinaryFrames.bytes, inbox: 'backpressure' };
+
+class GatewaySession extends RawSession {
+  private readonly topic: string;
+  /**
+   * Once `mesh.close_after_lost_items` items of this connection are lost (by default the first),
+   * its later frames are not stored either (the backend would see a conversation with a hole in
+   * it): they are counted as lost, and the client, closed with 1013, reconnects. Its close item is
+   * still tried, so a backend can learn it left.
+   */
+  private broken = false;
+  private lostHere = 0;
+
+  constructor(
+    private readonly ctx: DialectContext,
+    private readonly outage: GatewayOutageLog,
+    ws: WebSocket,
+    req: IncomingMessage,
+    namespace: string,
+  ) {
+    super(ws, KIND, {
+      hub: ctx.hub,
+      namespace,
+      socketLimits: socketLimitsFor(ctx.config.limits),
+      remoteAddress: req.socket.remoteAddress,
+    });
+    this.topic = clientTopic(ctx, namespace);
+    // Recorded in the engine so that, should this node die, a survivor pushes the close item (again
+    // whenever a backend changes the context: see gatewayUpgrade).
+    holdClient(ctx, this.conn, this.topic);
+    this.push({ event: 'handshake', headers: headerObject(req) });
+  }
+
+  protected onText(text: string): void {
+    const frame = { type: 'text', data: text, finish: true };
+    this.push({ event: 'message', frame, context: { ...this.conn.context } });
+  }
+
+  protected override onBinary(bytes: Buffer): void {
+    const frame = { type: 'binary', data: bytes.toString('base64'), finish: true };
+    this.push({ event: 'message', frame, context: { ...this.conn.context } });
+  }
+
+  override onClose(): void {
+    const { hub } = this;
+    const conn = this.conn;
+    this.push({ event: 'close', context: { ...conn.context } }, true);
+    // After the close item (the inbox keeps order): released only once it was pushed or lost.
+    this.inbox.push(
+      () => hub.releaseClient(conn),
+      (err) => this.ctx.logger.debug({ err, client: conn.id }, 'gateway: release'),
+    );
+    super.onClose();
+  }
+
+  override onSocketError(err: Error): void {
+    this.ctx.logger.debug({ err, client: this.conn.id }, 'gateway socket error');
+  }
+
+  private push(d: JsonValue, always = false): void {
+    const { hub, conn, topic, outage } = this;
+    const namespace = conn.namespace;
     const item = { node: hub.nodeId, client: conn.id, topic, data: d };
-    inbox.push(
+    this.inbox.push(
       async () => {
-        if (broken && !always) {
+        if (this.broken && !always) {
           outage.lost(1, undefined, namespace);
           return;
         }
@@ -151,36 +162,13 @@ function startGatewaySession(
       },
       (err) => {
         outage.lost(1, err, namespace);
-        lostHere++;
-        if (broken || closeAfter === 0 || lostHere < closeAfter) return;
-        broken = true;
+        this.lostHere++;
+        const closeAfter = this.ctx.config.mesh.close_after_lost_items;
+        if (this.broken || closeAfter === 0 || this.lostHere < closeAfter) return;
+        this.broken = true;
         gatewayStats.outageCloses++;
-        socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);
+        this.socket.close(OUTAGE_CLOSE_CODE, OUTAGE_CLOSE_REASON);
       },
     );
-  };
-
-  // Recorded in the engine so that, should this node die, a survivor pushes the close item (again
-  // whenever a backend changes the context: see gatewayUpgrade).
-  holdClient(ctx, conn, topic);
-  push({ event: 'handshake', headers: headerObject(req) });
-  ws.on('message', (data: RawData, isBinary: boolean) => {
-    const bytes = rawDataToBuffer(data);
-    const frame = {
-      type: isBinary ? 'binary' : 'text',
-      data: isBinary ? bytes.toString('base64') : bytes.toString('utf8'),
-      finish: true,
-    };
-    push({ event: 'message', frame, context: { ...conn.context } });
-  });
-  ws.on('close', () => {
-    push({ event: 'close', context: { ...conn.context } }, true);
-    // After the close item (the inbox keeps order): released only once it was pushed or lost.
-    inbox.push(
-      () => hub.releaseClient(conn),
-      (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway: release'),
-    );
-    void hub.unregister(conn);
-  });
-  ws.on('error', (err) => ctx.logger.debug({ err, client: conn.id }, 'gateway socket error'));
+  }
 }

@@ -7,10 +7,25 @@ import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import type { RemoteCall } from '../../core/remote-call.js';
 import type { JsonValue } from '../../core/types.js';
-import type { ConnCall, PublishCall, SendCall } from './codec.js';
-import { MeshError, MeshErrorCode } from './errors.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
+import { type ConnCall, MeshMethod, type PublishCall, type SendCall } from './codec.js';
+import { MESH_HUB_ERRORS, MeshError, MeshErrorCode } from './errors.js';
 
 export type MeshResult = Record<string, JsonValue>;
+
+/** What each method answers when it fails for a reason with no code of its own. */
+export const FAILURE_CODE: Record<MeshMethod, MeshErrorCode> = {
+  [MeshMethod.send]: MeshErrorCode.sendFailed,
+  [MeshMethod.publish]: MeshErrorCode.sendFailed,
+  [MeshMethod.pop]: MeshErrorCode.consumeFailed,
+  [MeshMethod.unpop]: MeshErrorCode.unpopFailed,
+  [MeshMethod.call]: MeshErrorCode.callFailed,
+};
+
+/** The mesh code of `method`'s failure `err` (MESH_HUB_ERRORS, else the method's own). */
+export function meshCodeOf(err: unknown, method: MeshMethod): MeshErrorCode {
+  return wireErrorOf(MESH_HUB_ERRORS, err) ?? FAILURE_CODE[method];
+}
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -38,7 +53,7 @@ export async function runSend(hub: Hub, namespace: string, call: SendCall): Prom
   try {
     await hub.sendTo(call.client, call.data, call.binary, namespace);
   } catch (err) {
-    throw new MeshError(MeshErrorCode.sendFailed, routedFailure('send', err));
+    throw new MeshError(meshCodeOf(err, MeshMethod.send), routedFailure('send', err));
   }
   return { s: true };
 }
@@ -54,7 +69,7 @@ export async function runPublish(hub: Hub, namespace: string, call: PublishCall)
     const { delivered } = await hub.publish(namespace, call.channel, { data: call.data }, { count: true });
     return { s: delivered?.delivered ?? 0, f: delivered?.failed ?? 0 };
   } catch (err) {
-    throw new MeshError(MeshErrorCode.sendFailed, failed('publish', err));
+    throw new MeshError(meshCodeOf(err, MeshMethod.publish), failed('publish', err));
   }
 }
 
@@ -96,11 +111,7 @@ export async function runConnCall(hub: Hub, namespace: string, call: ConnCall): 
   try {
     await hub.call(call.client, remote, namespace);
   } catch (err) {
-    const code =
-      err instanceof HubError && err.code === HubErrorCode.invalidCall
-        ? MeshErrorCode.invalidParams
-        : MeshErrorCode.callFailed;
-    throw new MeshError(code, routedFailure('call', err));
+    throw new MeshError(meshCodeOf(err, MeshMethod.call), routedFailure('call', err));
   }
   return { s: true };
 }

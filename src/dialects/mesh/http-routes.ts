@@ -5,10 +5,10 @@
  * with `{"error": "..."}`, an unknown site 404.
  */
 import type { ServerResponse } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { authorizeBackendLogged } from './auth.js';
 import {
   errorEnvelope,
@@ -25,7 +25,7 @@ export const PUBLISH_PATH = '/v1/mesh/publish';
 
 /** Every error envelope goes through here, so each is counted once (errors_total). */
 function fail(hub: Hub, res: ServerResponse, status: number, err: MeshError): void {
-  hub.errorSink?.('mesh', String(err.code));
+  hub.errors.count('mesh', String(err.code));
   sendJson(res, status, errorEnvelope(err));
 }
 

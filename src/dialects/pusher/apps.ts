@@ -1,6 +1,7 @@
-import type { Config, PusherConfig } from '../../app/config-schema.js';
+import type { Config } from '../../app/config-schema.js';
 import type { NewChannelRate } from '../kit/new-channel-rate.js';
 import type { CacheMissWebhooks } from './cache-miss.js';
+import type { PusherConfig } from './config.js';
 import type { WebhookSender } from './webhooks.js';
 
 /** One Pusher app: a namespace with `pusher: {app_id, key, secret, …}`. */

@@ -1,14 +1,14 @@
 // The Pusher HTTP API (docs/protocol/pusher.md, "HTTP API"): signed requests under /apps/ID/.
 // Errors are Pusher's: a status code and a plain-text explanation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HubError, HubErrorCode } from '../../core/errors.js';
 import type { Hub } from '../../core/hub.js';
 import { sumChannels } from '../../core/inspect.js';
 import { jsonDepthExceeds } from '../../core/json-depth.js';
 import { BodyTooLarge, readBody, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
 import { clientIdOfSocketId, decodePathPart, type PusherApp, type PusherApps } from './apps.js';
-import { channelKind, channelNameProblem, eventNameProblem } from './protocol.js';
+import { channelKind, channelNameProblem, eventNameProblem, PUSHER_HUB_ERRORS } from './protocol.js';
 import { signedRequestProblem } from './signing.js';
 
 /** Seconds an `auth_timestamp` may differ from the server's clock (Pusher allows 600). */
@@ -152,15 +152,14 @@ export function pusherHttpRoutes(o: HttpApiOptions): HttpRoute[] {
         const answer = await handle(app, url, body, decoded.slice(1) as string[]);
         sendJson(res, 200, answer);
       } catch (err) {
-        // The engine down or not answering in time is an outage (503, retry later), never a
-        // refusal of the request.
-        if (err instanceof HubError && err.code === HubErrorCode.engineUnavailable) {
-          hub.errorSink?.('pusher', 'http_503');
-          sendText(res, 503, `Service unavailable: ${err.message}`);
+        const status = wireErrorOf(PUSHER_HUB_ERRORS, err)?.http;
+        if (status !== undefined) {
+          hub.errors.count('pusher', `http_${status}`);
+          sendText(res, status, `Service unavailable: ${(err as Error).message}`);
           return;
         }
         if (!(err instanceof ApiError)) throw err;
-        hub.errorSink?.('pusher', `http_${err.status}`);
+        hub.errors.count('pusher', `http_${err.status}`);
         sendText(res, err.status, err.message);
       }
     };

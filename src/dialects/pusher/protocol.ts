@@ -1,6 +1,8 @@
 // The Pusher Channels WebSocket protocol, version 7 (docs/protocol/pusher.md): what a client may
 // send, decoded into typed commands, and every frame the server writes. Pure: no sockets, no hub.
+import { HubErrorCode } from '../../core/errors.js';
 import { jsonDepthExceeds } from '../../core/json-depth.js';
+import type { HubErrorTable } from '../kit/hub-errors.js';
 
 /** The protocol versions clients may ask for (`?protocol=`); pusher-js 8 sends 7. */
 export const MIN_PROTOCOL = 5;
@@ -22,6 +24,33 @@ export const PusherCode = {
   reconnect: 4200,
   clientEventRateLimited: 4301,
 } as const;
+
+/** How Pusher answers a hub error, where it can meet it. */
+export interface PusherHubError {
+  /** On subscribe: a `pusher_internal:subscription_error` with this status and type; none: a
+   *  `pusher:error` with code null, "Request failed: …". */
+  subscription?: { status: number; type: string };
+  /** On the HTTP API: this status with "Service unavailable: …"; none: a server error (500). */
+  http?: number;
+}
+
+/** Pusher's answer to each hub error. */
+export const PUSHER_HUB_ERRORS: HubErrorTable<PusherHubError> = {
+  [HubErrorCode.tooManyChannels]: { subscription: { status: 400, type: 'LimitReached' } },
+  [HubErrorCode.invalidChannel]: { subscription: { status: 400, type: 'InvalidChannel' } },
+  // An outage (the engine down or not answering in time), never a refusal: retry later.
+  [HubErrorCode.engineUnavailable]: { http: 503 },
+  [HubErrorCode.alreadySubscribed]: {},
+  [HubErrorCode.notSubscribed]: {},
+  [HubErrorCode.unknownNamespace]: {},
+  [HubErrorCode.duplicateConsumer]: {},
+  [HubErrorCode.connectionClosed]: {},
+  [HubErrorCode.unknownClient]: {},
+  [HubErrorCode.invalidCall]: {},
+  [HubErrorCode.invalidData]: {},
+  [HubErrorCode.unwritable]: {},
+  [HubErrorCode.nodeUnreachable]: {},
+};
 
 /** Channel names as Pusher accepts them: these characters only, at most 200 of them. */
 const CHANNEL_NAME = /^[A-Za-z0-9_\-=@,.;#]{1,200}$/;

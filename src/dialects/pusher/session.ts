@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
-import type { RawData, WebSocket } from 'ws';
-import type { Connection, ConnectionSink } from '../../core/connection.js';
-import { HubError, HubErrorCode } from '../../core/errors.js';
+import type { WebSocket } from 'ws';
 import type { Hub } from '../../core/hub.js';
 import type { JsonValue, Publication } from '../../core/types.js';
-import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
+import type { SocketLimits } from '../../transport/client-socket.js';
 import { TokenBucket } from '../../transport/rate-limit.js';
-import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
+import type { RequestRate } from '../kit/serial-inbox.js';
+import {
+  BinaryFrames,
+  DialectSession,
+  MAX_PENDING_REQUESTS,
+  type Refusal,
+  type SessionKind,
+} from '../kit/session.js';
 import { type PusherApp, socketIdOf } from './apps.js';
 import { occupy, vacate } from './occupancy.js';
 import { joinPresence, leavePresence, parseChannelData } from './presence.js';
@@ -17,6 +23,7 @@ import {
   errorFrame,
   frame,
   isCacheChannel,
+  PUSHER_HUB_ERRORS,
   PusherCode,
   type PusherCommand,
   subscriptionError,
@@ -25,8 +32,8 @@ import { isMemberEvent, pusherFrame } from './render.js';
 import { channelAuthText, checkAuth, signinAuthText } from './signing.js';
 import { clientEventData } from './webhooks.js';
 
-/** Frames a connection may have waiting for an answer; past this many, new ones are refused. */
-const MAX_PENDING = 256;
+/** Frames are answered in order; past 256 waiting, new ones are refused. */
+const KIND: SessionKind = { dialect: 'pusher', binaryFrames: BinaryFrames.text, inbox: 'refuse' };
 
 /** What every session of a server shares (built once by the dialect). */
 export interface PusherShared {
@@ -38,14 +45,9 @@ export interface PusherShared {
   maxJsonDepth: number;
 }
 
-const ignore = (): undefined => undefined;
-
 /** One Pusher client connection: decodes its frames, answers them, and is the hub's sink for it. */
-export class PusherSession implements ConnectionSink {
-  readonly conn: Connection;
+export class PusherSession extends DialectSession {
   readonly socketId: string;
-  private readonly socket: ClientSocket;
-  private readonly requests: SerialInbox;
   private clientEvents: TokenBucket | undefined;
   /** Channels whose subscription is being set up: their deliveries wait here (see subscribe). */
   private joining: Map<string, Publication[]> | undefined;
@@ -62,24 +64,16 @@ export class PusherSession implements ConnectionSink {
     private readonly shared: PusherShared,
     remoteAddress: string | undefined,
   ) {
-    this.socket = new ClientSocket(ws, shared.socketLimits);
-    this.requests = new SerialInbox(MAX_PENDING, shared.rate);
-    this.conn = shared.hub.register({
+    super(ws, KIND, {
+      hub: shared.hub,
       namespace: app.namespace,
-      dialect: 'pusher',
-      sink: this,
+      socketLimits: shared.socketLimits,
       remoteAddress,
+      rate: shared.rate,
     });
     this.socketId = socketIdOf(shared.hub.nodeId, this.conn.id);
     app.connections++;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('close', () => void this.closed());
-    ws.on('error', ignore);
     this.socket.send(connectionEstablished(this.socketId, app.config.activity_timeout));
-  }
-
-  get hub(): Hub {
-    return this.shared.hub;
   }
 
   /** A user joined or left a presence channel through this connection (for webhooks). */
@@ -98,15 +92,11 @@ export class PusherSession implements ConnectionSink {
     return this.socket.sendFrame(pusherFrame(p));
   }
 
-  sendRaw(data: string | Buffer, binary: boolean): boolean {
-    return this.socket.send(data, binary);
-  }
-
   /**
    * Closing on the server's behalf. A restart (1012) becomes Pusher's 4200 so that clients
    * reconnect at once, possibly to another node; codes Pusher clients act on pass as they are.
    */
-  close(code: number, reason: string): void {
+  override close(code: number, reason: string): void {
     const pusherCode = code === 1012 ? PusherCode.reconnect : code;
     if (pusherCode >= 4000 && pusherCode < 4300) this.socket.send(errorFrame(pusherCode, reason));
     this.socket.close(pusherCode, reason);
@@ -114,22 +104,24 @@ export class PusherSession implements ConnectionSink {
 
   // ---- frames -----------------------------------------------------------------------------
 
-  private onFrame(data: RawData): void {
-    const queued = this.requests.push(
-      (allowed) =>
-        allowed ? this.handle(data) : this.error(null, 'Rate limit exceeded: too many messages, slow down'),
-      (err) => {
-        if (this.conn.closed) return;
-        this.shared.logger.warn({ err, client: this.conn.id }, 'pusher request failed');
-        this.error(null, `Request failed: ${err instanceof Error ? err.message : String(err)}`);
-      },
-    );
-    if (!queued) this.error(null, `More than ${MAX_PENDING} messages waiting for an answer`);
+  protected onText(text: string): void {
+    this.request(text);
   }
 
-  private async handle(data: RawData): Promise<void> {
+  protected override refuse(_text: string | undefined, why: Refusal): void {
+    if (why === 'rate') this.error(null, 'Rate limit exceeded: too many messages, slow down');
+    else this.error(null, `More than ${MAX_PENDING_REQUESTS} messages waiting for an answer`);
+  }
+
+  protected override failed(err: unknown): void {
     if (this.conn.closed) return;
-    const decoded = decodeFrame(rawText(data), this.shared.maxJsonDepth);
+    this.shared.logger.warn({ err, client: this.conn.id }, 'pusher request failed');
+    this.error(null, `Request failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  protected override async handle(text: string | undefined): Promise<void> {
+    if (this.conn.closed || text === undefined) return;
+    const decoded = decodeFrame(text, this.shared.maxJsonDepth);
     if (!decoded.ok) return this.error(null, decoded.message);
     await this.run(decoded.command);
   }
@@ -153,12 +145,12 @@ export class PusherSession implements ConnectionSink {
   }
 
   error(code: number | null, message: string): void {
-    this.hub.errorSink?.('pusher', code === null ? 'error' : String(code));
+    this.hub.errors.count('pusher', code === null ? 'error' : String(code));
     this.socket.send(errorFrame(code, message));
   }
 
   private subscriptionError(channel: string, status: number, type: string, message: string): void {
-    this.hub.errorSink?.('pusher', `subscription_${status}`);
+    this.hub.errors.count('pusher', `subscription_${status}`);
     this.socket.send(subscriptionError(channel, status, type, message));
   }
 
@@ -204,11 +196,9 @@ export class PusherSession implements ConnectionSink {
       await this.hub.subscribe(this.conn, channel, { from: { kind: 'live' } });
     } catch (err) {
       this.joining.delete(channel);
-      if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels)
-        return this.subscriptionError(channel, 400, 'LimitReached', err.message);
-      if (err instanceof HubError && err.code === HubErrorCode.invalidChannel)
-        return this.subscriptionError(channel, 400, 'InvalidChannel', err.message);
-      throw err;
+      const refusal = wireErrorOf(PUSHER_HUB_ERRORS, err)?.subscription;
+      if (refusal === undefined) throw err; // answered by `failed`
+      return this.subscriptionError(channel, refusal.status, refusal.type, (err as Error).message);
     }
     // Before the presence join: a webhook receiver hears of the channel before its members.
     await occupy(this, channel);
@@ -272,6 +262,10 @@ export class PusherSession implements ConnectionSink {
     await this.hub.unsubscribe(this.conn, channel);
     if (this.presence.has(channel)) await leavePresence(this, channel);
     await vacate(this, channel);
+  }
+
+  override onClose(): void {
+    void this.closed();
   }
 
   private async closed(): Promise<void> {
@@ -354,10 +348,4 @@ export class PusherSession implements ConnectionSink {
       });
     }
   }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }

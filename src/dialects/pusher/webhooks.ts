@@ -5,8 +5,8 @@
 // cluster (the one that saw the transition, or the survivor that removed a dead node's members),
 // so the cluster sends it once per URL.
 import type { Logger } from 'pino';
-import type { PusherConfig } from '../../app/config-schema.js';
 import type { JsonValue } from '../../core/types.js';
+import type { PusherConfig } from './config.js';
 import { sign } from './signing.js';
 
 export type WebhookEvent =

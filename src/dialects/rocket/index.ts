@@ -3,13 +3,16 @@
 // (`{"authenticate": ...}`), so the upgrade is refused only for an Origin outside the vhost's
 // `allowed_origins` (403). Protocol reference: docs/protocol/rocket.md.
 
-import type { DialectContext } from '../../app/context.js';
+import { stringAt } from '../../app/config-fields.js';
 import { ChannelBound } from '../../core/channel-bound.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { NewChannelRate } from '../kit/new-channel-rate.js';
 import type { RequestRate } from '../kit/serial-inbox.js';
+import type { DialectModule, RouteClaim } from '../module.js';
+import { rocketNamespaceKeys } from './config.js';
 import { KnownChannels } from './known-channels.js';
 import { RocketSession } from './session.js';
 
@@ -56,3 +59,41 @@ export function rocketDialect(ctx: DialectContext): Dialect {
   }
   return { name: 'rocket', http: [], upgrades };
 }
+
+export const rocketModule: DialectModule<'rocket', undefined, typeof rocketNamespaceKeys> = {
+  name: 'rocket',
+  configSchema: {
+    toggle: "The rocket dialect: every namespace's vhost path",
+    namespaceKeys: rocketNamespaceKeys,
+    sample: {
+      toggle: "# rocket: true                # the namespaces' rocket vhost paths",
+      namespace: `rocket:                         # a WebRocket vhost
+  path: /main
+  # trigger_topic: trigger
+  users:
+    reader:
+      secret: \${SECRET}
+      permissions: [READ]
+    backend:
+      secret: \${SECRET}
+      permissions: [READ, WRITE, MANAGE]`,
+    },
+  },
+  routes: (config) => {
+    const claims: RouteClaim[] = [];
+    const namespaces = (config as { namespaces?: unknown } | undefined)?.namespaces;
+    if (typeof namespaces !== 'object' || namespaces === null) return claims;
+    for (const [name, ns] of Object.entries(namespaces)) {
+      const path = stringAt(ns, 'rocket', 'path');
+      if (path === undefined) continue;
+      claims.push({
+        path,
+        scope: 'exact',
+        owner: `the path of namespace ${name}`,
+        key: ['namespaces', name, 'rocket', 'path'],
+      });
+    }
+    return claims;
+  },
+  create: rocketDialect,
+};

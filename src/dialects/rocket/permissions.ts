@@ -1,13 +1,9 @@
 // The rocket permission model (docs/protocol/rocket.md, after WebRocket's "User"): users are defined per vhost, each with a
 // secret and a subset of READ, WRITE and MANAGE. Pure functions of the configuration, so the
 // admin API can reuse them (`canManage`) without a WebSocket session.
-import {
-  type NamespaceConfig,
-  type Permission as PermissionName,
-  type RocketConfig,
-  USER_NAME,
-} from '../../app/config-schema.js';
+import type { NamespaceConfig } from '../../app/config-schema.js';
 import { secretEquals } from '../../core/secret-compare.js';
+import { type Permission as PermissionName, type RocketConfig, USER_NAME } from './config.js';
 import { RocketErrorId } from './errors.js';
 
 export const Permission = { read: 'READ', write: 'WRITE', manage: 'MANAGE' } as const satisfies Record<

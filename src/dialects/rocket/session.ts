@@ -1,25 +1,30 @@
 import type { Logger } from 'pino';
-import type { RawData, WebSocket } from 'ws';
-import type { RocketConfig } from '../../app/config-schema.js';
-import type { Connection, ConnectionSink } from '../../core/connection.js';
-import { HubError, HubErrorCode } from '../../core/errors.js';
-import type { Hub } from '../../core/hub.js';
+import type { WebSocket } from 'ws';
 import { renderOnce } from '../../core/render-cache.js';
 import type { JsonValue, Publication } from '../../core/types.js';
-import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
 import type { NewChannelRate } from '../kit/new-channel-rate.js';
-import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
+import {
+  BinaryFrames,
+  DialectSession,
+  MAX_PENDING_REQUESTS,
+  type Refusal,
+  type SessionInit,
+  type SessionKind,
+} from '../kit/session.js';
 import { type Access, decodeFrame, encodeReply, type RocketCommand, renderPublication } from './codec.js';
-import { encodeError, type RocketError, RocketErrorId, rocketError } from './errors.js';
+import type { RocketConfig } from './config.js';
+import { encodeError, ROCKET_HUB_ERRORS, type RocketError, RocketErrorId, rocketError } from './errors.js';
 import type { KnownChannels } from './known-channels.js';
 import { authenticate, hasPermission, type Identity, Permission } from './permissions.js';
 
 /**
- * Frames a connection may have waiting for an answer. They are answered one at a time, in the
- * order sent; past this many, new ones are refused with TOO_MANY_REQUESTS instead of queueing.
+ * Frames are answered one at a time, in the order sent; past 256 waiting, new ones are refused
+ * with TOO_MANY_REQUESTS instead of queueing. Binary frames are read as UTF-8 text: a JSON
+ * message sent as binary works, garbage is INVALID_PAYLOAD like any other unreadable message.
  */
-const MAX_PENDING = 256;
+const KIND: SessionKind = { dialect: 'rocket', binaryFrames: BinaryFrames.text, inbox: 'refuse' };
 
 /**
  * How long `broadcasted` may wait for the sender's own copy of its broadcast. With the memory
@@ -41,10 +46,8 @@ export interface TriggerItem {
   client_id: string;
 }
 
-export interface RocketSessionOptions {
-  hub: Hub;
-  /** The namespace (vhost) this endpoint serves. */
-  namespace: string;
+/** `namespace` is the vhost this endpoint serves; past `rate`, messages are RATE_LIMITED. */
+export interface RocketSessionOptions extends SessionInit {
   rocket: RocketConfig;
   known: KnownChannels;
   /**
@@ -52,10 +55,6 @@ export interface RocketSessionOptions {
    * active; `max_new_channels_per_minute`: how fast one connection may do that.
    */
   newChannels: NewChannelRate;
-  socketLimits: SocketLimits;
-  /** Messages per second (and back-to-back burst) answered before RATE_LIMITED. */
-  rate: RequestRate;
-  remoteAddress: string | undefined;
   logger: Logger;
   /** limits.max_json_depth: deeper messages are refused (default 64). */
   maxJsonDepth?: number;
@@ -66,46 +65,29 @@ interface OwnCopyWaiter {
   done: () => void;
 }
 
-/** The 'error' listener: one function for every socket, not a closure per connection. */
-const ignore = (): undefined => undefined;
-
-/** One connection to a vhost: decodes events, answers them, and is the hub's sink for it. */
-
 /** authenticate refusals: logged by the ops log. */
 const AUTH_ERRORS: ReadonlySet<string> = new Set([
   RocketErrorId.invalidUserName,
   RocketErrorId.userNotFound,
   RocketErrorId.invalidCredentials,
 ]);
-export class RocketSession implements ConnectionSink, Access {
-  private readonly socket: ClientSocket;
-  private readonly conn: Connection;
-  private readonly hub: Hub;
+
+/** One connection to a vhost: decodes events, answers them, and is the hub's sink for it. */
+export class RocketSession extends DialectSession implements Access {
   private readonly opts: RocketSessionOptions;
   private identity: Identity | undefined;
-  private readonly requests: SerialInbox;
   /** After `disconnect`: frames already queued are dropped unanswered. */
   private ending = false;
   private readonly ownCopyWaiters = new Map<string, OwnCopyWaiter[]>();
 
   constructor(ws: WebSocket, options: RocketSessionOptions) {
+    super(ws, KIND, options);
     this.opts = options;
-    this.hub = options.hub;
-    this.socket = new ClientSocket(ws, options.socketLimits);
-    this.requests = new SerialInbox(MAX_PENDING, options.rate);
-    this.conn = this.hub.register({
-      namespace: options.namespace,
-      dialect: 'rocket',
-      sink: this,
-      remoteAddress: options.remoteAddress,
-    });
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('close', () => {
-      this.releaseOwnCopyWaiters();
-      void this.hub.unregister(this.conn);
-    });
-    // An 'error' is always followed by 'close'; listening keeps it from being thrown.
-    ws.on('error', ignore);
+  }
+
+  override onClose(): void {
+    this.releaseOwnCopyWaiters();
+    super.onClose();
   }
 
   get clientId(): string {
@@ -130,43 +112,37 @@ export class RocketSession implements ConnectionSink, Access {
     return written;
   }
 
-  sendRaw(data: string | Buffer, binary: boolean): boolean {
-    return this.socket.send(data, binary);
-  }
-
-  close(code: number, reason: string): void {
-    this.socket.close(code, reason);
-  }
-
   // ---- frames -----------------------------------------------------------------------------
 
-  private onFrame(data: RawData, _isBinary: boolean): void {
-    if (this.ending) return;
-    const queued = this.requests.push(
-      (allowed) =>
-        allowed
-          ? this.handle(data)
-          : this.sendError(RocketErrorId.rateLimited, 'rate limit exceeded: slow down'),
-      (err) => {
-        if (this.conn.closed) return; // the client left while its request was in flight
-        this.opts.logger.warn({ err, client: this.conn.id }, 'rocket request failed in the hub');
-        const detail = err instanceof Error ? err.message : String(err);
-        this.sendError(RocketErrorId.internalError, `request failed: ${detail}`);
-      },
-    );
-    if (!queued) {
-      this.sendError(
-        RocketErrorId.tooManyRequests,
-        `more than ${MAX_PENDING} messages waiting for an answer`,
-      );
-    }
+  protected onText(text: string): void {
+    if (!this.ending) this.request(text);
   }
 
-  private async handle(data: RawData): Promise<void> {
-    if (this.conn.closed || this.ending) return;
-    // Binary frames are read as UTF-8 text: a JSON message sent as binary works, garbage is
-    // INVALID_PAYLOAD like any other unreadable message.
-    const decoded = decodeFrame(rawText(data), this, this.opts.maxJsonDepth);
+  protected override refuse(_text: string | undefined, why: Refusal): void {
+    if (why === 'rate') this.sendError(RocketErrorId.rateLimited, 'rate limit exceeded: slow down');
+    else
+      this.sendError(
+        RocketErrorId.tooManyRequests,
+        `more than ${MAX_PENDING_REQUESTS} messages waiting for an answer`,
+      );
+  }
+
+  /** A hub error in rocket's words (ROCKET_HUB_ERRORS); anything else is INTERNAL_ERROR, logged. */
+  protected override failed(err: unknown): void {
+    if (this.conn.closed) return; // the client left while its request was in flight
+    const detail = err instanceof Error ? err.message : String(err);
+    const id = wireErrorOf(ROCKET_HUB_ERRORS, err) ?? RocketErrorId.internalError;
+    if (id !== RocketErrorId.internalError) {
+      this.sendError(id, detail);
+      return;
+    }
+    this.opts.logger.warn({ err, client: this.conn.id }, 'rocket request failed in the hub');
+    this.sendError(RocketErrorId.internalError, `request failed: ${detail}`);
+  }
+
+  protected override async handle(text: string | undefined): Promise<void> {
+    if (this.conn.closed || this.ending || text === undefined) return;
+    const decoded = decodeFrame(text, this, this.opts.maxJsonDepth);
     if (!decoded.ok) {
       this.sendErrorFrame(decoded.error);
       return;
@@ -239,14 +215,9 @@ export class RocketSession implements ConnectionSink, Access {
       // `subscribed` goes out once the subscription exists and before anything published to it.
       await this.hub.subscribe(this.conn, channel, { from: { kind: 'live' }, onReady: answer });
     } catch (err) {
-      if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels) {
-        return this.sendError(RocketErrorId.tooManyChannels, err.message);
-      }
-      if (err instanceof HubError && err.code === HubErrorCode.invalidChannel) {
-        return this.sendError(RocketErrorId.invalidChannelName, err.message);
-      }
-      // A backend (mesh conn.call subscribe) got there first: the channel is subscribed all the same.
-      if (!(err instanceof HubError && err.code === HubErrorCode.alreadySubscribed)) throw err;
+      // null: a backend (mesh conn.call subscribe) got there first, the channel is subscribed all
+      // the same. Any other failure is answered by `failed`.
+      if (wireErrorOf(ROCKET_HUB_ERRORS, err) !== null) throw err;
     }
     answer();
   }
@@ -354,7 +325,7 @@ export class RocketSession implements ConnectionSink, Access {
 
   /** Every error reply goes through here, so each is counted once (errors_total). */
   private sendErrorFrame(error: RocketError): void {
-    this.hub.errorSink?.('rocket', error.err);
+    this.hub.errors.count('rocket', error.err);
     if (AUTH_ERRORS.has(error.err)) {
       this.hub.authFailed?.({
         dialect: 'rocket',
@@ -365,10 +336,4 @@ export class RocketSession implements ConnectionSink, Access {
     }
     this.socket.send(encodeError(error));
   }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }

@@ -1,7 +1,9 @@
 // The site wire format (docs/protocol/site.md), with no I/O: text frames in, typed requests or typed
 // errors out; responses and channel messages encoded to exactly the original protocol's envelope.
+import { HubErrorCode } from '../../core/errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth.js';
 import type { JsonValue, Publication } from '../../core/types.js';
+import type { HubErrorTable } from '../kit/hub-errors.js';
 
 /** Every error a site client can be answered with. The wire carries only the message string. */
 export const SiteErrorCode = {
@@ -25,6 +27,26 @@ export const SiteErrorCode = {
   unavailable: 'unavailable',
 } as const;
 export type SiteErrorCode = (typeof SiteErrorCode)[keyof typeof SiteErrorCode];
+
+/**
+ * The site answer to each hub error. Subscribe meets the first three; every other code (the
+ * engine unreachable above all) is `unavailable`, "request failed: …".
+ */
+export const SITE_HUB_ERRORS: HubErrorTable<SiteErrorCode> = {
+  [HubErrorCode.alreadySubscribed]: SiteErrorCode.alreadySubscribed,
+  [HubErrorCode.invalidChannel]: SiteErrorCode.invalidChannel,
+  [HubErrorCode.tooManyChannels]: SiteErrorCode.tooManyChannels,
+  [HubErrorCode.notSubscribed]: SiteErrorCode.notSubscribed,
+  [HubErrorCode.unknownNamespace]: SiteErrorCode.unavailable,
+  [HubErrorCode.duplicateConsumer]: SiteErrorCode.unavailable,
+  [HubErrorCode.connectionClosed]: SiteErrorCode.unavailable,
+  [HubErrorCode.unknownClient]: SiteErrorCode.unavailable,
+  [HubErrorCode.invalidCall]: SiteErrorCode.unavailable,
+  [HubErrorCode.engineUnavailable]: SiteErrorCode.unavailable,
+  [HubErrorCode.invalidData]: SiteErrorCode.unavailable,
+  [HubErrorCode.unwritable]: SiteErrorCode.unavailable,
+  [HubErrorCode.nodeUnreachable]: SiteErrorCode.unavailable,
+};
 
 /**
  * A request the server answers with `{"response":"error"}`. `reqId` is what the response echoes

@@ -2,19 +2,19 @@
 // endpoint now, served by src/ops/stats.ts). Every failure is
 // `{"status":"error","message":"…"}` with the status docs/protocol/site.md names.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DialectContext } from '../../app/context.js';
 import type { Hub } from '../../core/hub.js';
 import { secretEquals } from '../../core/secret-compare.js';
 import type { JsonValue } from '../../core/types.js';
 import { readJson, sendJson } from '../../transport/http-util.js';
 import type { HttpRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
 import { postAuth } from './auth.js';
 import type { SiteRegistry } from './sites.js';
 import { issueToken, verifyToken } from './tokens.js';
 
 /** Every HTTP failure goes through here; REST errors have no code, so they count as `http_<status>`. */
 function fail(hub: Hub, res: ServerResponse, status: number, message: string): void {
-  hub.errorSink?.('site', `http_${status}`);
+  hub.errors.count('site', `http_${status}`);
   // 401/403 refuse a credential (a /post token or auth).
   if (status === 401 || status === 403) {
     const site = new URL(res.req.url ?? '/', 'http://x').searchParams.get('site') ?? undefined;

@@ -1,10 +1,12 @@
 // Dialect `site` (docs/protocol/site.md): browsers subscribe over `GET /ws?site=NAME`, backends get
 // tokens and post over HTTP. Protocol reference: docs/protocol/site.md.
 
-import type { DialectContext } from '../../app/context.js';
 import { socketLimitsFor } from '../../transport/client-socket.js';
 import { originRefusal } from '../../transport/origin.js';
 import type { Dialect, UpgradeDecision, UpgradeRoute } from '../../transport/routes.js';
+import type { DialectContext } from '../context.js';
+import type { DialectModule } from '../module.js';
+import { siteNamespaceKeys } from './config.js';
 import { siteHttpRoutes } from './http-routes.js';
 import { SiteSession } from './session.js';
 import { type Site, SiteRegistry } from './sites.js';
@@ -55,3 +57,24 @@ export function siteDialect(ctx: DialectContext): Dialect {
 
   return { name: 'site', http: siteHttpRoutes(ctx, sites), upgrades: [ws] };
 }
+
+export const siteModule: DialectModule<'site', undefined, typeof siteNamespaceKeys> = {
+  name: 'site',
+  configSchema: {
+    toggle: 'The site dialect: `/ws?site=`, `/token`, `/post`',
+    namespaceKeys: siteNamespaceKeys,
+    sample: {
+      toggle: '# site: true                  # /ws?site=, /token, /post',
+      namespace: `secret: \${SECRET}       # site: key of the subscribe HMAC
+post_secret: \${SECRET}  # site: key of the /post HMAC
+# token_ttl: 300                # seconds a /token stays valid
+# post_token_reuse: true        # false: each token works for one /post only (replays get 403)`,
+    },
+  },
+  routes: () => [
+    { path: '/ws', scope: 'exact', owner: 'the site WebSocket endpoint (/ws?site=)', shared: true },
+    { path: '/token', scope: 'exact', owner: "site's GET /token" },
+    { path: '/post', scope: 'exact', owner: "site's POST /post" },
+  ],
+  create: siteDialect,
+};

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { RawData, WebSocket } from 'ws';
-import type { Connection, ConnectionSink } from '../../core/connection.js';
-import { HubError, HubErrorCode } from '../../core/errors.js';
+import type { WebSocket } from 'ws';
 import type { Hub } from '../../core/hub.js';
 import { renderOnce } from '../../core/render-cache.js';
 import { secretEquals } from '../../core/secret-compare.js';
 import type { Publication, StreamPosition } from '../../core/types.js';
-import { ClientSocket, type SocketLimits } from '../../transport/client-socket.js';
+import type { SocketLimits } from '../../transport/client-socket.js';
 import { textFrame } from '../../transport/frame.js';
-import { type RequestRate, SerialInbox } from '../kit/serial-inbox.js';
+import { wireErrorOf } from '../kit/hub-errors.js';
+import type { RequestRate } from '../kit/serial-inbox.js';
+import { BinaryFrames, DialectSession, type Refusal, type SessionKind } from '../kit/session.js';
 import { subscribeAuth } from './auth.js';
 import {
   BINARY_FRAME_ERROR,
@@ -16,25 +16,23 @@ import {
   encodeError,
   encodeMessage,
   encodeOk,
+  SITE_HUB_ERRORS,
   SiteError,
   SiteErrorCode,
+  type SiteRequest,
   type SubscribeRequest,
   type UnsubscribeRequest,
 } from './codec.js';
 import type { Site } from './sites.js';
 import { verifyToken } from './tokens.js';
 
-/**
- * Requests a connection may have waiting for an answer. Requests are answered one at a time, in
- * the order sent (so responses come back in request order); past this many waiting, new ones are
- * refused straight away instead of queueing without bound.
- */
-const MAX_PENDING_REQUESTS = 256;
-
 /** The key under which a publication's site rendering is cached for all its receivers. */
 const RENDER_KEY = 'site';
 /** The rendering as one complete WebSocket frame, written as-is to every receiver. */
 const renderFrame = (p: Publication): Buffer => textFrame(encodeMessage(p));
+
+/** Requests are answered one at a time in the order sent; past 256 waiting they are refused. */
+const KIND: SessionKind = { dialect: 'site', binaryFrames: BinaryFrames.bytes, inbox: 'refuse' };
 
 export interface SessionOptions {
   hub: Hub;
@@ -49,61 +47,30 @@ export interface SessionOptions {
   maxJsonDepth?: number;
 }
 
-/** The 'error' listener: one function for every socket, not a closure per connection. */
-const ignore = (): undefined => undefined;
-
-/**
- * The socket's session, kept on the socket so that its 'message' and 'close' listeners are shared
- * functions rather than two closures (and their context) per connection.
- */
-const SESSION = Symbol('switchboard.siteSession');
-type SessionSocket = WebSocket & { [SESSION]: SiteSession };
-
-function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  (this as SessionSocket)[SESSION].onFrame(data, isBinary);
-}
-
-function onSocketClose(this: WebSocket): void {
-  (this as SessionSocket)[SESSION].onClose();
-}
-
-/** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
-
 /** Errors that refuse a credential (a subscribe's token or auth): logged by the ops log. */
 const AUTH_CODES: ReadonlySet<string> = new Set([
   SiteErrorCode.invalidToken,
   SiteErrorCode.expiredToken,
   SiteErrorCode.badAuth,
 ]);
-export class SiteSession implements ConnectionSink {
-  private readonly socket: ClientSocket;
-  private readonly conn: Connection;
-  private readonly hub: Hub;
+
+/** One `/ws?site=` connection: decodes requests, answers them, and is the hub's sink for it. */
+export class SiteSession extends DialectSession {
   private readonly site: Site & { secret: string };
   private readonly log: Logger;
-  private readonly rate: RequestRate;
   private readonly maxJsonDepth: number | undefined;
-  /** Created with the first request: an idle connection needs none. */
-  private requests: SerialInbox | undefined;
 
   constructor(ws: WebSocket, options: SessionOptions) {
-    this.hub = options.hub;
+    super(ws, KIND, {
+      hub: options.hub,
+      namespace: options.site.name,
+      socketLimits: options.socketLimits,
+      remoteAddress: options.remoteAddress,
+      rate: options.rate,
+    });
     this.site = options.site;
     this.log = options.logger;
     this.maxJsonDepth = options.maxJsonDepth;
-    this.socket = new ClientSocket(ws, options.socketLimits);
-    this.rate = options.rate;
-    this.conn = this.hub.register({
-      namespace: this.site.name,
-      dialect: 'site',
-      sink: this,
-      remoteAddress: options.remoteAddress,
-    });
-    (ws as SessionSocket)[SESSION] = this;
-    ws.on('message', onSocketMessage);
-    ws.on('close', onSocketClose);
-    // An 'error' is always followed by 'close'; listening keeps it from being thrown.
-    ws.on('error', ignore);
   }
 
   // ---- ConnectionSink ----------------------------------------------------------------------
@@ -112,39 +79,24 @@ export class SiteSession implements ConnectionSink {
     return this.socket.sendFrame(renderOnce(publication, RENDER_KEY, renderFrame));
   }
 
-  sendRaw(data: string | Buffer, binary: boolean): boolean {
-    return this.socket.send(data, binary);
-  }
-
-  close(code: number, reason: string): void {
-    this.socket.close(code, reason);
-  }
-
   // ---- requests ----------------------------------------------------------------------------
 
-  /** @internal the socket's 'close' listener. */
-  onClose(): void {
-    void this.hub.unregister(this.conn);
+  protected onText(text: string): void {
+    this.request(text);
   }
 
-  /** @internal the socket's 'message' listener. */
-  onFrame(data: RawData, isBinary: boolean): void {
-    this.requests ??= new SerialInbox(MAX_PENDING_REQUESTS, this.rate);
-    const queued = this.requests.push(
-      (allowed) =>
-        allowed
-          ? this.handle(data, isBinary)
-          : this.refuse(data, isBinary, SiteErrorCode.rateLimited, 'rate limit exceeded: slow down'),
-      (err) => this.log.error({ err, client: this.conn.id }, 'site request failed'),
-    );
-    if (!queued) {
-      this.refuse(data, isBinary, SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer');
-    }
+  /** A binary frame: refused in its turn (BINARY_FRAME_ERROR), like any request. */
+  protected override onBinary(): void {
+    this.request(undefined);
+  }
+
+  protected override failed(err: unknown): void {
+    this.log.error({ err, client: this.conn.id }, 'site request failed');
   }
 
   /** Every error answer goes through here, so each is counted once (errors_total). */
   private sendError(err: SiteError): void {
-    this.hub.errorSink?.('site', err.code);
+    this.hub.errors.count('site', err.code);
     if (AUTH_CODES.has(err.code)) {
       this.hub.authFailed?.({
         dialect: 'site',
@@ -157,19 +109,23 @@ export class SiteSession implements ConnectionSink {
   }
 
   /** Answer a frame with an error without handling it, echoing its req_id when it has one. */
-  private refuse(data: RawData, isBinary: boolean, code: SiteErrorCode, message: string): void {
-    const decoded = isBinary ? undefined : decodeRequest(rawText(data), this.maxJsonDepth);
+  protected override refuse(text: string | undefined, why: Refusal): void {
+    const decoded = text === undefined ? undefined : decodeRequest(text, this.maxJsonDepth);
     const reqId = decoded?.ok ? decoded.request.reqId : decoded?.error.reqId;
-    this.sendError(new SiteError(code, message, reqId));
+    this.sendError(
+      why === 'rate'
+        ? new SiteError(SiteErrorCode.rateLimited, 'rate limit exceeded: slow down', reqId)
+        : new SiteError(SiteErrorCode.tooManyRequests, 'too many requests waiting for an answer', reqId),
+    );
   }
 
-  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+  protected override async handle(text: string | undefined): Promise<void> {
     if (this.conn.closed) return;
-    if (isBinary) {
+    if (text === undefined) {
       this.sendError(BINARY_FRAME_ERROR);
       return;
     }
-    const decoded = decodeRequest(rawText(data), this.maxJsonDepth);
+    const decoded = decodeRequest(text, this.maxJsonDepth);
     if (!decoded.ok) {
       this.sendError(decoded.error);
       return;
@@ -179,12 +135,22 @@ export class SiteSession implements ConnectionSink {
       if (request.kind === 'subscribe') await this.subscribe(request);
       else await this.unsubscribe(request);
     } catch (err) {
-      if (err instanceof SiteError) {
-        this.sendError(err);
-        return;
-      }
-      this.log.warn({ err, client: this.conn.id }, 'site request failed in the hub');
-      this.sendError(unavailable(err, request.reqId));
+      this.sendError(err instanceof SiteError ? err : this.hubError(err, request));
+    }
+  }
+
+  /** A hub failure in the site's words (SITE_HUB_ERRORS); an unexpected one is logged too. */
+  private hubError(err: unknown, request: SiteRequest): SiteError {
+    const code = wireErrorOf(SITE_HUB_ERRORS, err) ?? SiteErrorCode.unavailable;
+    const detail = err instanceof Error ? err.message : String(err);
+    switch (code) {
+      case SiteErrorCode.alreadySubscribed:
+        return new SiteError(code, `already subscribed to channel ${request.channel}`, request.reqId);
+      case SiteErrorCode.unavailable:
+        this.log.warn({ err, client: this.conn.id }, 'site request failed in the hub');
+        return new SiteError(code, `request failed: ${detail}`, request.reqId);
+      default:
+        return new SiteError(code, detail, request.reqId);
     }
   }
 
@@ -208,31 +174,15 @@ export class SiteSession implements ConnectionSink {
       );
     }
     let answered = false;
-    try {
-      // The ok goes out in onReady: after the subscription exists, before any backlog message.
-      await this.hub.subscribe(this.conn, channel, {
-        from: startOf(req.after),
-        onReady: () => {
-          answered = true;
-          this.socket.send(encodeOk(reqId));
-        },
-      });
-    } catch (err) {
-      if (err instanceof HubError && err.code === HubErrorCode.alreadySubscribed) {
-        throw new SiteError(
-          SiteErrorCode.alreadySubscribed,
-          `already subscribed to channel ${channel}`,
-          reqId,
-        );
-      }
-      if (err instanceof HubError && err.code === HubErrorCode.invalidChannel) {
-        throw new SiteError(SiteErrorCode.invalidChannel, err.message, reqId);
-      }
-      if (err instanceof HubError && err.code === HubErrorCode.tooManyChannels) {
-        throw new SiteError(SiteErrorCode.tooManyChannels, err.message, reqId);
-      }
-      throw err;
-    }
+    // The ok goes out in onReady: after the subscription exists, before any backlog message. A
+    // hub error is answered by handle (SITE_HUB_ERRORS).
+    await this.hub.subscribe(this.conn, channel, {
+      from: startOf(req.after),
+      onReady: () => {
+        answered = true;
+        this.socket.send(encodeOk(reqId));
+      },
+    });
     // A backend (mesh conn.call unsubscribe) removed the subscription while it was being set up:
     // the subscribe itself did succeed.
     if (!answered) this.socket.send(encodeOk(reqId));
@@ -244,17 +194,6 @@ export class SiteSession implements ConnectionSink {
     }
     this.socket.send(encodeOk(req.reqId));
   }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function unavailable(err: unknown, reqId: string | undefined): SiteError {
-  const detail = err instanceof Error ? err.message : String(err);
-  return new SiteError(SiteErrorCode.unavailable, `request failed: ${detail}`, reqId);
 }
 
 /** The site protocol's `after`: 0 live only, -1 the newest buffered first, N > 0 after ord N. */

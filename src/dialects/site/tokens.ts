@@ -6,7 +6,8 @@
 //   ‖ tag (first 16 bytes of HMAC-SHA256(key, site name ‖ 0x00 ‖ the 23 preceding bytes))
 // where key = HMAC-SHA256(site secret, "switchboard site token v1"). The site name inside the MAC
 // means a token of site A never verifies on site B, even if both were given the same secret.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { secretEquals } from '../../core/secret-compare.js';
 
 const VERSION = 1;
 const EXPIRY_BYTES = 6;
@@ -48,8 +49,8 @@ export type TokenVerdict =
 
 /**
  * Is `token` one that `issueToken(site, key, …)` produced and has it not expired at `now`? The tag
- * is compared in constant time; expiry is checked only on an authentic token, so a forged one
- * is never reported as merely expired.
+ * is compared in constant time (core/secret-compare.ts); expiry is checked only on an authentic
+ * token, so a forged one is never reported as merely expired.
  */
 export function verifyToken(token: string, site: string, key: Buffer, now = Date.now()): TokenVerdict {
   const bytes = Buffer.from(token, 'base64');
@@ -58,7 +59,7 @@ export function verifyToken(token: string, site: string, key: Buffer, now = Date
     return { ok: false, reason: 'malformed' };
   }
   const expected = tag(key, site, bytes.subarray(0, SIGNED_BYTES));
-  if (!timingSafeEqual(expected, bytes.subarray(SIGNED_BYTES))) return { ok: false, reason: 'forged' };
+  if (!secretEquals(bytes.subarray(SIGNED_BYTES), expected)) return { ok: false, reason: 'forged' };
   const expiresAt = bytes.readUIntBE(1, EXPIRY_BYTES);
   if (now >= expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, expiresAt };

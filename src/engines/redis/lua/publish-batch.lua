@@ -119,13 +119,37 @@ for _, chans_key in ipairs(chans_order) do
   redis.call('EXPIRE', chans_key, ord_ttl)
 end
 
--- The hand-off, in the order the publications were listed.
+-- The hand-off, in the order the publications were listed. One PUBSUB NUMSUB for every topic of
+-- the batch first: a PUBLISH to a topic nobody subscribes to (the namespace topic of a namespace
+-- no node watches whole, a channel no node watches) would deliver to no one, so it is left out.
+-- The script runs atomically, so the count is the one each PUBLISH would have seen.
+local topics, seen = {}, {}
+for i = 1, count do
+  if entries[i] then
+    local a = 3 + (i - 1) * 7
+    for t = a + 5, a + 6 do
+      if not seen[ARGV[t]] then
+        seen[ARGV[t]] = true
+        topics[#topics + 1] = ARGV[t]
+      end
+    end
+  end
+end
+local listened = {}
+if #topics > 0 then
+  local numsub = redis.call('PUBSUB', 'NUMSUB', unpack(topics))
+  for j = 1, #numsub, 2 do listened[numsub[j]] = numsub[j + 1] > 0 end
+end
 for i = 1, count do
   local record = entries[i]
   if record then
     local a = 3 + (i - 1) * 7
     local message = ARGV[a + 2] .. '\n' .. record
-    out[i][3] = redis.call('PUBLISH', ARGV[a + 5], message) + redis.call('PUBLISH', ARGV[a + 6], message)
+    local receivers = 0
+    for t = a + 5, a + 6 do
+      if listened[ARGV[t]] then receivers = receivers + redis.call('PUBLISH', ARGV[t], message) end
+    end
+    out[i][3] = receivers
   end
 end
 
